@@ -1,0 +1,411 @@
+//! Request and result bodies of every call, named as on the wire (camelCase).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ErrorBody, ErrorCode};
+
+/// API paths, relative to the origin, so portal and server cannot drift apart.
+pub mod paths {
+    pub const SESSION: &str = "/api/v1/session";
+    pub const ACCOUNT: &str = "/api/v1/pims/authentication/account";
+    pub const IS_DEVICE_ACTIVATED: &str =
+        "/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated";
+    pub const IS_ACCOUNT_BLOCKED: &str =
+        "/api/v1/pims/authentication/account?actionType=strong&type=isAccountBlocked";
+    pub const TRUSTED_PHONE: &str = "/api/v1/pims/authentication/trustedphonenumber";
+    pub const SMS_CODE_REQUEST: &str = "/api/v1/pims/authentication/smscode/request";
+    pub const SMS_CODE: &str = "/api/v1/pims/authentication/smscode";
+    pub const ENROLLMENT: &str = "/api/v1/pims/authentication/enrollment";
+    pub const PIN_CODE: &str = "/api/v1/pims/authentication/pincode";
+    pub const OTP: &str = "/api/v1/pims/authentication/otp";
+    pub const DEVICES: &str = "/api/v1/pims/authentication/devices";
+    pub const VEHICLES: &str = "/api/v1/pims/subscription/vehicle";
+    pub const EVENTS: &str = "/api/v1/account/events";
+    pub const CONFIG: &str = "/api/v1/config";
+    pub const OUTBOX: &str = "/api/v1/dev/outbox";
+}
+
+/// Seconds since the Unix epoch, UTC: the one time format of the wire.
+pub type UnixSeconds = i64;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionCreated {
+    pub token: String,
+    pub expires_at: UnixSeconds,
+    pub login: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub login: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceActivated {
+    pub is_device_activated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountBlocked {
+    /// Kept as a string: the SDK spells it several ways (see [`BlockState::parse`]).
+    pub is_account_blocked: String,
+}
+
+/// The account's block state. The SDK's pages spell `PinBlocked` two ways, and
+/// anything the portal does not recognise must be treated as blocked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockState {
+    NotBlocked,
+    PinBlocked,
+    AccountBlocked,
+    Unknown,
+}
+
+impl BlockState {
+    pub fn parse(text: &str) -> BlockState {
+        match text {
+            "NotBlocked" => BlockState::NotBlocked,
+            "PinBlocked" | "PINBlocked" => BlockState::PinBlocked,
+            "AccountBlocked" => BlockState::AccountBlocked,
+            _ => BlockState::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockState::NotBlocked => "NotBlocked",
+            BlockState::PinBlocked => "PinBlocked",
+            BlockState::AccountBlocked => "AccountBlocked",
+            BlockState::Unknown => "Unknown",
+        }
+    }
+
+    pub fn is_blocked(self) -> bool {
+        self != BlockState::NotBlocked
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustedPhone {
+    pub phone_number: Option<String>,
+    #[serde(default)]
+    pub masked_phone_number: Option<String>,
+}
+
+/// Purposes of an SMS code request (`type` on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SmsPurpose {
+    PhoneNumberCertification,
+    Enrollment,
+    #[serde(rename = "resetPIN")]
+    ResetPin,
+}
+
+impl SmsPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmsPurpose::PhoneNumberCertification => "phoneNumberCertification",
+            SmsPurpose::Enrollment => "enrollment",
+            SmsPurpose::ResetPin => "resetPIN",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SmsPurpose> {
+        [SmsPurpose::PhoneNumberCertification, SmsPurpose::Enrollment, SmsPurpose::ResetPin]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+}
+
+/// Every request body that has a discriminator accepts it as `action` or `type`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discriminator {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl Discriminator {
+    pub fn action(action: &str) -> Discriminator {
+        Discriminator { action: Some(action.to_string()), kind: None }
+    }
+
+    pub fn kind(kind: &str) -> Discriminator {
+        Discriminator { action: None, kind: Some(kind.to_string()) }
+    }
+
+    /// The one discriminator value: both spellings present and different is 2102.
+    pub fn value(&self) -> Result<&str, ErrorBody> {
+        match (self.action.as_deref(), self.kind.as_deref()) {
+            (Some(a), Some(k)) if a != k => {
+                Err(ErrorBody::for_parameter(ErrorCode::InvalidParameter, "action"))
+            }
+            (Some(a), _) => Ok(a),
+            (None, Some(k)) => Ok(k),
+            (None, None) => Err(ErrorBody::for_parameter(ErrorCode::MissingParameter, "action")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsCodeRequest {
+    #[serde(flatten)]
+    pub discriminator: Discriminator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsCodeSent {
+    pub expires_in_seconds: u64,
+    pub resend_after_seconds: u64,
+    pub masked_phone_number: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsCodeSubmit {
+    #[serde(flatten)]
+    pub discriminator: Discriminator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EnrollmentState {
+    AlreadyEnrolled,
+    NotEnrolled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsCodeAccepted {
+    pub status: EnrollmentState,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrollmentRequest {
+    #[serde(flatten)]
+    pub discriminator: Discriminator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PinRequest {
+    #[serde(flatten)]
+    pub discriminator: Discriminator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_code: Option<String>,
+    #[serde(rename = "oldPIN", default, skip_serializing_if = "Option::is_none")]
+    pub old_pin: Option<String>,
+    #[serde(rename = "newPIN", default, skip_serializing_if = "Option::is_none")]
+    pub new_pin: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtpRequest {
+    #[serde(flatten)]
+    pub discriminator: Discriminator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_code: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepUpProof {
+    pub otp: String,
+    pub expires_in_seconds: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vehicle {
+    pub vin: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vehicles {
+    pub vehicles: Vec<Vehicle>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VehicleRequest {
+    #[serde(flatten)]
+    pub discriminator: Discriminator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vin: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    pub label: String,
+    pub enrolled_at: UnixSeconds,
+    pub last_seen_at: UnixSeconds,
+    pub current: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Devices {
+    pub devices: Vec<Device>,
+}
+
+/// Kinds of security events, as the server records them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EventKind {
+    Enrolled,
+    EnrollmentsRemoved,
+    PinSet,
+    PinChanged,
+    PinReset,
+    PhoneAdded,
+    PhoneChanged,
+    VehicleRemoved,
+    Lockout,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 9] = [
+        EventKind::Enrolled,
+        EventKind::EnrollmentsRemoved,
+        EventKind::PinSet,
+        EventKind::PinChanged,
+        EventKind::PinReset,
+        EventKind::PhoneAdded,
+        EventKind::PhoneChanged,
+        EventKind::VehicleRemoved,
+        EventKind::Lockout,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Enrolled => "enrolled",
+            EventKind::EnrollmentsRemoved => "enrollmentsRemoved",
+            EventKind::PinSet => "pinSet",
+            EventKind::PinChanged => "pinChanged",
+            EventKind::PinReset => "pinReset",
+            EventKind::PhoneAdded => "phoneAdded",
+            EventKind::PhoneChanged => "phoneChanged",
+            EventKind::VehicleRemoved => "vehicleRemoved",
+            EventKind::Lockout => "lockout",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEvent {
+    pub kind: EventKind,
+    pub at: UnixSeconds,
+    /// Label of the device that caused it, when one did.
+    pub device: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEvents {
+    pub events: Vec<SecurityEvent>,
+}
+
+/// Runtime configuration the portal reads at start (`GET /api/v1/config`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalConfig {
+    pub pin_length: u8,
+    pub demo: bool,
+    pub default_region: String,
+    #[serde(default)]
+    pub frame_ancestors: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxMessage {
+    pub to: String,
+    pub text: String,
+    pub purpose: SmsPurpose,
+    pub sent_at: UnixSeconds,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbox {
+    pub messages: Vec<OutboxMessage>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_state_accepts_every_spelling_and_treats_the_rest_as_blocked() {
+        assert_eq!(BlockState::parse("NotBlocked"), BlockState::NotBlocked);
+        assert_eq!(BlockState::parse("PinBlocked"), BlockState::PinBlocked);
+        assert_eq!(BlockState::parse("PINBlocked"), BlockState::PinBlocked);
+        assert_eq!(BlockState::parse("AccountBlocked"), BlockState::AccountBlocked);
+        assert_eq!(BlockState::parse("Unknown"), BlockState::Unknown);
+        assert_eq!(BlockState::parse("notblocked"), BlockState::Unknown);
+        assert!(BlockState::parse("whatever").is_blocked());
+        assert!(!BlockState::NotBlocked.is_blocked());
+    }
+
+    #[test]
+    fn discriminator_takes_action_or_type_but_not_two_different_ones() {
+        let body: PinRequest =
+            serde_json::from_str(r#"{"type":"update","oldPIN":"1","newPIN":"2"}"#).unwrap();
+        assert_eq!(body.discriminator.value().unwrap(), "update");
+        assert_eq!(body.old_pin.as_deref(), Some("1"));
+        let body: PinRequest = serde_json::from_str(r#"{"action":"reset"}"#).unwrap();
+        assert_eq!(body.discriminator.value().unwrap(), "reset");
+        let both_same: PinRequest =
+            serde_json::from_str(r#"{"action":"reset","type":"reset"}"#).unwrap();
+        assert_eq!(both_same.discriminator.value().unwrap(), "reset");
+        let both: PinRequest =
+            serde_json::from_str(r#"{"action":"reset","type":"update"}"#).unwrap();
+        assert_eq!(both.discriminator.value().unwrap_err().code, ErrorCode::InvalidParameter);
+        let none: PinRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(none.discriminator.value().unwrap_err().code, ErrorCode::MissingParameter);
+    }
+
+    #[test]
+    fn request_bodies_use_the_contract_names() {
+        let body = SmsCodeRequest {
+            discriminator: Discriminator::kind("phoneNumberCertification"),
+            phone_number: Some("+33612345678".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"type": "phoneNumberCertification", "phoneNumber": "+33612345678"})
+        );
+        let purpose: SmsPurpose = serde_json::from_str("\"resetPIN\"").unwrap();
+        assert_eq!(purpose, SmsPurpose::ResetPin);
+        assert_eq!(SmsPurpose::parse("resetPIN"), Some(SmsPurpose::ResetPin));
+    }
+}
