@@ -1,0 +1,408 @@
+//! Installs what a build or a test suite needs, each piece only when it is missing or at
+//! the wrong version, announcing every step.
+
+use std::fs;
+use std::path::Path;
+
+use crate::process::{format_duration, is_root, probe, run, step, timed, which};
+use crate::versions::{binaryen_pin, binaryen_version, locked_version, trunk_tools, Version};
+use crate::workspace::Workspace;
+
+/// The wasm target the portal compiles to.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// trunk 0.22 needs rustc >= 1.96; 0.21 builds on the installed 1.95.
+pub const TRUNK_REQUIREMENT: &str = "^0.21";
+const TRUNK_MINOR: Version = Version {
+    major: 0,
+    minor: 21,
+    patch: 0,
+};
+/// Binaryen release of the npm package `binaryen` when Trunk.toml pins none.
+pub const DEFAULT_BINARYEN: u32 = 132;
+
+/// What a command needs installed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub wasm_target: bool,
+    pub trunk: bool,
+    pub wasm_bindgen: bool,
+    pub wasm_opt: bool,
+    /// Debian `chromium` and `chromium-driver`.
+    pub browser: bool,
+    /// `npm ci` in `e2e/`.
+    pub playwright: bool,
+}
+
+impl Needs {
+    /// Everything `trunk build` needs.
+    pub const BUILD: Needs = Needs {
+        wasm_target: true,
+        trunk: true,
+        wasm_bindgen: true,
+        wasm_opt: true,
+        browser: false,
+        playwright: false,
+    };
+
+    pub fn union(self, other: Needs) -> Needs {
+        Needs {
+            wasm_target: self.wasm_target || other.wasm_target,
+            trunk: self.trunk || other.trunk,
+            wasm_bindgen: self.wasm_bindgen || other.wasm_bindgen,
+            wasm_opt: self.wasm_opt || other.wasm_opt,
+            browser: self.browser || other.browser,
+            playwright: self.playwright || other.playwright,
+        }
+    }
+}
+
+/// Versions the project pins: wasm-bindgen from Cargo.lock, binaryen from Trunk.toml.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pins {
+    pub wasm_bindgen: Version,
+    pub binaryen: u32,
+}
+
+impl Pins {
+    pub fn read(workspace: &Workspace) -> Result<Pins, String> {
+        let wasm_bindgen = locked_version(&workspace.read("Cargo.lock")?, "wasm-bindgen")?;
+        let trunk_toml = workspace.path("Trunk.toml");
+        let tools = match fs::read_to_string(&trunk_toml) {
+            Ok(text) => trunk_tools(&text),
+            Err(_) => Default::default(),
+        };
+        if let Some(pinned) = &tools.wasm_bindgen {
+            if Version::parse(pinned) != Some(wasm_bindgen) {
+                return Err(format!(
+                    "Trunk.toml pins [tools] wasm_bindgen = {pinned:?} but Cargo.lock locks \
+                     wasm-bindgen {wasm_bindgen}: make them equal (trunk builds offline and \
+                     refuses a mismatch)"
+                ));
+            }
+        }
+        let binaryen = match &tools.wasm_opt {
+            Some(pin) => binaryen_pin(pin).ok_or_else(|| {
+                format!("Trunk.toml: [tools] wasm_opt = {pin:?} is not of the form \"version_132\"")
+            })?,
+            None => DEFAULT_BINARYEN,
+        };
+        Ok(Pins {
+            wasm_bindgen,
+            binaryen,
+        })
+    }
+}
+
+/// Installs what `needs` asks for, cheapest and quickest-to-fail first.
+pub fn ensure(workspace: &Workspace, needs: Needs) -> Result<(), String> {
+    let pins = Pins::read(workspace)?;
+    if needs.wasm_target {
+        ensure_wasm_target(workspace)?;
+    }
+    if needs.wasm_opt {
+        ensure_wasm_opt(workspace, pins.binaryen)?;
+    }
+    if needs.browser {
+        ensure_browser()?;
+    }
+    if needs.playwright {
+        ensure_playwright(workspace)?;
+    }
+    if needs.trunk {
+        ensure_trunk(workspace)?;
+    }
+    if needs.wasm_bindgen {
+        ensure_wasm_bindgen(workspace, pins.wasm_bindgen)?;
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target(workspace: &Workspace) -> Result<(), String> {
+    if wasm_target_installed(workspace) {
+        step(format!("rust target {WASM_TARGET} present"));
+        return Ok(());
+    }
+    step(format!(
+        "installing rust target {WASM_TARGET} (rustup, seconds)"
+    ));
+    run(workspace
+        .command("rustup")
+        .args(["target", "add", WASM_TARGET]))
+    .map_err(|e| {
+        format!("{e}\n    (without rustup, install the {WASM_TARGET} standard library yourself)")
+    })?;
+    if wasm_target_installed(workspace) {
+        Ok(())
+    } else {
+        Err(format!(
+            "rustup reported success but {WASM_TARGET} is still missing"
+        ))
+    }
+}
+
+/// `rustup target list --installed`, or the sysroot's `lib/rustlib/<target>` without rustup.
+fn wasm_target_installed(workspace: &Workspace) -> bool {
+    let listed = workspace
+        .command("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    if let Ok(output) = listed {
+        if output.status.success() {
+            return String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .any(|line| line.trim() == WASM_TARGET);
+        }
+    }
+    let sysroot = probe("rustc", &["--print", "sysroot"]).unwrap_or_default();
+    Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .is_dir()
+}
+
+fn ensure_trunk(workspace: &Workspace) -> Result<(), String> {
+    let found = probe("trunk", &["--version"]).and_then(|out| Version::find_in(&out));
+    match found {
+        Some(version) if version.same_minor(TRUNK_MINOR) => {
+            step(format!("trunk {version} present"));
+            return Ok(());
+        }
+        Some(version) => step(format!(
+            "trunk {version} found, but this rustc needs {TRUNK_REQUIREMENT}: installing trunk \
+             {TRUNK_REQUIREMENT} (cargo install, ~11 min)"
+        )),
+        None => step(format!(
+            "installing trunk {TRUNK_REQUIREMENT} (cargo install, ~11 min)"
+        )),
+    }
+    let mut install = workspace.cargo();
+    install.args([
+        "install",
+        "--locked",
+        "trunk",
+        "--version",
+        TRUNK_REQUIREMENT,
+    ]);
+    if found.is_some() {
+        install.arg("--force");
+    }
+    let (result, took) = timed(|| run(&mut install));
+    result?;
+    match probe("trunk", &["--version"]).and_then(|out| Version::find_in(&out)) {
+        Some(version) if version.same_minor(TRUNK_MINOR) => {
+            step(format!(
+                "trunk {version} installed in {}",
+                format_duration(took)
+            ));
+            Ok(())
+        }
+        other => Err(format!(
+            "after the install, `trunk --version` gives {other:?}: is {} on PATH?",
+            crate::workspace::cargo_bin_dir().display()
+        )),
+    }
+}
+
+fn ensure_wasm_bindgen(workspace: &Workspace, wanted: Version) -> Result<(), String> {
+    let versions = || {
+        ["wasm-bindgen", "wasm-bindgen-test-runner"]
+            .map(|tool| probe(tool, &["--version"]).and_then(|out| Version::find_in(&out)))
+    };
+    let found = versions();
+    if found.iter().all(|v| *v == Some(wanted)) {
+        step(format!(
+            "wasm-bindgen-cli {wanted} present (wasm-bindgen, wasm-bindgen-test-runner)"
+        ));
+        return Ok(());
+    }
+    match found[0] {
+        Some(other) => step(format!(
+            "wasm-bindgen {other} found, Cargo.lock wants {wanted}: installing wasm-bindgen-cli \
+             {wanted} (cargo install, ~3 min)"
+        )),
+        None => step(format!(
+            "installing wasm-bindgen-cli {wanted} (cargo install, ~3 min)"
+        )),
+    }
+    // Not --locked: the CLI's own lock pins a crate version this registry does not serve.
+    let mut install = workspace.cargo();
+    install.args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &format!("={wanted}"),
+    ]);
+    if found.iter().any(Option::is_some) {
+        install.arg("--force");
+    }
+    let (result, took) = timed(|| run(&mut install));
+    result?;
+    if versions().iter().all(|v| *v == Some(wanted)) {
+        step(format!(
+            "wasm-bindgen-cli {wanted} installed in {}",
+            format_duration(took)
+        ));
+        Ok(())
+    } else {
+        Err(format!(
+            "after the install, wasm-bindgen / wasm-bindgen-test-runner are not {wanted}: is {} \
+             first on PATH?",
+            crate::workspace::cargo_bin_dir().display()
+        ))
+    }
+}
+
+/// wasm-opt from the npm package `binaryen` under `.tools/`, never Debian's binaryen 108
+/// (its output passes trunk but breaks in Chromium).
+fn ensure_wasm_opt(workspace: &Workspace, wanted: u32) -> Result<(), String> {
+    let wasm_opt = workspace.tools_bin().join("wasm-opt");
+    let installed = || probe(&wasm_opt, &["--version"]).and_then(|out| binaryen_version(&out));
+    if installed() == Some(wanted) {
+        step(format!(
+            "wasm-opt {wanted} present (.tools/node_modules/.bin/wasm-opt)"
+        ));
+        return Ok(());
+    }
+    step(format!(
+        "installing wasm-opt {wanted}: npm package binaryen@{wanted}.0.0 into .tools/ (seconds)"
+    ));
+    require_npm()?;
+    let tools = workspace.tools_dir();
+    fs::create_dir_all(&tools).map_err(|e| format!("creating .tools/: {e}"))?;
+    let manifest = tools.join("package.json");
+    if !manifest.exists() {
+        fs::write(
+            &manifest,
+            "{\n  \"private\": true,\n  \"description\": \"tools installed by cargo xtask\"\n}\n",
+        )
+        .map_err(|e| format!("writing .tools/package.json: {e}"))?;
+    }
+    run(workspace
+        .command("npm")
+        .current_dir(&tools)
+        .args(["install", "--no-audit", "--no-fund", "--save-exact"])
+        .arg(format!("binaryen@{wanted}.0.0")))?;
+    match installed() {
+        Some(version) if version == wanted => Ok(()),
+        other => Err(format!(
+            "after the install, .tools/node_modules/.bin/wasm-opt reports binaryen {other:?}, not {wanted}"
+        )),
+    }
+}
+
+fn ensure_browser() -> Result<(), String> {
+    if let (Some(chromium), Some(driver)) = (which("chromium"), which("chromedriver")) {
+        let version = probe(&driver, &["--version"]).unwrap_or_default();
+        let version = version.split(" (").next().unwrap_or_default();
+        step(format!(
+            "chromium and chromedriver present ({}, {version})",
+            chromium.display()
+        ));
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(
+            "chromium and chromedriver are missing and xtask installs them only as \
+                    root: run `sudo apt-get update && sudo apt-get install -y chromium \
+                    chromium-driver`, then again"
+                .into(),
+        );
+    }
+    step("installing chromium and chromium-driver (apt-get, ~1 min)");
+    let apt = |args: &[&str]| {
+        let mut command = std::process::Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut command)
+    };
+    apt(&["update"])?;
+    apt(&["install", "-y", "chromium", "chromium-driver"])?;
+    if which("chromium").is_some() && which("chromedriver").is_some() {
+        Ok(())
+    } else {
+        Err("apt-get succeeded but chromium or chromedriver is not on PATH".into())
+    }
+}
+
+/// `npm ci` in `e2e/` unless `node_modules` was installed from the current lock file.
+fn ensure_playwright(workspace: &Workspace) -> Result<(), String> {
+    let e2e = workspace.e2e();
+    let lock = e2e.join("package-lock.json");
+    let installed = e2e.join("node_modules/.package-lock.json");
+    let runner = e2e.join("node_modules/.bin/playwright");
+    if runner.exists() && is_newer_or_same(&installed, &lock) {
+        step("e2e/node_modules up to date (npm ci skipped)");
+        return Ok(());
+    }
+    step("npm ci in e2e/ (Playwright, browser download skipped, seconds)");
+    require_npm()?;
+    run(workspace
+        .command("npm")
+        .current_dir(&e2e)
+        .args(["ci", "--no-audit", "--no-fund"])
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
+}
+
+fn require_npm() -> Result<(), String> {
+    match which("npm") {
+        Some(_) => Ok(()),
+        None => Err("npm is missing: install Node.js 20 or newer (with npm)".into()),
+    }
+}
+
+/// Whether `path` exists and was modified no earlier than `reference`.
+fn is_newer_or_same(path: &Path, reference: &Path) -> bool {
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(path), modified(reference)) {
+        (Some(a), Some(b)) => a >= b,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::SystemTime;
+
+    #[test]
+    fn needs_union_keeps_every_need() {
+        let browser = Needs {
+            browser: true,
+            ..Needs::default()
+        };
+        let both = Needs::BUILD.union(browser);
+        assert!(both.trunk && both.wasm_opt && both.browser);
+        assert!(!both.playwright);
+    }
+
+    #[test]
+    fn newer_or_same_compares_modification_times() {
+        let dir = std::env::temp_dir().join(format!("xtask-mtime-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let old = dir.join("old");
+        let new = dir.join("new");
+        fs::write(&old, "").unwrap();
+        let earlier = SystemTime::now() - std::time::Duration::from_secs(60);
+        fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(earlier)
+            .unwrap();
+        fs::write(&new, "").unwrap();
+        let missing = dir.join("missing");
+        let answers = (
+            is_newer_or_same(&new, &old),
+            is_newer_or_same(&old, &new),
+            is_newer_or_same(&missing, &old),
+        );
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(answers, (true, false, false));
+    }
+
+    #[test]
+    fn pins_come_from_the_real_cargo_lock() {
+        let pins = Pins::read(&Workspace::locate());
+        assert!(pins.is_ok(), "{pins:?}");
+    }
+}

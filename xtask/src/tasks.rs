@@ -1,0 +1,304 @@
+//! The commands: build, serve, test.
+
+use std::env;
+use std::fs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::bootstrap::{self, Needs, WASM_TARGET};
+use crate::process::{format_duration, run, step, timed, which};
+use crate::server::{free_port, sqlite_url, Server, ServerOptions, TempDir};
+use crate::sizes;
+use crate::workspace::Workspace;
+
+/// How long a fresh server may take to answer (a debug build seeds the demo accounts).
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// `cargo xtask build`: bootstrap, `trunk build --release --offline`, size table.
+pub fn build(workspace: &Workspace) -> Result<(), String> {
+    bootstrap::ensure(workspace, Needs::BUILD)?;
+    build_portal(workspace)
+}
+
+/// The release build of the portal into `dist/`, then the size of each file.
+pub fn build_portal(workspace: &Workspace) -> Result<(), String> {
+    for needed in ["Trunk.toml", "index.html"] {
+        if !workspace.path(needed).exists() {
+            return Err(format!(
+                "{needed} is missing at the repository root: the portal is not buildable yet"
+            ));
+        }
+    }
+    step("cargo fetch (trunk builds offline)");
+    run(workspace.cargo().arg("fetch"))?;
+    step("trunk build --release --offline");
+    let (result, took) = timed(|| {
+        run(workspace
+            .command("trunk")
+            .args(["build", "--release", "--offline"]))
+    });
+    result?;
+    step(format!(
+        "portal built in {} into dist/",
+        format_duration(took)
+    ));
+    let files = sizes::measure(&workspace.dist())?;
+    print!("{}", sizes::format_table(&files));
+    Ok(())
+}
+
+/// `cargo build -p portal-server` (debug: it reuses what `cargo test --workspace` compiled,
+/// links in seconds, and skips the release profile's fat LTO, which is tuned for the wasm).
+pub fn build_server(workspace: &Workspace) -> Result<PathBuf, String> {
+    step("cargo build -p portal-server (debug)");
+    run(workspace.cargo().args([
+        "build",
+        "--package",
+        "portal-server",
+        "--bin",
+        "portal-server",
+    ]))?;
+    Ok(workspace.target_dir().join("debug").join("portal-server"))
+}
+
+/// `cargo xtask serve`: build everything, then `portal-server --demo` on `bind` with the
+/// database under `data/`, until Ctrl-C.
+pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
+    bootstrap::ensure(workspace, Needs::BUILD)?;
+    build_portal(workspace)?;
+    let binary = build_server(workspace)?;
+    fs::create_dir_all(workspace.path("data")).map_err(|e| format!("creating data/: {e}"))?;
+    let options = ServerOptions {
+        bind: bind.to_owned(),
+        database_url: "sqlite://data/portal.db?mode=rwc".to_owned(),
+        static_dir: PathBuf::from("dist"),
+        demo: true,
+        log: None,
+    };
+    step(format!("starting portal-server --demo on {bind}"));
+    let mut server = Server::start(&binary, &workspace.root, &options)?;
+    server.wait_ready(READY_TIMEOUT)?;
+    step(format!(
+        "the portal is at {}/  (demo accounts: new@demo.test, phone@demo.test, \
+         enrolled@demo.test, blocked@demo.test, full@demo.test; password demo-password; \
+         Ctrl-C stops)",
+        server.base_url()
+    ));
+    let status = server.wait()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("portal-server stopped: {status}"))
+    }
+}
+
+/// One test suite of `cargo xtask test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Suite {
+    Native,
+    Wasm,
+    E2e,
+}
+
+impl Suite {
+    pub const ALL: [Suite; 3] = [Suite::Native, Suite::Wasm, Suite::E2e];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Native => "native",
+            Suite::Wasm => "wasm",
+            Suite::E2e => "e2e",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Suite> {
+        Suite::ALL.into_iter().find(|suite| suite.name() == name)
+    }
+
+    pub fn needs(self) -> Needs {
+        match self {
+            Suite::Native => Needs::default(),
+            Suite::Wasm => Needs {
+                wasm_target: true,
+                wasm_bindgen: true,
+                browser: true,
+                ..Needs::default()
+            },
+            Suite::E2e => Needs {
+                browser: true,
+                playwright: true,
+                ..Needs::BUILD
+            },
+        }
+    }
+}
+
+/// The result of one suite.
+#[derive(Debug)]
+pub struct Outcome {
+    pub suite: Suite,
+    pub result: Result<(), String>,
+    pub took: Duration,
+}
+
+/// `cargo xtask test [suites] [-- args]`: bootstrap for all the chosen suites, then each suite
+/// in order (a failing suite does not stop the next), then the summary.
+pub fn test(workspace: &Workspace, suites: &[Suite], extra: &[String]) -> Result<bool, String> {
+    let needs = suites
+        .iter()
+        .fold(Needs::default(), |needs, suite| needs.union(suite.needs()));
+    bootstrap::ensure(workspace, needs)?;
+    let mut outcomes = Vec::new();
+    for &suite in suites {
+        step(format!("test suite: {}", suite.name()));
+        let (result, took) = timed(|| run_suite(workspace, suite, extra));
+        if let Err(error) = &result {
+            eprintln!("xtask: {} failed: {error}", suite.name());
+        }
+        outcomes.push(Outcome {
+            suite,
+            result,
+            took,
+        });
+    }
+    println!();
+    print!("{}", summary(&outcomes));
+    Ok(outcomes.iter().all(|o| o.result.is_ok()))
+}
+
+fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<(), String> {
+    match suite {
+        Suite::Native => {
+            let mut command = workspace.cargo();
+            command.arg("test");
+            // `-- -p xtask` narrows the run to one package; otherwise the whole workspace.
+            if !extra
+                .iter()
+                .any(|arg| arg == "-p" || arg.starts_with("--package"))
+            {
+                command.arg("--workspace");
+            }
+            run(command.args(extra))
+        }
+        Suite::Wasm => {
+            let chromedriver = which("chromedriver").ok_or("chromedriver is not on PATH")?;
+            let mut command = workspace.cargo();
+            command
+                .args(["test", "--target", WASM_TARGET, "--package", "portal"])
+                .args(extra)
+                .env("CHROMEDRIVER", chromedriver);
+            // The runner's default (20 s for the whole run) is short on a 2-core machine.
+            if env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
+                command.env("WASM_BINDGEN_TEST_TIMEOUT", "180");
+            }
+            run(&mut command)
+        }
+        Suite::E2e => e2e(workspace, extra),
+    }
+}
+
+/// Build the portal and the server, start the server on a free port with a throw-away
+/// database, run Playwright against it, stop the server whatever happens.
+fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
+    build_portal(workspace)?;
+    let binary = build_server(workspace)?;
+    let database = TempDir::new("portal-e2e")?;
+    let port = free_port()?;
+    let log = workspace.target_dir().join("xtask").join("e2e-server.log");
+    let options = ServerOptions {
+        bind: format!("127.0.0.1:{port}"),
+        database_url: sqlite_url(database.path()),
+        static_dir: workspace.dist(),
+        demo: true,
+        log: Some(log.clone()),
+    };
+    step(format!(
+        "starting portal-server --demo on 127.0.0.1:{port} (log: {})",
+        log.display()
+    ));
+    let mut server = Server::start(&binary, &workspace.root, &options)?;
+    let (ready, took) = timed(|| server.wait_ready(READY_TIMEOUT));
+    ready?;
+    step(format!(
+        "server ready in {}; playwright test against {}",
+        format_duration(took),
+        server.base_url()
+    ));
+    let playwright = workspace.e2e().join("node_modules/.bin/playwright");
+    let result = run(workspace
+        .command(playwright)
+        .current_dir(workspace.e2e())
+        .arg("test")
+        .args(extra)
+        .env("PORTAL_URL", server.base_url()));
+    if result.is_err() {
+        eprintln!("{}", server.log_tail(30));
+    }
+    drop(server);
+    result
+}
+
+/// One line per suite, then `N passed, N failed`.
+pub fn summary(outcomes: &[Outcome]) -> String {
+    let mut text = String::new();
+    for outcome in outcomes {
+        let took = format_duration(outcome.took);
+        match &outcome.result {
+            Ok(()) => text.push_str(&format!("{}: ok ({took})\n", outcome.suite.name())),
+            Err(error) => {
+                let first_line = error.lines().next().unwrap_or_default();
+                text.push_str(&format!(
+                    "{}: FAILED ({took}): {first_line}\n",
+                    outcome.suite.name()
+                ));
+            }
+        }
+    }
+    let passed = outcomes.iter().filter(|o| o.result.is_ok()).count();
+    let failed = outcomes.len() - passed;
+    text.push_str(&format!("{passed} passed, {failed} failed\n"));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_has_a_line_per_suite_and_counts_suites() {
+        let outcomes = [
+            Outcome {
+                suite: Suite::Native,
+                result: Ok(()),
+                took: Duration::from_secs(75),
+            },
+            Outcome {
+                suite: Suite::Wasm,
+                result: Err("`cargo test` failed (exit status: 101)\ndetails".into()),
+                took: Duration::from_millis(4_200),
+            },
+            Outcome {
+                suite: Suite::E2e,
+                result: Ok(()),
+                took: Duration::from_secs(30),
+            },
+        ];
+        assert_eq!(
+            summary(&outcomes),
+            "native: ok (1m 15s)\n\
+             wasm: FAILED (4.2s): `cargo test` failed (exit status: 101)\n\
+             e2e: ok (30.0s)\n\
+             2 passed, 1 failed\n"
+        );
+    }
+
+    #[test]
+    fn suites_parse_by_name_and_know_their_needs() {
+        assert_eq!(Suite::parse("wasm"), Some(Suite::Wasm));
+        assert_eq!(Suite::parse("unit"), None);
+        assert_eq!(Suite::Native.needs(), Needs::default());
+        assert!(Suite::Wasm.needs().browser && !Suite::Wasm.needs().trunk);
+        let e2e = Suite::E2e.needs();
+        assert!(e2e.trunk && e2e.wasm_opt && e2e.playwright && e2e.browser);
+    }
+}
