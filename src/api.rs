@@ -1,0 +1,393 @@
+//! The one typed client of the server API.
+//!
+//! Every call goes through [`send`], which adds the device id and the bearer
+//! token, applies a timeout and turns any non-success into an [`ApiError`] in
+//! one place. The transport can be replaced by a fake (see [`set_transport`]) so
+//! component tests run in the browser without a server.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wire::api::{self, paths};
+use wire::{Envelope, ErrorBody, ErrorCode};
+
+use crate::device;
+
+/// Client-side errors are plain data (strings and numbers) so they are
+/// `Clone + Send + Sync` and can live in signals and error boundaries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// The server answered with an error envelope.
+    Api {
+        code: ErrorCode,
+        label: String,
+        remaining_attempts: Option<u32>,
+        retry_after_seconds: Option<u64>,
+    },
+    /// 2301: no session or an expired one; the user must sign in again.
+    SessionExpired,
+    /// The request never got an answer (offline, DNS, CORS, server down).
+    Network(String),
+    /// No answer within [`TIMEOUT_MS`].
+    Timeout,
+    /// An answer we could not read (a proxy's HTML page, a truncated body).
+    BadResponse(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiError::Api { code, .. } => Some(*code),
+            ApiError::SessionExpired => Some(ErrorCode::NeedBasicAuthentication),
+            _ => None,
+        }
+    }
+
+    /// Worth offering a "try again" button: the request may not have reached
+    /// the server, or the server failed on its side.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Network(_)
+                | ApiError::Timeout
+                | ApiError::BadResponse(_)
+                | ApiError::Api {
+                    code: ErrorCode::ServerError | ErrorCode::Unknown,
+                    ..
+                }
+        )
+    }
+
+    fn from_body(body: ErrorBody) -> ApiError {
+        if body.code == ErrorCode::NeedBasicAuthentication {
+            return ApiError::SessionExpired;
+        }
+        ApiError::Api {
+            code: body.code,
+            label: body.label,
+            remaining_attempts: body.remaining_attempts,
+            retry_after_seconds: body.retry_after_seconds,
+        }
+    }
+}
+
+pub const TIMEOUT_MS: u32 = 15_000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+pub type TransportFuture = Pin<Box<dyn Future<Output = Result<HttpResponse, ApiError>>>>;
+pub type Transport = Rc<dyn Fn(HttpRequest) -> TransportFuture>;
+
+thread_local! {
+    static TRANSPORT: RefCell<Option<Transport>> = const { RefCell::new(None) };
+    // The bearer token lives in memory only: never in web storage. Standalone,
+    // the HttpOnly session cookie carries the session across reloads instead.
+    static TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Replaces the network with `transport` (tests).
+pub fn set_transport(transport: Transport) {
+    TRANSPORT.with(|t| *t.borrow_mut() = Some(transport));
+}
+
+pub fn set_token(token: Option<String>) {
+    TOKEN.with(|t| *t.borrow_mut() = token);
+}
+
+fn request(method: &'static str, path: &str, body: Option<String>) -> HttpRequest {
+    let mut headers = vec![(wire::DEVICE_ID_HEADER, device::id())];
+    if let Some(token) = TOKEN.with(|t| t.borrow().clone()) {
+        headers.push(("Authorization", format!("Bearer {token}")));
+    }
+    if body.is_some() {
+        headers.push(("Content-Type", "application/json".to_string()));
+    }
+    HttpRequest {
+        method,
+        path: path.to_string(),
+        body,
+        headers,
+    }
+}
+
+async fn send<T: DeserializeOwned>(request: HttpRequest) -> Result<Option<T>, ApiError> {
+    let transport = TRANSPORT.with(|t| t.borrow().clone());
+    let response = match transport {
+        Some(transport) => transport(request).await?,
+        None => fetch(request).await?,
+    };
+    decode(response)
+}
+
+/// Reads an envelope; the HTTP status only matters when the body is not one.
+pub fn decode<T: DeserializeOwned>(response: HttpResponse) -> Result<Option<T>, ApiError> {
+    match serde_json::from_str::<Envelope<T>>(&response.body) {
+        Ok(envelope) => envelope.into_result().map_err(ApiError::from_body),
+        Err(_) if response.status == 401 => Err(ApiError::SessionExpired),
+        Err(error) => Err(ApiError::BadResponse(format!(
+            "HTTP {}: {error}",
+            response.status
+        ))),
+    }
+}
+
+async fn fetch(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    use gloo_net::http::{Method, RequestBuilder};
+
+    let method = match request.method {
+        "POST" => Method::POST,
+        "DELETE" => Method::DELETE,
+        _ => Method::GET,
+    };
+    let controller = web_sys::AbortController::new().ok();
+    let signal = controller.as_ref().map(|c| c.signal());
+    let mut builder = RequestBuilder::new(&request.path)
+        .method(method)
+        .abort_signal(signal.as_ref());
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let timed_out = Rc::new(std::cell::Cell::new(false));
+    let _timer = {
+        let timed_out = timed_out.clone();
+        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
+            timed_out.set(true);
+            if let Some(controller) = controller {
+                controller.abort();
+            }
+        })
+    };
+    let sent = match request.body {
+        Some(body) => {
+            builder
+                .body(body)
+                .map_err(|e| ApiError::Network(e.to_string()))?
+                .send()
+                .await
+        }
+        None => builder.send().await,
+    };
+    let response = sent.map_err(|e| {
+        if timed_out.get() {
+            ApiError::Timeout
+        } else {
+            ApiError::Network(e.to_string())
+        }
+    })?;
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    Ok(HttpResponse { status, body })
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<Option<T>, ApiError> {
+    send(request("GET", path, None)).await
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<Option<T>, ApiError> {
+    let body = serde_json::to_string(body).map_err(|e| ApiError::BadResponse(e.to_string()))?;
+    send(request("POST", path, Some(body))).await
+}
+
+/// A result the contract says is always present.
+fn required<T>(result: Result<Option<T>, ApiError>) -> Result<T, ApiError> {
+    result?.ok_or_else(|| ApiError::BadResponse("missing result".to_string()))
+}
+
+pub async fn config() -> Result<api::PortalConfig, ApiError> {
+    required(get(paths::CONFIG).await)
+}
+
+pub async fn sign_in(email: String, password: String) -> Result<api::SessionCreated, ApiError> {
+    let created: api::SessionCreated =
+        required(post(paths::SESSION, &api::SignIn { email, password }).await)?;
+    set_token(Some(created.token.clone()));
+    Ok(created)
+}
+
+/// The signed-in login, or `None` when there is no valid session.
+pub async fn current_session() -> Result<Option<String>, ApiError> {
+    match get::<api::SessionInfo>(paths::SESSION).await {
+        Ok(info) => Ok(info.map(|i| i.login)),
+        Err(ApiError::SessionExpired) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    let result = send::<()>(request("DELETE", paths::SESSION, None)).await;
+    set_token(None);
+    match result {
+        Ok(_) | Err(ApiError::SessionExpired) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn is_device_activated() -> Result<bool, ApiError> {
+    required::<api::DeviceActivated>(get(paths::IS_DEVICE_ACTIVATED).await)
+        .map(|r| r.is_device_activated)
+}
+
+pub async fn block_state() -> Result<api::BlockState, ApiError> {
+    required::<api::AccountBlocked>(get(paths::IS_ACCOUNT_BLOCKED).await)
+        .map(|r| api::BlockState::parse(&r.is_account_blocked))
+}
+
+pub async fn trusted_phone() -> Result<api::TrustedPhone, ApiError> {
+    required(get(paths::TRUSTED_PHONE).await)
+}
+
+pub async fn request_sms_code(
+    purpose: api::SmsPurpose,
+    phone_number: Option<String>,
+) -> Result<api::SmsCodeSent, ApiError> {
+    let body = api::SmsCodeRequest {
+        discriminator: api::Discriminator::kind(purpose.as_str()),
+        phone_number,
+    };
+    required(post(paths::SMS_CODE_REQUEST, &body).await)
+}
+
+pub async fn submit_sms_code(
+    action: &str,
+    sms_code: String,
+    phone_number: Option<String>,
+) -> Result<Option<api::SmsCodeAccepted>, ApiError> {
+    let body = api::SmsCodeSubmit {
+        discriminator: api::Discriminator::action(action),
+        sms_code: Some(sms_code),
+        phone_number,
+    };
+    post(paths::SMS_CODE, &body).await
+}
+
+pub async fn enrollment(body: api::EnrollmentRequest) -> Result<(), ApiError> {
+    post::<_, serde_json::Value>(paths::ENROLLMENT, &body)
+        .await
+        .map(drop)
+}
+
+pub async fn pin_code(body: api::PinRequest) -> Result<(), ApiError> {
+    post::<_, serde_json::Value>(paths::PIN_CODE, &body)
+        .await
+        .map(drop)
+}
+
+pub async fn step_up(pin_code: String) -> Result<api::StepUpProof, ApiError> {
+    let body = api::OtpRequest {
+        discriminator: api::Discriminator::action("withPIN"),
+        pin_code: Some(pin_code),
+    };
+    required(post(paths::OTP, &body).await)
+}
+
+pub async fn vehicles() -> Result<Vec<api::Vehicle>, ApiError> {
+    required::<api::Vehicles>(get(paths::VEHICLES).await).map(|r| r.vehicles)
+}
+
+pub async fn remove_vehicle(vin: String, proof: Option<String>) -> Result<(), ApiError> {
+    let body = api::VehicleRequest {
+        discriminator: api::Discriminator::action("removeProperty"),
+        vin: Some(vin),
+    };
+    let body = serde_json::to_string(&body).map_err(|e| ApiError::BadResponse(e.to_string()))?;
+    let mut request = request("POST", paths::VEHICLES, Some(body));
+    if let Some(proof) = proof {
+        request.headers.push((wire::STRONG_AUTH_HEADER, proof));
+    }
+    send::<serde_json::Value>(request).await.map(drop)
+}
+
+pub async fn devices() -> Result<Vec<api::Device>, ApiError> {
+    required::<api::Devices>(get(paths::DEVICES).await).map(|r| r.devices)
+}
+
+pub async fn events() -> Result<Vec<api::SecurityEvent>, ApiError> {
+    required::<api::SecurityEvents>(get(paths::EVENTS).await).map(|r| r.events)
+}
+
+pub async fn outbox() -> Result<Vec<api::OutboxMessage>, ApiError> {
+    required::<api::Outbox>(get(paths::OUTBOX).await).map(|r| r.messages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn wrong_pin_keeps_the_remaining_attempts() {
+        let body = r#"{"transactionId":"t","status":"FAILED","error":{"code":2308,"label":"Wrong PIN code","remainingAttempts":2}}"#;
+        let error = decode::<()>(response(422, body)).unwrap_err();
+        assert_eq!(
+            error,
+            ApiError::Api {
+                code: ErrorCode::WrongPin,
+                label: "Wrong PIN code".into(),
+                remaining_attempts: Some(2),
+                retry_after_seconds: None
+            }
+        );
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn code_2301_means_the_session_expired() {
+        let body = r#"{"transactionId":"t","status":"FAILED","error":{"code":2301,"label":"x"}}"#;
+        assert_eq!(
+            decode::<()>(response(401, body)),
+            Err(ApiError::SessionExpired)
+        );
+        assert_eq!(
+            decode::<()>(response(401, "<html>")),
+            Err(ApiError::SessionExpired)
+        );
+    }
+
+    #[test]
+    fn a_non_envelope_answer_is_a_bad_response_worth_retrying() {
+        let error = decode::<()>(response(502, "<html>Bad gateway</html>")).unwrap_err();
+        assert!(matches!(error, ApiError::BadResponse(_)));
+        assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn success_reads_the_result() {
+        let body =
+            r#"{"transactionId":"t","status":"SUCCEEDED","result":{"isDeviceActivated":true}}"#;
+        let result = decode::<api::DeviceActivated>(response(200, body)).unwrap();
+        assert_eq!(
+            result,
+            Some(api::DeviceActivated {
+                is_device_activated: true
+            })
+        );
+    }
+}

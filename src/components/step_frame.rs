@@ -1,0 +1,118 @@
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+use crate::api::{self, ApiError};
+use crate::flow::{self, Probe, Step};
+use crate::messages::error_text;
+use crate::state::{use_auth, use_flow};
+
+/// The server facts a step screen depends on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GuardState {
+    Checking,
+    Ready {
+        probe: Probe,
+        masked_phone: Option<String>,
+    },
+    Failed(ApiError),
+}
+
+/// Steps 1-3 in parallel: one round trip, not three.
+pub async fn probe() -> Result<(Probe, Option<String>), ApiError> {
+    let (activated, block, phone) = futures::future::join3(
+        api::is_device_activated(),
+        api::block_state(),
+        api::trusted_phone(),
+    )
+    .await;
+    let phone = phone?;
+    let probe = Probe {
+        device_activated: activated?,
+        block: block?,
+        has_phone: phone.phone_number.is_some(),
+    };
+    Ok((probe, phone.masked_phone_number))
+}
+
+/// Re-reads the server state on entering `step` (directly, after a reload or
+/// with the back button) and redirects when the server would refuse the step.
+pub fn use_step_guard(step: Step) -> RwSignal<GuardState> {
+    let state = RwSignal::new(GuardState::Checking);
+    let navigate = use_navigate();
+    let auth = use_auth();
+    let flow = use_flow();
+    let run = move || {
+        let navigate = navigate.clone();
+        state.set(GuardState::Checking);
+        leptos::task::spawn_local(async move {
+            match probe().await {
+                Ok((probe, masked_phone)) => {
+                    if flow.had_phone.get_untracked().is_none() {
+                        flow.had_phone.set(Some(probe.has_phone));
+                    }
+                    match flow::guard(step, probe) {
+                        Some(other) => navigate(
+                            other.path(),
+                            NavigateOptions {
+                                replace: true,
+                                ..Default::default()
+                            },
+                        ),
+                        None => state.set(GuardState::Ready {
+                            probe,
+                            masked_phone,
+                        }),
+                    }
+                }
+                Err(error) => {
+                    auth.notice(&error);
+                    state.set(GuardState::Failed(error));
+                }
+            }
+        });
+    };
+    run();
+    state
+}
+
+/// Shows `children` once the guard let the step through; a spinner before, and
+/// the error with a retry button when the check failed.
+#[component]
+pub fn Guarded(state: RwSignal<GuardState>, children: ChildrenFn) -> impl IntoView {
+    move || match state.get() {
+        GuardState::Checking => {
+            view! { <p class="loading" role="status">"Checking your account…"</p> }.into_any()
+        }
+        GuardState::Failed(error) => view! {
+            <div class="form-error" role="alert">{error_text(&error)}</div>
+            <button type="button" class="secondary" on:click=move |_| reload()>"Try again"</button>
+        }
+        .into_any(),
+        GuardState::Ready { .. } => children().into_any(),
+    }
+}
+
+fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
+/// The screen's heading. Focus moves to it on every step change so keyboard
+/// and screen-reader users start reading at the new step; the document title
+/// follows it.
+#[component]
+pub fn PageHeading(#[prop(into)] title: String) -> impl IntoView {
+    let heading = NodeRef::<html::H1>::new();
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        document.set_title(&format!("{title} · Enrollment Portal"));
+    }
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
+    view! { <h1 node_ref=heading tabindex="-1">{title}</h1> }
+}

@@ -1,0 +1,123 @@
+use leptos::prelude::*;
+use wire::api::SmsPurpose;
+use wire::validate;
+
+use super::{account_error, WayOut};
+use crate::api::{self, ApiError};
+use crate::components::{
+    focus_first_invalid, CodeSender, ErrorArea, PageHeading, PhoneInput, SmsCodeInput, SubmitButton,
+};
+use crate::messages::problem_text;
+use crate::state::{use_auth, use_config};
+
+/// Step D: a code to the NEW number proves the user holds it, then
+/// `modifyPhoneNumber` replaces the trusted number.
+#[component]
+pub fn ChangePhone() -> impl IntoView {
+    let auth = use_auth();
+    let config = use_config();
+    let current = LocalResource::new(api::trusted_phone);
+    let number = RwSignal::new(String::new());
+    let region = RwSignal::new(config.region());
+    let phone_error = RwSignal::new(None::<String>);
+    let code = RwSignal::new(String::new());
+    let code_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let last_error = RwSignal::new(None::<ApiError>);
+    let verified_number = RwSignal::new(None::<String>);
+    let sender = CodeSender::new();
+    let done = RwSignal::new(None::<String>);
+
+    let fail = move |error: ApiError| {
+        form_error.set(Some(account_error(&error, auth)));
+        last_error.set(Some(error));
+    };
+    let send_code = move || {
+        form_error.set(None);
+        last_error.set(None);
+        match validate::phone_number(&number.get_untracked(), &region.get_untracked()) {
+            Ok(e164) => {
+                phone_error.set(None);
+                verified_number.set(Some(e164.clone()));
+                sender.send(SmsPurpose::PhoneNumberCertification, Some(e164), fail);
+            }
+            Err(problem) => {
+                phone_error.set(Some(problem_text(problem)));
+                focus_first_invalid();
+            }
+        }
+    };
+    let modify = Action::new_local(move |(e164, code): &(String, String)| {
+        let (e164, code) = (e164.clone(), code.clone());
+        async move {
+            match api::submit_sms_code("modifyPhoneNumber", code, Some(e164.clone())).await {
+                Ok(_) => done.set(Some(validate::mask_phone_number(&e164))),
+                Err(error) => fail(error),
+            }
+        }
+    });
+    let on_number = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send_code();
+    };
+    let on_code = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if modify.pending().get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        match (
+            validate::sms_code(&code.get_untracked()),
+            verified_number.get_untracked(),
+        ) {
+            (Ok(value), Some(e164)) => {
+                code_error.set(None);
+                modify.dispatch((e164, value));
+                code.set(String::new());
+            }
+            (Err(problem), _) => {
+                code_error.set(Some(problem_text(problem)));
+                focus_first_invalid();
+            }
+            (Ok(_), None) => sender.sent.set(None),
+        }
+    };
+    let resend = Callback::new(move |()| send_code());
+    view! {
+        <PageHeading title="Change your phone number"/>
+        <p>
+            "Current trusted phone: "
+            <span data-testid="current-phone">
+                {move || current.get().and_then(Result::ok).and_then(|p| p.masked_phone_number).unwrap_or_default()}
+            </span>
+        </p>
+        <Show when=move || done.get().is_none() fallback=move || view! {
+            <div class="status ok" role="status" data-testid="success">
+                {move || format!("Your trusted phone is now {}.", done.get().unwrap_or_default())}
+            </div>
+        }>
+            <Show
+                when=move || sender.sent.get().is_some()
+                fallback=move || view! {
+                    <form on:submit=on_number novalidate>
+                        <PhoneInput value=number region=region error=phone_error/>
+                        <ErrorArea message=form_error/>
+                        <WayOut error=last_error/>
+                        <SubmitButton label="Send a code to this number" busy=sender.busy busy_label="Sending…"/>
+                    </form>
+                }
+            >
+                <form on:submit=on_code novalidate>
+                    <p>
+                        {move || verified_number.get().map(|n| format!("New number: {n} "))}
+                        <button type="button" class="link-button" on:click=move |_| sender.sent.set(None)>"Change number"</button>
+                    </p>
+                    <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
+                    <ErrorArea message=form_error/>
+                    <WayOut error=last_error/>
+                    <SubmitButton label="Confirm the new number" busy=modify.pending() busy_label="Checking…"/>
+                </form>
+            </Show>
+        </Show>
+    }
+}

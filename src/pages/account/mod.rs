@@ -1,0 +1,68 @@
+//! Account management, steps A to E, and the hub that leads to them.
+
+mod change_phone;
+mod hub;
+mod pin_reset;
+mod pin_update;
+mod remove_enrollments;
+mod vehicles;
+
+pub use change_phone::ChangePhone;
+pub use hub::Hub;
+pub use pin_reset::PinReset;
+pub use pin_update::PinUpdate;
+pub use remove_enrollments::RemoveEnrollments;
+pub use vehicles::Vehicles;
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use wire::ErrorCode;
+
+use crate::api::ApiError;
+use crate::messages::error_text;
+use crate::pages::RequireSignIn;
+use crate::routes;
+use crate::state::Auth;
+
+/// `/account/*`: signed-in users only.
+#[component]
+pub fn AccountLayout() -> impl IntoView {
+    view! {
+        <RequireSignIn>
+            <section class="card account">
+                <Outlet/>
+            </section>
+        </RequireSignIn>
+    }
+}
+
+/// The sentence for a failed management call; a 2301 also signs out locally
+/// so the guard sends the user to sign in and back.
+pub fn account_error(error: &ApiError, auth: Auth) -> String {
+    auth.notice(error);
+    match error.code() {
+        Some(ErrorCode::NeedStrongAuthentication) => {
+            "This browser must be enrolled before it can change your account's security."
+                .to_string()
+        }
+        _ => error_text(error),
+    }
+}
+
+/// Shown with an error that has a way out: blocked accounts go to step A,
+/// browsers that are not enrolled to the enrollment.
+#[component]
+pub fn WayOut(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+    move || {
+        match error.get().and_then(|e| e.code()) {
+        Some(ErrorCode::AccountBlocked) => Some(
+            view! { <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button secondary">"Remove all enrollments"</A> }
+                .into_any(),
+        ),
+        Some(ErrorCode::NeedStrongAuthentication) => Some(
+            view! { <A href=routes::ENROLL attr:class="button secondary">"Enroll this browser"</A> }.into_any(),
+        ),
+        _ => None,
+    }
+    }
+}

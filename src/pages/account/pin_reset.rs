@@ -1,0 +1,133 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use wire::api::{Discriminator, PinRequest, SmsPurpose};
+use wire::validate;
+
+use super::{account_error, WayOut};
+use crate::api::{self, ApiError};
+use crate::components::{
+    focus_first_invalid, CodeSender, ErrorArea, PageHeading, PinInput, SmsCodeInput, SubmitButton,
+};
+use crate::flow::Step;
+use crate::messages::problem_text;
+use crate::pages::enroll::pin_hint;
+use crate::state::{use_auth, use_config};
+
+/// Step B, forgot PIN: a `resetPIN` code to the trusted phone, then a new PIN.
+/// A browser that is not enrolled yet continues at step 8 with the new PIN.
+#[component]
+pub fn PinReset() -> impl IntoView {
+    let auth = use_auth();
+    let config = use_config();
+    let navigate = use_navigate();
+    let sender = CodeSender::new();
+    let code = RwSignal::new(String::new());
+    let code_error = RwSignal::new(None::<String>);
+    let pin = RwSignal::new(String::new());
+    let pin_error = RwSignal::new(None::<String>);
+    let confirmation = RwSignal::new(String::new());
+    let confirmation_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let last_error = RwSignal::new(None::<ApiError>);
+    let done = RwSignal::new(false);
+
+    let fail = move |error: ApiError| {
+        form_error.set(Some(account_error(&error, auth)));
+        last_error.set(Some(error));
+    };
+    let send_code = move || {
+        form_error.set(None);
+        last_error.set(None);
+        sender.send(SmsPurpose::ResetPin, None, fail);
+    };
+    let reset = Action::new_local(move |(code, pin): &(String, String)| {
+        let body = PinRequest {
+            discriminator: Discriminator::action("reset"),
+            pin_code: Some(pin.clone()),
+            sms_code: Some(code.clone()),
+            ..Default::default()
+        };
+        let navigate = navigate.clone();
+        async move {
+            match api::pin_code(body).await {
+                Ok(()) => match api::is_device_activated().await {
+                    Ok(true) => done.set(true),
+                    // Forgot-PIN from step 8: go on enrolling with the new PIN.
+                    _ => navigate(Step::EnterPin.path(), Default::default()),
+                },
+                Err(error) => fail(error),
+            }
+        }
+    });
+    let on_send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send_code();
+    };
+    let on_reset = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if reset.pending().get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let code_checked = validate::sms_code(&code.get_untracked());
+        let pin_problem = validate::pin(&pin.get_untracked(), config.pin_length()).err();
+        let confirmation_problem = (pin_problem.is_none()
+            && confirmation.get_untracked() != pin.get_untracked())
+        .then_some(validate::Problem::PinMismatch);
+        code_error.set(code_checked.as_ref().err().map(|p| problem_text(*p)));
+        pin_error.set(pin_problem.map(problem_text));
+        confirmation_error.set(confirmation_problem.map(problem_text));
+        let (Ok(code_value), None, None) = (code_checked, pin_problem, confirmation_problem) else {
+            focus_first_invalid();
+            return;
+        };
+        reset.dispatch((code_value, pin.get_untracked()));
+        code.set(String::new());
+        pin.set(String::new());
+        confirmation.set(String::new());
+    };
+    let resend = Callback::new(move |()| send_code());
+
+    view! {
+        <PageHeading title="Reset your PIN"/>
+        <Show when=move || !done.get() fallback=|| view! {
+            <div class="status ok" role="status" data-testid="success">"Your PIN has been reset."</div>
+        }>
+            <Show
+                when=move || sender.sent.get().is_some()
+                fallback=move || view! {
+                    <form on:submit=on_send>
+                        <p>"We will send a code by SMS to your trusted phone. With it you choose a new PIN."</p>
+                        <ErrorArea message=form_error/>
+                        <WayOut error=last_error/>
+                        <SubmitButton label="Send the code" busy=sender.busy busy_label="Sending…"/>
+                    </form>
+                }
+            >
+                <form on:submit=on_reset novalidate>
+                    <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
+                    <PinInput
+                        id="new-pin"
+                        label="New PIN"
+                        value=pin
+                        length=Signal::derive(move || config.pin_length())
+                        error=pin_error
+                        autocomplete="new-password"
+                        hint=pin_hint(config.pin_length())
+                    />
+                    <PinInput
+                        id="confirm-pin"
+                        label="Type the new PIN again"
+                        value=confirmation
+                        length=Signal::derive(move || config.pin_length())
+                        error=confirmation_error
+                        autocomplete="new-password"
+                    />
+                    <ErrorArea message=form_error/>
+                    <WayOut error=last_error/>
+                    <SubmitButton label="Reset my PIN" busy=reset.pending() busy_label="Saving…"/>
+                </form>
+            </Show>
+        </Show>
+    }
+}

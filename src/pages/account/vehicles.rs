@@ -1,0 +1,161 @@
+use leptos::prelude::*;
+use wire::validate;
+use wire::ErrorCode;
+
+use super::{account_error, WayOut};
+use crate::api::{self, ApiError};
+use crate::components::{
+    focus_first_invalid, ErrorArea, PageHeading, PinInput, SubmitButton, VinInput,
+};
+use crate::messages::problem_text;
+use crate::state::{use_auth, use_config};
+
+/// Step E: remove a vehicle association. The server asks for a fresh proof of
+/// strong authentication (2302): the PIN dialog gets one with `otp withPIN`
+/// and the removal is repeated with it.
+#[component]
+pub fn Vehicles() -> impl IntoView {
+    let auth = use_auth();
+    let config = use_config();
+    let list = LocalResource::new(api::vehicles);
+    let vin = RwSignal::new(String::new());
+    let vin_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let last_error = RwSignal::new(None::<ApiError>);
+    let notice = RwSignal::new(None::<String>);
+    // The VIN waiting for the PIN dialog.
+    let pending_vin = RwSignal::new(None::<String>);
+    let pin = RwSignal::new(String::new());
+    let pin_error = RwSignal::new(None::<String>);
+
+    let remove = Action::new_local(move |(vin, proof): &(String, Option<String>)| {
+        let (vin, proof) = (vin.clone(), proof.clone());
+        async move {
+            match api::remove_vehicle(vin.clone(), proof).await {
+                Ok(()) => {
+                    pending_vin.set(None);
+                    notice.set(Some(format!("Vehicle {vin} removed from your account.")));
+                    list.refetch();
+                }
+                Err(error) if error.code() == Some(ErrorCode::NeedStrongAuthentication) => {
+                    pending_vin.set(Some(vin));
+                }
+                Err(error) => {
+                    pending_vin.set(None);
+                    form_error.set(Some(account_error(&error, auth)));
+                    last_error.set(Some(error));
+                }
+            }
+        }
+    });
+    let step_up = Action::new_local(move |(vin, pin): &(String, String)| {
+        let (vin, pin) = (vin.clone(), pin.clone());
+        async move {
+            match api::step_up(pin).await {
+                Ok(proof) => {
+                    remove.dispatch((vin, Some(proof.otp)));
+                }
+                Err(error) => {
+                    let text = account_error(&error, auth);
+                    if matches!(
+                        error.code(),
+                        Some(ErrorCode::AccountBlocked | ErrorCode::NeedStrongAuthentication)
+                    ) {
+                        pending_vin.set(None);
+                        form_error.set(Some(text));
+                        last_error.set(Some(error));
+                    } else {
+                        pin_error.set(Some(text));
+                    }
+                }
+            }
+        }
+    });
+    let start_removal = move |vin: String| {
+        form_error.set(None);
+        last_error.set(None);
+        notice.set(None);
+        if !remove.pending().get_untracked() {
+            remove.dispatch((vin, None));
+        }
+    };
+    let on_vin = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match validate::vin(&vin.get_untracked()) {
+            Ok(value) => {
+                vin_error.set(None);
+                start_removal(value);
+            }
+            Err(problem) => {
+                vin_error.set(Some(problem_text(problem)));
+                focus_first_invalid();
+            }
+        }
+    };
+    let on_pin = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if step_up.pending().get_untracked() {
+            return;
+        }
+        let Some(vin) = pending_vin.get_untracked() else {
+            return;
+        };
+        match validate::pin_format(&pin.get_untracked(), config.pin_length()) {
+            Ok(()) => {
+                pin_error.set(None);
+                step_up.dispatch((vin, pin.get_untracked()));
+            }
+            Err(problem) => pin_error.set(Some(problem_text(problem))),
+        }
+        pin.set(String::new());
+    };
+    let busy = Signal::derive(move || remove.pending().get() || step_up.pending().get());
+
+    view! {
+        <PageHeading title="Your vehicles"/>
+        <div class="status ok" role="status" data-testid="notice">{move || notice.get()}</div>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading your vehicles…"</p> }>
+            {move || list.get().map(|result| match result {
+                Ok(vehicles) if vehicles.is_empty() => view! { <p>"No vehicle is linked to your account."</p> }.into_any(),
+                Ok(vehicles) => view! {
+                    <ul class="vehicles" data-testid="vehicles">
+                        {vehicles.into_iter().map(|v| {
+                            let vin = v.vin.clone();
+                            view! {
+                                <li>
+                                    <span><strong>{v.label.clone()}</strong> " " <span class="vin">{v.vin.clone()}</span></span>
+                                    <button type="button" class="secondary" disabled=move || busy.get()
+                                        aria-label=format!("Remove {} ({})", v.label, v.vin)
+                                        on:click=move |_| start_removal(vin.clone())>"Remove"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(error) => view! { <div class="form-error" role="alert">{account_error(&error, auth)}</div> }.into_any(),
+            })}
+        </Suspense>
+        <form on:submit=on_vin novalidate>
+            <h2>"Remove a vehicle by VIN"</h2>
+            <VinInput value=vin error=vin_error/>
+            <ErrorArea message=form_error/>
+            <WayOut error=last_error/>
+            <SubmitButton label="Remove this vehicle" busy=busy busy_label="Removing…"/>
+        </form>
+        <Show when=move || pending_vin.get().is_some()>
+            <div class="dialog-backdrop">
+                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="step-up-title">
+                    <h2 id="step-up-title">"Confirm with your PIN"</h2>
+                    <p>{move || format!("Removing vehicle {} needs your PIN.", pending_vin.get().unwrap_or_default())}</p>
+                    <form on:submit=on_pin novalidate>
+                        <PinInput id="step-up-pin" label="PIN" value=pin length=Signal::derive(move || config.pin_length()) error=pin_error autocomplete="current-password"/>
+                        <div class="actions">
+                            <SubmitButton label="Confirm" busy=busy busy_label="Checking…"/>
+                            <button type="button" class="secondary" on:click=move |_| { pending_vin.set(None); pin.set(String::new()); }>"Cancel"</button>
+                        </div>
+                    </form>
+                </div>
+            </div>
+        </Show>
+    }
+}

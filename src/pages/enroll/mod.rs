@@ -1,0 +1,96 @@
+//! The enrollment flow, steps 1 to 8: one screen per step.
+
+mod blocked;
+mod choose_method;
+mod done;
+mod enrollment_code;
+mod enter_pin;
+mod new_pin;
+mod probe;
+mod register_phone;
+mod shortcut;
+
+pub use blocked::Blocked;
+pub use choose_method::ChooseMethod;
+pub use done::Done;
+pub use enrollment_code::EnrollmentCode;
+pub use enter_pin::EnterPin;
+pub use new_pin::NewPin;
+pub use probe::Probe;
+pub use register_phone::RegisterPhone;
+pub use shortcut::{pin_hint, Shortcut};
+
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::NavigateOptions;
+
+use crate::api::ApiError;
+use crate::components::Stepper;
+use crate::flow::{self, Reaction, Step};
+use crate::messages::error_text;
+use crate::pages::RequireSignIn;
+use crate::routes;
+use crate::state::{use_flow, Auth};
+
+/// `/enroll/*`: signed-in users only.
+#[component]
+pub fn EnrollLayout() -> impl IntoView {
+    view! {
+        <RequireSignIn>
+            <section class="card flow">
+                <Outlet/>
+            </section>
+        </RequireSignIn>
+    }
+}
+
+/// The stepper for `step` in the method the user is following.
+#[component]
+pub fn FlowStepper(step: Step, #[prop(optional)] sub_step: Option<Signal<bool>>) -> impl IntoView {
+    let flow = use_flow();
+    let items = Signal::derive(move || {
+        let (items, mut index) = flow::stepper(
+            step,
+            flow.method.get(),
+            flow.had_phone.get().unwrap_or(false),
+        );
+        // Register phone has two stages on one screen: number, then its code.
+        if sub_step.is_some_and(|s| s.get()) && index + 1 < items.len() {
+            index += 1;
+        }
+        (items, index)
+    });
+    view! { <Stepper items=items/> }
+}
+
+/// A failed call on `step`: decides with [`flow::on_error`] whether to stay
+/// (and returns the sentence to show) or to move on.
+pub fn react(
+    step: Step,
+    error: &ApiError,
+    auth: Auth,
+    navigate: &impl Fn(&str, NavigateOptions),
+) -> Option<String> {
+    auth.notice(error);
+    let Some(code) = error.code() else {
+        return Some(error_text(error));
+    };
+    let remaining = match error {
+        ApiError::Api {
+            remaining_attempts, ..
+        } => *remaining_attempts,
+        _ => None,
+    };
+    match flow::on_error(step, code, remaining) {
+        Reaction::Stay => Some(error_text(error)),
+        Reaction::SignIn => None,
+        Reaction::GoTo(next) => {
+            navigate(next.path(), NavigateOptions::default());
+            None
+        }
+        Reaction::Restart => {
+            navigate(routes::ENROLL, NavigateOptions::default());
+            None
+        }
+    }
+}

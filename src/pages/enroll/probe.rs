@@ -1,0 +1,54 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+use crate::components::{step_probe, PageHeading};
+use crate::flow;
+use crate::messages::error_text;
+use crate::state::{use_auth, use_flow};
+
+/// `/enroll`: steps 1-3 asked in parallel, then straight to the step they call for.
+#[component]
+pub fn Probe() -> impl IntoView {
+    let navigate = use_navigate();
+    let auth = use_auth();
+    let flow = use_flow();
+    let error = RwSignal::new(None::<String>);
+    let run = move || {
+        let navigate = navigate.clone();
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match step_probe().await {
+                Ok((probe, _)) => {
+                    flow.had_phone.set(Some(probe.has_phone));
+                    let next = flow::after_probe(probe, flow.method.get_untracked());
+                    navigate(
+                        next.path(),
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    );
+                }
+                Err(e) => {
+                    auth.notice(&e);
+                    error.set(Some(error_text(&e)));
+                }
+            }
+        });
+    };
+    run();
+    view! {
+        <PageHeading title="Enroll this browser"/>
+        <Show
+            when=move || error.get().is_some()
+            fallback=|| view! { <p class="loading" role="status">"Checking your account…"</p> }
+        >
+            <div class="form-error" role="alert">{move || error.get()}</div>
+            <button type="button" class="secondary" on:click={
+                let run = run.clone();
+                move |_| run()
+            }>"Try again"</button>
+        </Show>
+    }
+}

@@ -1,0 +1,142 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use wire::api::SmsPurpose;
+use wire::validate;
+
+use super::{react, FlowStepper};
+use crate::api;
+use crate::components::{
+    focus_first_invalid, use_step_guard, CodeSender, ErrorArea, Guarded, PageHeading, PhoneInput,
+    SmsCodeInput, SubmitButton,
+};
+use crate::flow::{Method, Step};
+use crate::messages::problem_text;
+use crate::state::{use_auth, use_config, use_flow};
+
+/// Step 4.2, the full method: register the number (its own SMS code), then
+/// continue with the enrollment code of step 5.
+#[component]
+pub fn RegisterPhone() -> impl IntoView {
+    let guard = use_step_guard(Step::RegisterPhone);
+    let flow = use_flow();
+    flow.method.set(Some(Method::Full));
+    let auth = use_auth();
+    let config = use_config();
+    let navigate = use_navigate();
+    let region = RwSignal::new(config.region());
+    let phone_error = RwSignal::new(None::<String>);
+    let code = RwSignal::new(String::new());
+    let code_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let sender = CodeSender::new();
+    let verified_number = RwSignal::new(None::<String>);
+
+    let send_code = {
+        let navigate = navigate.clone();
+        move || {
+            form_error.set(None);
+            let number = match validate::phone_number(
+                &flow.phone.get_untracked(),
+                &region.get_untracked(),
+            ) {
+                Ok(number) => number,
+                Err(problem) => {
+                    phone_error.set(Some(problem_text(problem)));
+                    focus_first_invalid();
+                    return;
+                }
+            };
+            phone_error.set(None);
+            verified_number.set(Some(number.clone()));
+            let navigate = navigate.clone();
+            sender.send(
+                SmsPurpose::PhoneNumberCertification,
+                Some(number),
+                move |error| {
+                    form_error.set(react(Step::RegisterPhone, &error, auth, &navigate));
+                },
+            );
+        }
+    };
+
+    let confirm = Action::new_local({
+        let navigate = navigate.clone();
+        move |(number, code): &(String, String)| {
+            let (number, code) = (number.clone(), code.clone());
+            let navigate = navigate.clone();
+            async move {
+                match api::submit_sms_code("addPhoneNumber", code, Some(number)).await {
+                    Ok(_) => navigate(Step::EnrollmentCode.path(), Default::default()),
+                    Err(error) => {
+                        form_error.set(react(Step::RegisterPhone, &error, auth, &navigate))
+                    }
+                }
+            }
+        }
+    });
+
+    let on_number = {
+        let send_code = send_code.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            send_code();
+        }
+    };
+    let on_code = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if confirm.pending().get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        match validate::sms_code(&code.get_untracked()) {
+            Ok(value) => {
+                code_error.set(None);
+                if let Some(number) = verified_number.get_untracked() {
+                    confirm.dispatch((number, value));
+                }
+                code.set(String::new());
+            }
+            Err(problem) => {
+                code_error.set(Some(problem_text(problem)));
+                focus_first_invalid();
+            }
+        }
+    };
+    let resend = {
+        let send_code = send_code.clone();
+        Callback::new(move |()| send_code())
+    };
+    let code_stage = Signal::derive(move || sender.sent.get().is_some());
+
+    view! {
+        <FlowStepper step=Step::RegisterPhone sub_step=code_stage/>
+        <PageHeading title="Register your phone number"/>
+        <Guarded state=guard>
+            <Show
+                when=move || code_stage.get()
+                fallback={
+                    let on_number = on_number.clone();
+                    move || view! {
+                        <form on:submit=on_number.clone() novalidate>
+                            <PhoneInput value=flow.phone region=region error=phone_error/>
+                            <ErrorArea message=form_error/>
+                            <SubmitButton label="Send the code" busy=sender.busy busy_label="Sending…"/>
+                        </form>
+                    }
+                }
+            >
+                <form on:submit=on_code novalidate>
+                    <p>
+                        {move || verified_number.get().map(|n| format!("Number: {n} "))}
+                        <button type="button" class="link-button" on:click=move |_| { sender.sent.set(None); }>
+                            "Change number"
+                        </button>
+                    </p>
+                    <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
+                    <ErrorArea message=form_error/>
+                    <SubmitButton label="Confirm the number" busy=confirm.pending() busy_label="Checking…"/>
+                </form>
+            </Show>
+        </Guarded>
+    }
+}

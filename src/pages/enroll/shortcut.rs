@@ -1,0 +1,180 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use wire::api::{Discriminator, EnrollmentRequest, SmsPurpose};
+use wire::validate;
+
+use super::{react, FlowStepper};
+use crate::api;
+use crate::components::{
+    focus_first_invalid, use_step_guard, CodeSender, ErrorArea, Guarded, PageHeading, PhoneInput,
+    PinInput, SmsCodeInput, SubmitButton,
+};
+use crate::flow::{Method, Step};
+use crate::messages::problem_text;
+use crate::state::{use_auth, use_config, use_flow};
+
+/// Step 4.1, the shortcut: number, SMS code and a new PIN on one guided screen,
+/// finished by one `enrollWithPhoneNumber`.
+#[component]
+pub fn Shortcut() -> impl IntoView {
+    let guard = use_step_guard(Step::Shortcut);
+    let flow = use_flow();
+    flow.method.set(Some(Method::Shortcut));
+    let auth = use_auth();
+    let config = use_config();
+    let navigate = use_navigate();
+    let region = RwSignal::new(config.region());
+    let phone_error = RwSignal::new(None::<String>);
+    let code = RwSignal::new(String::new());
+    let code_error = RwSignal::new(None::<String>);
+    let pin = RwSignal::new(String::new());
+    let pin_error = RwSignal::new(None::<String>);
+    let confirmation = RwSignal::new(String::new());
+    let confirmation_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let sender = CodeSender::new();
+    // The number the code was sent to: the one enrolled, whatever is typed later.
+    let verified_number = RwSignal::new(None::<String>);
+
+    let send_code = {
+        let navigate = navigate.clone();
+        move || {
+            form_error.set(None);
+            let number = match validate::phone_number(
+                &flow.phone.get_untracked(),
+                &region.get_untracked(),
+            ) {
+                Ok(number) => number,
+                Err(problem) => {
+                    phone_error.set(Some(problem_text(problem)));
+                    focus_first_invalid();
+                    return;
+                }
+            };
+            phone_error.set(None);
+            verified_number.set(Some(number.clone()));
+            let navigate = navigate.clone();
+            sender.send(
+                SmsPurpose::PhoneNumberCertification,
+                Some(number),
+                move |error| {
+                    form_error.set(react(Step::Shortcut, &error, auth, &navigate));
+                },
+            );
+        }
+    };
+
+    let enroll = Action::new_local({
+        let navigate = navigate.clone();
+        move |(number, code, pin): &(String, String, String)| {
+            let body = EnrollmentRequest {
+                discriminator: Discriminator::action("enrollWithPhoneNumber"),
+                pin_code: Some(pin.clone()),
+                sms_code: Some(code.clone()),
+                phone_number: Some(number.clone()),
+            };
+            let navigate = navigate.clone();
+            async move {
+                match api::enrollment(body).await {
+                    Ok(()) => navigate(Step::Done.path(), Default::default()),
+                    Err(error) => form_error.set(react(Step::Shortcut, &error, auth, &navigate)),
+                }
+            }
+        }
+    });
+
+    let on_number = {
+        let send_code = send_code.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            send_code();
+        }
+    };
+    let on_finish = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if enroll.pending().get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let length = config.pin_length();
+        let code_checked = validate::sms_code(&code.get_untracked());
+        let pin_problem = validate::pin(&pin.get_untracked(), length).err();
+        let confirmation_problem = (pin_problem.is_none()
+            && confirmation.get_untracked() != pin.get_untracked())
+        .then_some(validate::Problem::PinMismatch);
+        code_error.set(code_checked.as_ref().err().map(|p| problem_text(*p)));
+        pin_error.set(pin_problem.map(problem_text));
+        confirmation_error.set(confirmation_problem.map(problem_text));
+        let (Ok(code_value), None, None) = (code_checked, pin_problem, confirmation_problem) else {
+            focus_first_invalid();
+            return;
+        };
+        let Some(number) = verified_number.get_untracked() else {
+            return;
+        };
+        enroll.dispatch((number, code_value, pin.get_untracked()));
+        // Secrets are not kept after the submit.
+        code.set(String::new());
+        pin.set(String::new());
+        confirmation.set(String::new());
+    };
+
+    let resend = {
+        let send_code = send_code.clone();
+        Callback::new(move |()| send_code())
+    };
+
+    view! {
+        <FlowStepper step=Step::Shortcut/>
+        <PageHeading title="Quick enrollment"/>
+        <Guarded state=guard>
+            <Show
+                when=move || sender.sent.get().is_some()
+                fallback={
+                    let on_number = on_number.clone();
+                    move || view! {
+                        <form on:submit=on_number.clone() novalidate>
+                            <PhoneInput value=flow.phone region=region error=phone_error/>
+                            <ErrorArea message=form_error/>
+                            <SubmitButton label="Send the code" busy=sender.busy busy_label="Sending…"/>
+                        </form>
+                    }
+                }
+            >
+                <form on:submit=on_finish novalidate>
+                    <p>
+                        {move || verified_number.get().map(|n| format!("Number: {n} "))}
+                        <button type="button" class="link-button" on:click=move |_| { sender.sent.set(None); }>
+                            "Change number"
+                        </button>
+                    </p>
+                    <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
+                    <PinInput
+                        id="new-pin"
+                        label="Choose a PIN"
+                        value=pin
+                        length=Signal::derive(move || config.pin_length())
+                        error=pin_error
+                        autocomplete="new-password"
+                        hint=pin_hint(config.pin_length())
+                    />
+                    <PinInput
+                        id="confirm-pin"
+                        label="Type the PIN again"
+                        value=confirmation
+                        length=Signal::derive(move || config.pin_length())
+                        error=confirmation_error
+                        autocomplete="new-password"
+                    />
+                    <ErrorArea message=form_error/>
+                    <SubmitButton label="Enroll this browser" busy=enroll.pending() busy_label="Enrolling…"/>
+                </form>
+            </Show>
+        </Guarded>
+    }
+}
+
+/// The weak-PIN rule, explained before the user submits.
+pub fn pin_hint(length: u8) -> String {
+    format!("{length} digits. Avoid repeated digits (111111) and sequences (123456 or 654321): they are refused.")
+}

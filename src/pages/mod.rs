@@ -1,0 +1,13 @@
+//! One screen per file, named after its step.
+
+pub mod account;
+pub mod enroll;
+mod home;
+mod not_found;
+mod require_sign_in;
+mod sign_in;
+
+pub use home::Home;
+pub use not_found::NotFound;
+pub use require_sign_in::RequireSignIn;
+pub use sign_in::SignIn;

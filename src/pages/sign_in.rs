@@ -1,0 +1,114 @@
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::{self, ApiError};
+use crate::components::{ErrorArea, PageHeading, SubmitButton};
+use crate::messages::{error_text, problem_text};
+use crate::routes;
+use crate::state::use_auth;
+
+/// Basic authentication: email and password, then back to `?next=`.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let next = move || routes::safe_next(query.with_untracked(|q| q.get("next")).as_deref());
+
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let email_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+
+    // Already signed in (a reload, the back button): no second sign-in.
+    Effect::new({
+        let navigate = navigate.clone();
+        move |_| {
+            if auth.checked.get() && auth.login.get().is_some() {
+                navigate(
+                    &next(),
+                    leptos_router::NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
+            }
+        }
+    });
+
+    let submit = Action::new_local(move |(email, password): &(String, String)| {
+        let (email, password) = (email.clone(), password.clone());
+        async move { api::sign_in(email, password).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = submit.value().get() {
+            match result {
+                Ok(created) => auth.login.set(Some(created.login)),
+                Err(ApiError::SessionExpired) => {
+                    form_error.set(Some("The email or the password is not right.".to_string()))
+                }
+                Err(error) => form_error.set(Some(error_text(&error))),
+            }
+        }
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if submit.pending().get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let typed = email.get_untracked().trim().to_string();
+        if let Err(problem) = wire::validate::email(&typed) {
+            email_error.set(Some(problem_text(problem)));
+            crate::components::focus_first_invalid();
+            return;
+        }
+        email_error.set(None);
+        if password.get_untracked().is_empty() {
+            form_error.set(Some("Enter your password.".to_string()));
+            return;
+        }
+        submit.dispatch((typed, password.get_untracked()));
+        // The password is not kept beyond the request.
+        password.set(String::new());
+    };
+
+    view! {
+        <section class="card narrow">
+            <PageHeading title="Sign in"/>
+            <p>"Sign in with your customer account to manage this browser's strong authentication."</p>
+            <form on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="username"
+                        required
+                        aria-invalid=move || email_error.with(Option::is_some).to_string()
+                        aria-describedby="email-error"
+                        prop:value=move || email.get()
+                        on:input=move |ev| email.set(event_target_value(&ev))
+                    />
+                    <p class="field-error" id="email-error">{move || email_error.get()}</p>
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </div>
+                <ErrorArea message=form_error/>
+                <SubmitButton label="Sign in" busy=submit.pending() busy_label="Signing in…"/>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,101 @@
+//! App-wide state provided as context: who is signed in, the server's runtime
+//! configuration, and the non-secret facts of the enrollment in progress.
+
+use leptos::prelude::*;
+use wire::api::{EnrollmentState, PortalConfig};
+
+use crate::api::ApiError;
+use crate::flow::Method;
+
+#[derive(Clone, Copy)]
+pub struct Auth {
+    /// The signed-in login; `None` when signed out.
+    pub login: RwSignal<Option<String>>,
+    /// False until the first session check answered.
+    pub checked: RwSignal<bool>,
+}
+
+impl Auth {
+    pub fn new() -> Auth {
+        Auth {
+            login: RwSignal::new(None),
+            checked: RwSignal::new(false),
+        }
+    }
+
+    /// Call with every failed request: a 2301 signs the user out locally, and
+    /// the route guard then sends them to sign in and back to where they were.
+    pub fn notice(&self, error: &ApiError) {
+        if *error == ApiError::SessionExpired {
+            self.login.set(None);
+        }
+    }
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth::new()
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[derive(Clone, Copy)]
+pub struct Config(pub RwSignal<Option<PortalConfig>>);
+
+impl Config {
+    pub fn pin_length(&self) -> u8 {
+        self.0
+            .with(|c| c.as_ref().map(|c| c.pin_length))
+            .unwrap_or(wire::validate::DEFAULT_PIN_LENGTH)
+    }
+
+    pub fn demo(&self) -> bool {
+        self.0.with(|c| c.as_ref().is_some_and(|c| c.demo))
+    }
+
+    pub fn region(&self) -> String {
+        self.0
+            .with(|c| c.as_ref().map(|c| c.default_region.clone()))
+            .unwrap_or_else(|| "FR".to_string())
+    }
+}
+
+pub fn use_config() -> Config {
+    expect_context::<Config>()
+}
+
+/// What the enrollment flow learned so far. Nothing secret: the method chosen,
+/// whether the account had a phone when the flow began, and step 6's answer.
+#[derive(Clone, Copy)]
+pub struct Flow {
+    pub method: RwSignal<Option<Method>>,
+    pub had_phone: RwSignal<Option<bool>>,
+    pub enrollment_state: RwSignal<Option<EnrollmentState>>,
+    /// The number being registered (steps 4.x), kept so a failed request
+    /// loses nothing typed. Not a secret; never written to storage.
+    pub phone: RwSignal<String>,
+}
+
+impl Flow {
+    pub fn new() -> Flow {
+        Flow {
+            method: RwSignal::new(None),
+            had_phone: RwSignal::new(None),
+            enrollment_state: RwSignal::new(None),
+            phone: RwSignal::new(String::new()),
+        }
+    }
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow::new()
+    }
+}
+
+pub fn use_flow() -> Flow {
+    expect_context::<Flow>()
+}
