@@ -1,0 +1,119 @@
+//! `portal-server`: the reference backend of the Enrollment Portal.
+//!
+//! Codemap: [`config`] (flags, TOML policy), [`db`] (SQLite, migrations, the
+//! server key), [`error`] (the envelope and `ApiError`), [`auth`] (session and
+//! device extractors), [`routes`] (one module per resource), [`sms`] (delivery),
+//! [`crypto`] (tokens, MACs, argon2id), [`middleware`] (request id, security
+//! headers, static files), [`seed`] (demo accounts).
+//!
+//! Invariants: the server is the authority (every rule is checked here, whatever
+//! the portal did); counters and single-use flags change in one SQL statement
+//! or a write transaction; no secret (password, PIN, SMS code, token, proof)
+//! is ever logged.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod device_label;
+pub mod error;
+pub mod middleware;
+pub mod phone;
+pub mod routes;
+pub mod seed;
+pub mod sms;
+pub mod store;
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::clock::Clock;
+use crate::config::{Policy, Settings, SmsSettings};
+use crate::crypto::{Hasher, ServerKey};
+use crate::db::Pool;
+use crate::sms::SmsSender;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub pool: Pool,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+    pub key: ServerKey,
+    pub hasher: Hasher,
+    pub sms: Arc<dyn SmsSender>,
+    /// Checked against when the email is unknown, so both answers take as long.
+    pub dummy_password_hash: String,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Loads (or creates) the server key and builds the SMS sender the settings name.
+    pub async fn new(
+        pool: Pool,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<AppState, String> {
+        settings.policy.check()?;
+        let sms: Arc<dyn SmsSender> = match &settings.sms {
+            SmsSettings::Outbox => Arc::new(sms::OutboxSender::new(pool.clone())),
+            SmsSettings::Webhook { url, secret } => Arc::new(sms::WebhookSender::new(
+                url,
+                secret,
+                std::time::Duration::from_secs(settings.policy.sms_webhook_timeout_seconds),
+            )?),
+            SmsSettings::None => Arc::new(sms::NoSender),
+        };
+        AppState::with_sender(pool, settings, clock, sms).await
+    }
+
+    /// Like [`AppState::new`] with a given SMS sender.
+    pub async fn with_sender(
+        pool: Pool,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        sms: Arc<dyn SmsSender>,
+    ) -> Result<AppState, String> {
+        let key = db::server_key(&pool).await?;
+        let hasher = Hasher::new(settings.policy.argon2);
+        let dummy_password_hash = hasher
+            .hash(crypto::random_token())
+            .await
+            .map_err(|e| format!("argon2: {e}"))?;
+        // Load the numbering plan now rather than on the first request.
+        let _ = phone::normalise("0612345678", &settings.policy.default_region);
+        Ok(AppState(Arc::new(Inner {
+            pool,
+            clock,
+            settings,
+            key,
+            hasher,
+            sms,
+            dummy_password_hash,
+        })))
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.settings.policy
+    }
+}
+
+/// The whole HTTP application: the API under `/api`, the portal at `/`.
+pub fn app(state: AppState) -> Router {
+    routes::router(state)
+}

@@ -1,0 +1,136 @@
+//! Cross-cutting layers: the request id and its tracing span, security
+//! headers, cache headers of the portal's files.
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+use crate::AppState;
+
+/// Gives each request an id (the envelope's `transactionId`) and a span that
+/// carries it. Only the method, the path and the status are logged: never
+/// headers, query strings or bodies.
+pub async fn request_context(request: Request, next: Next) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
+    let started = Instant::now();
+    let response = crate::error::with_request_id(request_id.clone(), next.run(request))
+        .instrument(span.clone())
+        .await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "response"
+        );
+    });
+    response
+}
+
+/// The Content-Security-Policy of the portal, `frame-ancestors` from the allowlist.
+pub fn content_security_policy(frame_ancestors: &[String]) -> String {
+    let mut ancestors = String::from("'self'");
+    for origin in frame_ancestors {
+        ancestors.push(' ');
+        ancestors.push_str(origin);
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors {ancestors}"
+    )
+}
+
+/// CSP, nosniff, no referrer on every response; HSTS when served over TLS.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let https = crate::auth::is_https(request.headers(), request.uri());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let csp = content_security_policy(&state.settings.frame_ancestors);
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    response
+}
+
+/// Hashed file names (trunk's `name-<hash>.ext`) are cached forever, the rest
+/// (`index.html` and the SPA fallback) revalidated on every load.
+pub async fn static_cache(request: Request, next: Next) -> Response {
+    let hashed = is_hashed_file_name(request.uri().path());
+    let mut response = next.run(request).await;
+    if response.status().is_success() {
+        let value = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// `portal-3f2a9c0b1d4e5f67_bg.wasm`, `style-0123456789abcdef.css`: a stem
+/// ending in `-` then at least 8 hex digits (an optional `_bg` after them).
+pub fn is_hashed_file_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, _extension)) = name.rsplit_once('.') else {
+        return false;
+    };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    match stem.rsplit_once('-') {
+        Some((_, hash)) => hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trunk_hashed_names_are_recognised() {
+        assert!(is_hashed_file_name("/portal-3f2a9c0b1d4e5f67_bg.wasm"));
+        assert!(is_hashed_file_name("/portal-3f2a9c0b1d4e5f67.js"));
+        assert!(is_hashed_file_name("/style-0123456789abcdef.css"));
+        assert!(!is_hashed_file_name("/index.html"));
+        assert!(!is_hashed_file_name("/enroll/sms"));
+        assert!(!is_hashed_file_name("/my-logo.svg"));
+    }
+
+    #[test]
+    fn frame_ancestors_extend_self() {
+        assert!(content_security_policy(&[]).ends_with("frame-ancestors 'self'"));
+        let csp = content_security_policy(&["https://host.example".into()]);
+        assert!(csp.ends_with("frame-ancestors 'self' https://host.example"));
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"));
+    }
+}

@@ -1,0 +1,127 @@
+//! Reads of the account's strong-authentication state: device and block
+//! status, trusted phone, enrolled devices, security events.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use wire::api::{
+    paths, AccountBlocked, Device, DeviceActivated, Devices, EventKind, SecurityEvent,
+    SecurityEvents, TrustedPhone,
+};
+
+use crate::auth::AuthSession;
+use crate::error::{ok, ApiError, ApiResult};
+use crate::store;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::ACCOUNT, get(account_status))
+        .route(paths::TRUSTED_PHONE, get(trusted_phone))
+        .route(paths::DEVICES, get(devices))
+        .route(paths::EVENTS, get(events))
+}
+
+/// `GET …/account?actionType=strong&type=isDeviceActivated|isAccountBlocked`
+/// (the discriminator may also be spelled `action`).
+pub async fn account_status(
+    State(state): State<AppState>,
+    session: AuthSession,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|_| ApiError::invalid("query"))?;
+    if let Some(action_type) = query.get("actionType") {
+        if action_type != "strong" {
+            return Err(ApiError::invalid("actionType"));
+        }
+    }
+    let discriminator = wire::api::Discriminator {
+        action: query.get("action").cloned(),
+        kind: query.get("type").cloned(),
+    };
+    let kind = discriminator.value().map_err(|mut e| {
+        e.label = e.label.replace("action", "type");
+        ApiError::from(e)
+    })?;
+    match kind {
+        "isDeviceActivated" => {
+            let enrolled =
+                store::is_enrolled(&state.pool, session.account_id, &session.device_id).await?;
+            Ok(ok(DeviceActivated {
+                is_device_activated: enrolled,
+            })
+            .into_response())
+        }
+        "isAccountBlocked" => {
+            let account = store::account(&state.pool, session.account_id).await?;
+            let block = store::block_state(&state, &account, &session.device_id).await?;
+            Ok(ok(AccountBlocked {
+                is_account_blocked: block.as_str().to_string(),
+            })
+            .into_response())
+        }
+        _ => Err(ApiError::invalid("type")),
+    }
+}
+
+/// `GET …/trustedphonenumber`: the number in E.164 and masked, or nulls.
+pub async fn trusted_phone(
+    State(state): State<AppState>,
+    session: AuthSession,
+) -> ApiResult<TrustedPhone> {
+    let account = store::account(&state.pool, session.account_id).await?;
+    let masked = account
+        .trusted_phone
+        .as_deref()
+        .map(wire::validate::mask_phone_number);
+    ok(TrustedPhone {
+        phone_number: account.trusted_phone,
+        masked_phone_number: masked,
+    })
+}
+
+/// `GET …/devices`: the enrolled devices, this one marked `current`.
+pub async fn devices(State(state): State<AppState>, session: AuthSession) -> ApiResult<Devices> {
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT device_id, label, enrolled_at, last_seen_at FROM devices
+         WHERE account_id = $1 ORDER BY enrolled_at, device_id",
+    )
+    .bind(session.account_id)
+    .fetch_all(&state.pool)
+    .await?;
+    let devices = rows
+        .into_iter()
+        .map(|(device_id, label, enrolled_at, last_seen_at)| Device {
+            label,
+            enrolled_at,
+            last_seen_at,
+            current: device_id == session.device_id,
+        })
+        .collect();
+    ok(Devices { devices })
+}
+
+/// `GET /api/v1/account/events`: the audit trail, newest first.
+pub async fn events(
+    State(state): State<AppState>,
+    session: AuthSession,
+) -> ApiResult<SecurityEvents> {
+    let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT kind, at, device_label FROM security_events
+         WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT 100",
+    )
+    .bind(session.account_id)
+    .fetch_all(&state.pool)
+    .await?;
+    let events = rows
+        .into_iter()
+        .filter_map(|(kind, at, device)| {
+            EventKind::parse(&kind).map(|kind| SecurityEvent { kind, at, device })
+        })
+        .collect();
+    ok(SecurityEvents { events })
+}

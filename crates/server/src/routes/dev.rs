@@ -1,0 +1,67 @@
+//! Portal configuration and, in demo mode only, the SMS outbox.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::Router;
+use wire::api::{paths, Outbox, OutboxMessage, PortalConfig, SmsPurpose};
+
+use crate::auth::MaybeAccount;
+use crate::error::{ok, ApiError, ApiResult};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::CONFIG, get(config))
+        .route(paths::OUTBOX, get(outbox))
+}
+
+/// `GET /api/v1/config` (no session): what the portal needs to start.
+pub async fn config(State(state): State<AppState>) -> ApiResult<PortalConfig> {
+    let policy = state.policy();
+    ok(PortalConfig {
+        pin_length: policy.pin_length,
+        demo: state.settings.demo,
+        default_region: policy.default_region.clone(),
+        frame_ancestors: state.settings.frame_ancestors.clone(),
+    })
+}
+
+/// `GET /api/v1/dev/outbox[?to=+33…]` (demo mode only, 404 otherwise): the
+/// messages "sent", newest first; only the caller's when signed in.
+pub async fn outbox(
+    State(state): State<AppState>,
+    account: MaybeAccount,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<Outbox> {
+    if !state.settings.demo {
+        return Err(ApiError::not_found());
+    }
+    let Query(query) = query.map_err(|_| ApiError::invalid("query"))?;
+    let to = query.get("to").map(|to| {
+        crate::phone::normalise(to, &state.policy().default_region).unwrap_or_else(|_| to.clone())
+    });
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT to_phone, text, purpose, sent_at FROM outbox
+         WHERE ($1 IS NULL OR account_id = $1) AND ($2 IS NULL OR to_phone = $2)
+         ORDER BY id DESC LIMIT 200",
+    )
+    .bind(account.0)
+    .bind(to)
+    .fetch_all(&state.pool)
+    .await?;
+    let messages = rows
+        .into_iter()
+        .filter_map(|(to, text, purpose, sent_at)| {
+            SmsPurpose::parse(&purpose).map(|purpose| OutboxMessage {
+                to,
+                text,
+                purpose,
+                sent_at,
+            })
+        })
+        .collect();
+    ok(Outbox { messages })
+}

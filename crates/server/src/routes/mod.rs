@@ -1,0 +1,93 @@
+//! The router: one module per resource, merged here, with the API's own 404
+//! and 405 envelopes and the portal's files behind everything else.
+
+pub mod account;
+pub mod dev;
+pub mod session;
+
+use std::path::Path;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, Method, StatusCode};
+use axum::routing::any;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::error::ApiError;
+use crate::middleware;
+use crate::AppState;
+
+/// Largest accepted API request body.
+pub const API_BODY_LIMIT: usize = 16 * 1024;
+
+/// Every API route, without the cross-cutting layers (the OpenAPI test walks it).
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(account::router())
+        .merge(dev::router())
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = api_router()
+        .route("/api", any(api_not_found))
+        .route("/api/{*rest}", any(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT));
+    let mut router = api
+        .fallback_service(static_files(state.settings.static_dir.as_deref()))
+        .with_state(state.clone())
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ));
+    if let Some(cors) = cors(&state.settings.cors_origins) {
+        router = router.layer(cors);
+    }
+    router.layer(axum::middleware::from_fn(middleware::request_context))
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+/// The built portal with SPA fallback to `index.html`, or a plain 404 when
+/// there is no static directory (API-only mode).
+fn static_files(dir: Option<&Path>) -> Router {
+    match dir.filter(|d| d.is_dir()) {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            let files = ServeDir::new(dir).fallback(ServeFile::new(index));
+            Router::new()
+                .fallback_service(files)
+                .layer(axum::middleware::from_fn(middleware::static_cache))
+        }
+        None => Router::new().fallback(|| async { (StatusCode::NOT_FOUND, "Not found") }),
+    }
+}
+
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<_> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-device-id"),
+                HeaderName::from_static("x-strong-auth"),
+            ])
+            .expose_headers([header::RETRY_AFTER]),
+    )
+}

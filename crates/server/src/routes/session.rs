@@ -1,0 +1,135 @@
+//! Sign in, who am I, sign out.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use wire::api::{paths, SessionCreated, SessionInfo, SignIn};
+use wire::ErrorCode;
+
+use crate::auth::{self, AuthSession, SESSION_COOKIE};
+use crate::crypto;
+use crate::error::{ok, ok_null, ApiError, ApiJson, ApiOk, ApiResult};
+use crate::store;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::SESSION, post(sign_in).get(who_am_i).delete(sign_out))
+}
+
+/// `POST /api/v1/session`: checks the password, opens a session, sets the cookie.
+/// A wrong email and a wrong password get the same 2301 after the same work.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Result<Response, ApiError> {
+    auth::device_id_from(&headers)?;
+    if body.email.trim().is_empty() {
+        return Err(ApiError::missing("email"));
+    }
+    if body.password.is_empty() {
+        return Err(ApiError::missing("password"));
+    }
+    if body.email.len() > 320 || body.password.len() > 1024 {
+        return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
+    }
+    let found = store::account_by_email(&state.pool, &body.email).await?;
+    let (account_id, login) = match found {
+        Some((id, email, hash)) => {
+            if !state.hasher.verify(body.password, hash).await? {
+                return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
+            }
+            (id, email)
+        }
+        None => {
+            state
+                .hasher
+                .verify(body.password, state.dummy_password_hash.clone())
+                .await?;
+            return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
+        }
+    };
+    let now = state.now();
+    let policy = state.policy();
+    let token = crypto::random_token();
+    let token_hash = state.key.mac("session", &[token.as_bytes()]);
+    let absolute = now + policy.session_absolute_seconds;
+    sqlx::query(
+        "DELETE FROM sessions WHERE account_id = $1 AND (expires_at <= $2 OR last_used_at <= $3)",
+    )
+    .bind(account_id)
+    .bind(now)
+    .bind(now - policy.session_idle_seconds)
+    .execute(&state.pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, account_id, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+    )
+    .bind(&token_hash)
+    .bind(account_id)
+    .bind(now)
+    .bind(absolute)
+    .execute(&state.pool)
+    .await?;
+    tracing::info!(account_id, "signed in");
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api; Max-Age={}{}",
+        policy.session_absolute_seconds,
+        if auth::is_https(&headers, &uri) {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    let expires_at = (now + policy.session_idle_seconds).min(absolute);
+    let mut response = ApiOk(Some(SessionCreated {
+        token,
+        expires_at,
+        login,
+    }))
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `GET /api/v1/session`: the signed-in login.
+pub async fn who_am_i(session: AuthSession) -> ApiResult<SessionInfo> {
+    ok(SessionInfo {
+        login: session.login,
+    })
+}
+
+/// `DELETE /api/v1/session`: revokes the token (when there is one) and clears
+/// the cookie. Needs `X-Device-Id` like every cookie-authenticated call.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    auth::required_device_id(&headers)?;
+    if let Some(token) = auth::token_from(&headers) {
+        let token_hash = state.key.mac("session", &[token.as_bytes()]);
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(&token_hash)
+            .execute(&state.pool)
+            .await?;
+    }
+    let cookie = format!(
+        "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0{}",
+        if auth::is_https(&headers, &uri) {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    let mut response = ok_null().into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}

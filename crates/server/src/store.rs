@@ -1,0 +1,157 @@
+//! Reads and writes of account state shared by several routes. Every query is
+//! scoped to one account id, the session's.
+
+use sqlx::{Executor, FromRow};
+use wire::api::{BlockState, EventKind};
+use wire::ErrorCode;
+
+use crate::db::{Db, Pool};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The account row.
+#[derive(Clone, Debug, FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub locale: String,
+    pub trusted_phone: Option<String>,
+    pub pin_hash: Option<String>,
+    pub pin_failures: i64,
+    pub pin_blocked: bool,
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, email, locale, trusted_phone, pin_hash, pin_failures, pin_blocked";
+
+pub async fn account<'e, E: Executor<'e, Database = Db>>(
+    executor: E,
+    account_id: i64,
+) -> Result<Account, ApiError> {
+    sqlx::query_as::<_, Account>(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+    ))
+    .bind(account_id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or_else(|| ApiError::new(ErrorCode::NeedBasicAuthentication))
+}
+
+pub async fn is_enrolled<'e, E: Executor<'e, Database = Db>>(
+    executor: E,
+    account_id: i64,
+    device_id: &str,
+) -> Result<bool, ApiError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM devices WHERE account_id = $1 AND device_id = $2")
+            .bind(account_id)
+            .bind(device_id)
+            .fetch_optional(executor)
+            .await?;
+    Ok(found.is_some())
+}
+
+pub async fn device_count<'e, E: Executor<'e, Database = Db>>(
+    executor: E,
+    account_id: i64,
+) -> Result<i64, ApiError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_one(executor)
+            .await?,
+    )
+}
+
+/// The block state as this device sees it.
+pub async fn block_state(
+    state: &AppState,
+    account: &Account,
+    device_id: &str,
+) -> Result<BlockState, ApiError> {
+    if account.pin_blocked {
+        return Ok(BlockState::PinBlocked);
+    }
+    if at_device_limit(&state.pool, state, account.id, device_id).await? {
+        return Ok(BlockState::AccountBlocked);
+    }
+    Ok(BlockState::NotBlocked)
+}
+
+/// The account has its limit of enrolled devices and this one is not among them.
+pub async fn at_device_limit<'e, E>(
+    executor: E,
+    state: &AppState,
+    account_id: i64,
+    device_id: &str,
+) -> Result<bool, ApiError>
+where
+    E: Executor<'e, Database = Db>,
+{
+    let (count, this): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN device_id = $2 THEN 1 ELSE 0 END), 0)
+         FROM devices WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .bind(device_id)
+    .fetch_one(executor)
+    .await?;
+    Ok(this == 0 && count >= i64::from(state.policy().device_limit))
+}
+
+/// Appends a security event.
+pub async fn record_event<'e, E: Executor<'e, Database = Db>>(
+    executor: E,
+    account_id: i64,
+    kind: EventKind,
+    at: i64,
+    device_label: Option<&str>,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO security_events (account_id, kind, at, device_label) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(account_id)
+    .bind(kind.as_str())
+    .bind(at)
+    .bind(device_label)
+    .execute(executor)
+    .await?;
+    tracing::info!(account_id, event = kind.as_str(), "security event");
+    Ok(())
+}
+
+/// Enrolls (or re-enrolls) a device.
+pub async fn enroll_device<'e, E: Executor<'e, Database = Db>>(
+    executor: E,
+    account_id: i64,
+    device_id: &str,
+    label: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO devices (account_id, device_id, label, enrolled_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (account_id, device_id)
+         DO UPDATE SET label = excluded.label, enrolled_at = excluded.enrolled_at, last_seen_at = excluded.last_seen_at",
+    )
+    .bind(account_id)
+    .bind(device_id)
+    .bind(label)
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Looks an account up by email (case-insensitive, stored lowercase).
+pub async fn account_by_email(
+    pool: &Pool,
+    email: &str,
+) -> Result<Option<(i64, String, String)>, ApiError> {
+    Ok(
+        sqlx::query_as("SELECT id, email, password_hash FROM accounts WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(pool)
+            .await?,
+    )
+}

@@ -1,0 +1,278 @@
+//! A test server: a fresh SQLite file, the demo accounts, cheap argon2, a
+//! manual clock, and a client that speaks the envelope.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request};
+use axum::Router;
+use http_body_util::BodyExt;
+use portal_server::clock::ManualClock;
+use portal_server::config::{HashCost, Policy, Settings, SmsSettings};
+use portal_server::{app, db, seed, AppState};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const START: i64 = 1_700_000_000;
+pub const PASSWORD: &str = "demo-password";
+pub const PIN: &str = "246801";
+/// The device of `enrolled@demo.test` seeded as enrolled.
+pub const ENROLLED_OTHER_DEVICE: &str = "0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a";
+pub const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+
+pub fn fast_policy() -> Policy {
+    Policy {
+        argon2: HashCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..Policy::default()
+    }
+}
+
+pub fn demo_settings() -> Settings {
+    let mut settings = Settings::new(fast_policy());
+    settings.demo = true;
+    settings.sms = SmsSettings::Outbox;
+    settings
+}
+
+pub fn new_device() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub dir: tempfile::TempDir,
+    pub settings: Settings,
+}
+
+impl TestApp {
+    /// Demo mode, outbox, demo accounts seeded.
+    pub async fn new() -> TestApp {
+        TestApp::with_settings(demo_settings()).await
+    }
+
+    pub async fn with_settings(settings: Settings) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(START);
+        TestApp::open(dir, clock, settings).await
+    }
+
+    pub fn database_url(dir: &tempfile::TempDir) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("data/portal.db").display()
+        )
+    }
+
+    async fn open(dir: tempfile::TempDir, clock: ManualClock, settings: Settings) -> TestApp {
+        let pool = db::open(&TestApp::database_url(&dir)).await.unwrap();
+        let state = AppState::new(pool, settings.clone(), Arc::new(clock.clone()))
+            .await
+            .unwrap();
+        if settings.demo {
+            seed::seed_demo(&state).await.unwrap();
+        }
+        TestApp {
+            router: app(state.clone()),
+            state,
+            clock,
+            dir,
+            settings,
+        }
+    }
+
+    /// A new server process on the same database file (and the same clock).
+    pub async fn restart(self) -> TestApp {
+        let TestApp {
+            state,
+            clock,
+            dir,
+            settings,
+            ..
+        } = self;
+        state.pool.close().await;
+        TestApp::open(dir, clock, settings).await
+    }
+
+    pub fn static_dir(&self) -> PathBuf {
+        self.dir.path().join("dist")
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    /// A client on a fresh device, not signed in.
+    pub fn anonymous(&self) -> Client<'_> {
+        Client {
+            app: self,
+            token: None,
+            device: Some(new_device()),
+            user_agent: Some(CHROME_LINUX.into()),
+        }
+    }
+
+    /// Signs `email` in from a fresh device.
+    pub async fn client(&self, email: &str) -> Client<'_> {
+        self.client_on(email, &new_device()).await
+    }
+
+    /// Signs `email` in from `device`.
+    pub async fn client_on(&self, email: &str, device: &str) -> Client<'_> {
+        let mut client = Client {
+            app: self,
+            token: None,
+            device: Some(device.to_string()),
+            user_agent: Some(CHROME_LINUX.into()),
+        };
+        let answer = client
+            .post(
+                "/api/v1/session",
+                serde_json::json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "sign in {email}: {}", answer.text);
+        client.token = Some(answer.result()["token"].as_str().unwrap().to_string());
+        client
+    }
+
+    /// The newest code the outbox holds for `to`.
+    pub async fn last_code(&self, to: &str) -> String {
+        let answer = self
+            .anonymous()
+            .get(&format!("/api/v1/dev/outbox?to={}", to.replace('+', "%2B")))
+            .await;
+        let text = answer.result()["messages"][0]["text"]
+            .as_str()
+            .expect("a message")
+            .to_string();
+        text.split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 6)
+            .expect("a 6-digit code")
+            .to_string()
+    }
+}
+
+#[derive(Clone)]
+pub struct Client<'a> {
+    pub app: &'a TestApp,
+    pub token: Option<String>,
+    pub device: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Client<'_> {
+    pub fn device(&self) -> &str {
+        self.device.as_deref().unwrap()
+    }
+
+    pub fn request(&self, method: Method, path: &str, body: Option<Value>) -> Request<Body> {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = &self.token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(device) = &self.device {
+            builder = builder.header("x-device-id", device);
+        }
+        if let Some(ua) = &self.user_agent {
+            builder = builder.header("user-agent", ua);
+        }
+        match body {
+            Some(body) => builder
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.app.send(self.request(Method::GET, path, None)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.app
+            .send(self.request(Method::POST, path, Some(body)))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.app
+            .send(self.request(Method::DELETE, path, None))
+            .await
+    }
+
+    pub async fn post_with(&self, path: &str, body: Value, header: (&str, &str)) -> Answer {
+        let mut request = self.request(Method::POST, path, Some(body));
+        request.headers_mut().insert(
+            axum::http::HeaderName::from_bytes(header.0.as_bytes()).unwrap(),
+            header.1.parse().unwrap(),
+        );
+        self.app.send(request).await
+    }
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn result(&self) -> &Value {
+        assert_eq!(self.json["status"], "SUCCEEDED", "{}", self.text);
+        &self.json["result"]
+    }
+
+    pub fn code(&self) -> u64 {
+        assert_eq!(self.json["status"], "FAILED", "{}", self.text);
+        self.json["error"]["code"].as_u64().unwrap()
+    }
+
+    /// Asserts a FAILED envelope with `code` and the HTTP status the contract gives it.
+    #[track_caller]
+    pub fn assert_error(&self, code: u16) {
+        assert_eq!(
+            self.json["status"], "FAILED",
+            "expected {code}, got {}",
+            self.text
+        );
+        assert_eq!(self.json["error"]["code"], code, "{}", self.text);
+        let expected = wire::ErrorCode::from_code(code).unwrap().http_status();
+        assert_eq!(
+            self.status, expected,
+            "HTTP status of {code}: {}",
+            self.text
+        );
+        assert!(self.json["transactionId"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Value {
+        assert_eq!(self.status, 200, "{}", self.text);
+        self.result()
+    }
+}

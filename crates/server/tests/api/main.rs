@@ -1,0 +1,5 @@
+//! Integration tests over HTTP (`tower::ServiceExt::oneshot` on `app(state)`),
+//! each on its own SQLite file.
+
+mod common;
+mod session;

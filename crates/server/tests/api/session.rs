@@ -1,0 +1,361 @@
+//! Issue 2: sign in, session expiry, device id, status reads, envelope, static files.
+
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn sign_in_with_the_right_password_opens_a_session_and_sets_the_cookie() {
+    let app = TestApp::new().await;
+    let answer = app
+        .anonymous()
+        .post(
+            "/api/v1/session",
+            json!({"email": "New@Demo.test", "password": PASSWORD}),
+        )
+        .await;
+    let result = answer.assert_ok();
+    let token = result["token"].as_str().unwrap();
+    assert_eq!(token.len(), 43, "256 bits in base64url");
+    assert_eq!(result["login"], "new@demo.test");
+    assert_eq!(result["expiresAt"], START + 30 * 60);
+    let cookie = answer.headers["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with(&format!("portal_session={token};")),
+        "{cookie}"
+    );
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/api"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"));
+
+    // The token works as bearer and as cookie.
+    let client = app.client("new@demo.test").await;
+    assert_eq!(
+        client.get("/api/v1/session").await.assert_ok()["login"],
+        "new@demo.test"
+    );
+    let cookie_request = Request::get("/api/v1/session")
+        .header("cookie", format!("portal_session={token}"))
+        .header("x-device-id", new_device())
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        app.send(cookie_request).await.assert_ok()["login"],
+        "new@demo.test"
+    );
+}
+
+#[tokio::test]
+async fn cookie_is_secure_behind_a_tls_proxy() {
+    let app = TestApp::new().await;
+    let request = Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .header("x-forwarded-proto", "https")
+        .body(Body::from(
+            json!({"email": "new@demo.test", "password": PASSWORD}).to_string(),
+        ))
+        .unwrap();
+    let answer = app.send(request).await;
+    assert!(answer.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
+    assert!(answer.headers.contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_2301() {
+    let app = TestApp::new().await;
+    let client = app.anonymous();
+    let wrong = client
+        .post(
+            "/api/v1/session",
+            json!({"email": "new@demo.test", "password": "nope"}),
+        )
+        .await;
+    wrong.assert_error(2301);
+    let unknown = client
+        .post(
+            "/api/v1/session",
+            json!({"email": "nobody@demo.test", "password": "nope"}),
+        )
+        .await;
+    unknown.assert_error(2301);
+    assert_eq!(wrong.json["error"], unknown.json["error"]);
+    assert!(!wrong.headers.contains_key("set-cookie"));
+    client
+        .post("/api/v1/session", json!({"email": "new@demo.test"}))
+        .await
+        .assert_error(2101);
+    client
+        .post("/api/v1/session", json!({"email": "", "password": "x"}))
+        .await
+        .assert_error(2101);
+}
+
+#[tokio::test]
+async fn no_token_or_an_unknown_token_is_2301() {
+    let app = TestApp::new().await;
+    let mut client = app.anonymous();
+    client.get("/api/v1/session").await.assert_error(2301);
+    client
+        .get("/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated")
+        .await
+        .assert_error(2301);
+    client.token = Some("bm90LWEtdG9rZW4".into());
+    client.get("/api/v1/session").await.assert_error(2301);
+}
+
+#[tokio::test]
+async fn device_id_is_required_and_must_be_a_uuid() {
+    let app = TestApp::new().await;
+    let mut client = app.client("new@demo.test").await;
+    client.device = Some("not-a-uuid".into());
+    let answer = client
+        .get("/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated")
+        .await;
+    answer.assert_error(2102);
+    assert!(answer.json["error"]["label"]
+        .as_str()
+        .unwrap()
+        .contains("X-Device-Id"));
+    client.device = None;
+    let answer = client.get("/api/v1/session").await;
+    answer.assert_error(2101);
+    assert!(answer.json["error"]["label"]
+        .as_str()
+        .unwrap()
+        .contains("X-Device-Id"));
+    // Sign out with the cookie needs it too.
+    client.delete("/api/v1/session").await.assert_error(2101);
+}
+
+#[tokio::test]
+async fn idle_sessions_expire_and_activity_slides_the_expiry() {
+    let app = TestApp::new().await;
+    let client = app.client("new@demo.test").await;
+    app.clock.advance(29 * 60);
+    client.get("/api/v1/session").await.assert_ok();
+    app.clock.advance(29 * 60);
+    client.get("/api/v1/session").await.assert_ok();
+    app.clock.advance(30 * 60);
+    client.get("/api/v1/session").await.assert_error(2301);
+}
+
+#[tokio::test]
+async fn sessions_end_after_twelve_hours_however_active() {
+    let app = TestApp::new().await;
+    let client = app.client("new@demo.test").await;
+    for _ in 0..(12 * 60 / 20 - 1) {
+        app.clock.advance(20 * 60);
+        client.get("/api/v1/session").await.assert_ok();
+    }
+    app.clock.advance(20 * 60);
+    client.get("/api/v1/session").await.assert_error(2301);
+}
+
+#[tokio::test]
+async fn sign_out_revokes_the_token_and_clears_the_cookie() {
+    let app = TestApp::new().await;
+    let client = app.client("new@demo.test").await;
+    let answer = client.delete("/api/v1/session").await;
+    assert_eq!(answer.assert_ok(), &serde_json::Value::Null);
+    assert!(answer.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    client.get("/api/v1/session").await.assert_error(2301);
+}
+
+#[tokio::test]
+async fn is_device_activated_reads_this_device() {
+    let app = TestApp::new().await;
+    let path = "/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated";
+    let other = app.client("enrolled@demo.test").await;
+    assert_eq!(
+        other.get(path).await.assert_ok()["isDeviceActivated"],
+        false
+    );
+    let enrolled = app
+        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
+        .await;
+    assert_eq!(
+        enrolled.get(path).await.assert_ok()["isDeviceActivated"],
+        true
+    );
+    // `action` is accepted for `type`; both different is 2102; unknown is 2102.
+    let answer = enrolled
+        .get("/api/v1/pims/authentication/account?actionType=strong&action=isDeviceActivated")
+        .await;
+    assert_eq!(answer.assert_ok()["isDeviceActivated"], true);
+    enrolled
+        .get("/api/v1/pims/authentication/account?actionType=strong&action=isDeviceActivated&type=isAccountBlocked")
+        .await
+        .assert_error(2102);
+    enrolled
+        .get("/api/v1/pims/authentication/account?actionType=strong&type=bogus")
+        .await
+        .assert_error(2102);
+    enrolled
+        .get("/api/v1/pims/authentication/account?actionType=strong")
+        .await
+        .assert_error(2101);
+}
+
+#[tokio::test]
+async fn is_account_blocked_tells_pin_lockout_and_device_limit() {
+    let app = TestApp::new().await;
+    let path = "/api/v1/pims/authentication/account?actionType=strong&type=isAccountBlocked";
+    for (email, expected) in [
+        ("new@demo.test", "NotBlocked"),
+        ("enrolled@demo.test", "NotBlocked"),
+        ("blocked@demo.test", "PinBlocked"),
+        ("full@demo.test", "AccountBlocked"),
+    ] {
+        let client = app.client(email).await;
+        assert_eq!(
+            client.get(path).await.assert_ok()["isAccountBlocked"],
+            expected,
+            "{email}"
+        );
+    }
+    let full_on_enrolled_device = app
+        .client_on("full@demo.test", "f1a0c0de-0000-4000-8000-000000000001")
+        .await;
+    assert_eq!(
+        full_on_enrolled_device.get(path).await.assert_ok()["isAccountBlocked"],
+        "NotBlocked"
+    );
+}
+
+#[tokio::test]
+async fn every_answer_is_an_envelope_with_a_fresh_transaction_id() {
+    let app = TestApp::new().await;
+    let client = app.anonymous();
+    let a = client.get("/api/v1/config").await;
+    let b = client.get("/api/v1/config").await;
+    assert_eq!(a.assert_ok()["pinLength"], 6);
+    assert_eq!(a.result()["defaultRegion"], "FR");
+    assert_eq!(a.result()["demo"], true);
+    assert_ne!(a.json["transactionId"], b.json["transactionId"]);
+
+    let unknown = client.get("/api/v1/nothing/here").await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json["error"]["code"], 2000);
+    let wrong_method = client.delete("/api/v1/config").await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.json["status"], "FAILED");
+
+    let malformed = app
+        .send(
+            Request::post("/api/v1/session")
+                .header("content-type", "application/json")
+                .body(Body::from("{not json"))
+                .unwrap(),
+        )
+        .await;
+    malformed.assert_error(2102);
+    let not_json = app
+        .send(
+            Request::post("/api/v1/session")
+                .body(Body::from("email=a"))
+                .unwrap(),
+        )
+        .await;
+    not_json.assert_error(2102);
+    let too_big = client
+        .post(
+            "/api/v1/session",
+            json!({"email": "a@b.c", "password": "x".repeat(20_000)}),
+        )
+        .await;
+    too_big.assert_error(2102);
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_response() {
+    let mut settings = demo_settings();
+    settings.frame_ancestors = vec!["https://host.example".into()];
+    let app = TestApp::with_settings(settings).await;
+    let answer = app.anonymous().get("/api/v1/config").await;
+    let csp = answer.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'self' https://host.example"),
+        "{csp}"
+    );
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"));
+    assert_eq!(answer.headers["x-content-type-options"], "nosniff");
+    assert_eq!(answer.headers["referrer-policy"], "no-referrer");
+    assert!(!answer.headers.contains_key("strict-transport-security"));
+    assert!(!answer.headers.contains_key("access-control-allow-origin"));
+    assert_eq!(answer.result()["frameAncestors"][0], "https://host.example");
+}
+
+#[tokio::test]
+async fn cors_answers_only_configured_origins() {
+    let mut settings = demo_settings();
+    settings.cors_origins = vec!["https://host.example".into()];
+    let app = TestApp::with_settings(settings).await;
+    let request = |origin: &str| {
+        Request::get("/api/v1/config")
+            .header("origin", origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = app.send(request("https://host.example")).await;
+    assert_eq!(
+        allowed.headers["access-control-allow-origin"],
+        "https://host.example"
+    );
+    let other = app.send(request("https://evil.example")).await;
+    assert!(!other.headers.contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
+async fn the_portal_is_served_with_spa_fallback_and_cache_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().to_path_buf();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>portal</title>",
+    )
+    .unwrap();
+    std::fs::write(dist.join("portal-0123456789abcdef.js"), "console.log(1)").unwrap();
+    let mut settings = demo_settings();
+    settings.static_dir = Some(dist);
+    let app = TestApp::with_settings(settings).await;
+    let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+
+    let deep = app.send(get("/enroll/sms")).await;
+    assert_eq!(deep.status, 200);
+    assert!(deep.text.contains("<title>portal</title>"));
+    assert_eq!(deep.headers["cache-control"], "no-cache");
+    assert!(deep.headers.contains_key("content-security-policy"));
+    let root = app.send(get("/")).await;
+    assert!(root.text.contains("<title>portal</title>"));
+    let hashed = app.send(get("/portal-0123456789abcdef.js")).await;
+    assert_eq!(
+        hashed.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    // API paths never fall back to the portal.
+    let api = app.send(get("/api/v1/nope")).await;
+    assert_eq!(api.status, 404);
+    assert_eq!(api.json["status"], "FAILED");
+}
+
+#[tokio::test]
+async fn the_outbox_exists_only_in_demo_mode() {
+    let app = TestApp::with_settings(portal_server::config::Settings::new(fast_policy())).await;
+    let answer = app.anonymous().get("/api/v1/dev/outbox").await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.json["status"], "FAILED");
+    let demo = TestApp::new().await;
+    assert_eq!(
+        demo.anonymous().get("/api/v1/dev/outbox").await.assert_ok()["messages"],
+        json!([])
+    );
+}
