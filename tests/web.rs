@@ -1,0 +1,321 @@
+//! Component tests in headless Chromium (`cargo test --target wasm32-unknown-unknown`):
+//! each mounts a component in a fresh element, drives it with DOM events, and
+//! asserts on the DOM. The network is a fake transport.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use portal::api::{self, ApiError, HttpRequest, HttpResponse};
+use portal::components::{
+    CodeSent, ErrorArea, PhoneInput, PinInput, SmsCodeInput, SubmitButton, VinInput,
+};
+use portal::state::{Auth, Config, Flow};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn container() -> HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div.unchecked_into()
+}
+
+fn find<T: JsCast>(root: &HtmlElement, selector: &str) -> T {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+        .unchecked_into()
+}
+
+fn type_into(input: &HtmlInputElement, text: &str) {
+    input.set_value(text);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+async fn settle() {
+    for _ in 0..5 {
+        leptos::task::tick().await;
+        gloo_timers::future::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A fake server: answers each request with the JSON for its path and keeps
+/// what was sent.
+fn fake_server(
+    answer: impl Fn(&HttpRequest) -> (u16, String) + 'static,
+) -> Rc<RefCell<Vec<HttpRequest>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let log = seen.clone();
+    let answer = Rc::new(answer);
+    api::set_transport(Rc::new(move |request: HttpRequest| {
+        let (status, body) = answer(&request);
+        log.borrow_mut().push(request);
+        Box::pin(async move { Ok::<_, ApiError>(HttpResponse { status, body }) })
+    }));
+    seen
+}
+
+fn provide_app_context() -> Auth {
+    let auth = Auth::new();
+    auth.checked.set(true);
+    provide_context(auth);
+    provide_context(Config(RwSignal::new(None)));
+    provide_context(Flow::new());
+    auth
+}
+
+fn mount_sign_in(root: &HtmlElement) -> Auth {
+    let auth_slot = Rc::new(RefCell::new(None));
+    let slot = auth_slot.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        *slot.borrow_mut() = Some(provide_app_context());
+        view! { <leptos_router::components::Router><portal::pages::SignIn/></leptos_router::components::Router> }
+    });
+    handle.forget();
+    let auth = auth_slot.borrow().unwrap();
+    auth
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_with_a_wrong_password_says_so_and_forgets_the_password() {
+    let seen = fake_server(|_| {
+        (401, r#"{"transactionId":"t","status":"FAILED","error":{"code":2301,"label":"Need basic authentication"}}"#.to_string())
+    });
+    let root = container();
+    let auth = mount_sign_in(&root);
+    type_into(&find(&root, "#email"), "new@demo.test");
+    type_into(&find(&root, "#password"), "wrong-password");
+    find::<HtmlElement>(&root, "button[type=submit]").click();
+    settle().await;
+
+    let error = find::<HtmlElement>(&root, "[data-testid=form-error]")
+        .text_content()
+        .unwrap();
+    assert_eq!(error, "The email or the password is not right.");
+    assert_eq!(find::<HtmlInputElement>(&root, "#password").value(), "");
+    assert_eq!(auth.login.get_untracked(), None);
+    let requests = seen.borrow();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path, "/api/v1/session");
+    assert!(requests[0]
+        .body
+        .as_deref()
+        .unwrap()
+        .contains("new@demo.test"));
+    assert!(requests[0]
+        .headers
+        .iter()
+        .any(|(name, _)| *name == "X-Device-Id"));
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_with_the_right_password_signs_in() {
+    fake_server(|_| {
+        (200, r#"{"transactionId":"t","status":"SUCCEEDED","result":{"token":"abc","expiresAt":1,"login":"new@demo.test"}}"#.to_string())
+    });
+    let root = container();
+    let auth = mount_sign_in(&root);
+    type_into(&find(&root, "#email"), "new@demo.test");
+    type_into(&find(&root, "#password"), "demo-password");
+    find::<HtmlElement>(&root, "button[type=submit]").click();
+    settle().await;
+    assert_eq!(auth.login.get_untracked().as_deref(), Some("new@demo.test"));
+    api::set_token(None);
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_checks_the_email_before_sending_anything() {
+    let seen = fake_server(|_| (500, String::new()));
+    let root = container();
+    mount_sign_in(&root);
+    type_into(&find(&root, "#email"), "not-an-email");
+    type_into(&find(&root, "#password"), "x");
+    find::<HtmlElement>(&root, "button[type=submit]").click();
+    settle().await;
+    assert!(seen.borrow().is_empty());
+    let email: HtmlInputElement = find(&root, "#email");
+    assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(find::<HtmlElement>(&root, "#email-error")
+        .text_content()
+        .unwrap()
+        .contains("email address"));
+}
+
+#[wasm_bindgen_test]
+async fn sms_code_input_keeps_digits_of_a_pasted_code_and_counts_down() {
+    let root = container();
+    let value = RwSignal::new(String::new());
+    let resent = RwSignal::new(0);
+    let now = js_sys::Date::now();
+    let sent = RwSignal::new(Some(CodeSent {
+        masked_number: "+33 6•• •• ••78".to_string(),
+        expires_at_ms: now + 600_000.0,
+        resend_at_ms: now + 30_000.0,
+    }));
+    leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <SmsCodeInput value=value sent=sent on_resend=Callback::new(move |()| resent.update(|n| *n += 1))
+                resend_busy=Signal::derive(|| false) error=Signal::derive(|| None::<String>)/>
+        }
+    })
+    .forget();
+    let input: HtmlInputElement = find(&root, "#sms-code");
+    assert_eq!(
+        input.get_attribute("autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    assert_eq!(input.get_attribute("inputmode").as_deref(), Some("numeric"));
+    type_into(&input, "Code: 123 456");
+    settle().await;
+    assert_eq!(value.get_untracked(), "123456");
+    let hint = find::<HtmlElement>(&root, "#sms-code-hint")
+        .text_content()
+        .unwrap();
+    assert!(hint.contains("+33 6•• •• ••78"), "{hint}");
+    assert!(
+        hint.contains("expires in 10:00") || hint.contains("expires in 9:59"),
+        "{hint}"
+    );
+    let resend: HtmlElement = find(&root, ".resend button");
+    assert!(
+        resend.text_content().unwrap().contains("(0:30)")
+            || resend.text_content().unwrap().contains("(0:29)")
+    );
+    assert!(resend.has_attribute("disabled"));
+
+    // The server's cooldown is over: the button comes back.
+    sent.set(Some(CodeSent {
+        masked_number: "x".into(),
+        expires_at_ms: now + 600_000.0,
+        resend_at_ms: now - 1.0,
+    }));
+    settle().await;
+    let resend: HtmlElement = find(&root, ".resend button");
+    assert!(!resend.has_attribute("disabled"));
+    resend.click();
+    assert_eq!(resent.get_untracked(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn pin_input_is_masked_numeric_and_can_be_shown() {
+    let root = container();
+    let value = RwSignal::new(String::new());
+    leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <PinInput id="pin" label="PIN" value=value length=Signal::derive(|| 6u8)
+                error=Signal::derive(|| Some("Wrong PIN.".to_string())) autocomplete="current-password"/>
+        }
+    })
+    .forget();
+    let input: HtmlInputElement = find(&root, "#pin");
+    assert_eq!(input.type_(), "password");
+    assert_eq!(input.get_attribute("inputmode").as_deref(), Some("numeric"));
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        input.get_attribute("aria-describedby").as_deref(),
+        Some("pin-error")
+    );
+    type_into(&input, "12a34567");
+    settle().await;
+    assert_eq!(value.get_untracked(), "123456");
+    find::<HtmlElement>(&root, "button.toggle").click();
+    settle().await;
+    assert_eq!(find::<HtmlInputElement>(&root, "#pin").type_(), "text");
+    assert_eq!(
+        find::<HtmlElement>(&root, "#pin-error")
+            .text_content()
+            .unwrap(),
+        "Wrong PIN."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn phone_input_shows_the_number_back_in_international_form() {
+    let root = container();
+    let value = RwSignal::new(String::new());
+    let region = RwSignal::new("FR".to_string());
+    leptos::mount::mount_to(root.clone(), move || {
+        view! { <PhoneInput value=value region=region error=Signal::derive(|| None::<String>)/> }
+    })
+    .forget();
+    type_into(&find(&root, "#phone"), "06 12 34 56 78");
+    settle().await;
+    let shown = find::<HtmlElement>(&root, "#phone-normalised")
+        .text_content()
+        .unwrap();
+    assert_eq!(shown, "International form: +33612345678");
+    let select: web_sys::HtmlSelectElement = find(&root, "#phone-country");
+    assert_eq!(select.value(), "FR");
+}
+
+#[wasm_bindgen_test]
+async fn vin_input_uppercases_as_typed() {
+    let root = container();
+    let value = RwSignal::new(String::new());
+    leptos::mount::mount_to(root.clone(), move || {
+        view! { <VinInput value=value error=Signal::derive(|| None::<String>)/> }
+    })
+    .forget();
+    type_into(&find(&root, "#vin"), "vf3abc");
+    settle().await;
+    assert_eq!(value.get_untracked(), "VF3ABC");
+    assert!(find::<HtmlElement>(&root, "#vin-hint")
+        .text_content()
+        .unwrap()
+        .contains("I, O or Q"));
+}
+
+#[wasm_bindgen_test]
+async fn submit_button_is_disabled_while_busy() {
+    let root = container();
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <ErrorArea message=message/>
+            <SubmitButton label="Send" busy=busy busy_label="Sending…"/>
+        }
+    })
+    .forget();
+    let button: HtmlElement = find(&root, "button");
+    assert!(!button.has_attribute("disabled"));
+    busy.set(true);
+    message.set(Some(
+        "Wrong PIN. 2 tries left before your PIN is blocked.".into(),
+    ));
+    settle().await;
+    assert!(button.has_attribute("disabled"));
+    assert_eq!(button.text_content().unwrap(), "Sending…");
+    let area: HtmlElement = find(&root, "[data-testid=form-error]");
+    assert_eq!(
+        area.get_attribute("aria-live").as_deref(),
+        Some("assertive")
+    );
+    assert!(area.text_content().unwrap().contains("2 tries left"));
+}
+
+#[wasm_bindgen_test]
+fn error_mapping_words_each_code_for_people() {
+    use portal::messages::error_text;
+    use wire::ErrorCode;
+    let api = |code: ErrorCode, remaining: Option<u32>, retry: Option<u64>| ApiError::Api {
+        code,
+        label: code.label().into(),
+        remaining_attempts: remaining,
+        retry_after_seconds: retry,
+    };
+    assert!(error_text(&api(ErrorCode::WrongPin, Some(1), None)).contains("1 try left"));
+    assert!(error_text(&api(ErrorCode::RateLimited, None, Some(30))).contains("30 seconds"));
+    assert!(error_text(&api(ErrorCode::ExpiredSmsCode, None, None)).contains("new code"));
+    assert!(error_text(&api(ErrorCode::NotVehicleOwner, None, None)).contains("not linked"));
+    assert!(error_text(&ApiError::Network("down".into())).contains("try again"));
+}
