@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -20,6 +21,7 @@ pub mod device_label;
 pub mod error;
 pub mod middleware;
 pub mod phone;
+pub mod pin;
 pub mod routes;
 pub mod seed;
 pub mod sms;

@@ -3,7 +3,12 @@
 
 pub mod account;
 pub mod dev;
+pub mod enrollment;
+pub mod otp;
+pub mod pincode;
 pub mod session;
+pub mod sms;
+pub mod vehicles;
 
 use std::path::Path;
 
@@ -27,6 +32,11 @@ pub fn api_router() -> Router<AppState> {
     Router::new()
         .merge(session::router())
         .merge(account::router())
+        .merge(sms::router())
+        .merge(enrollment::router())
+        .merge(pincode::router())
+        .merge(otp::router())
+        .merge(vehicles::router())
         .merge(dev::router())
 }
 

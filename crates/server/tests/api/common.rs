@@ -276,3 +276,93 @@ impl Answer {
         self.result()
     }
 }
+
+pub const STATUS_ACTIVATED: &str =
+    "/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated";
+pub const STATUS_BLOCKED: &str =
+    "/api/v1/pims/authentication/account?actionType=strong&type=isAccountBlocked";
+pub const SMS_REQUEST: &str = "/api/v1/pims/authentication/smscode/request";
+pub const SMS_SUBMIT: &str = "/api/v1/pims/authentication/smscode";
+pub const ENROLLMENT: &str = "/api/v1/pims/authentication/enrollment";
+pub const PIN_CODE: &str = "/api/v1/pims/authentication/pincode";
+pub const OTP: &str = "/api/v1/pims/authentication/otp";
+pub const VEHICLES: &str = "/api/v1/pims/subscription/vehicle";
+pub const DEVICES: &str = "/api/v1/pims/authentication/devices";
+pub const EVENTS: &str = "/api/v1/account/events";
+pub const TRUSTED_PHONE: &str = "/api/v1/pims/authentication/trustedphonenumber";
+
+impl Client<'_> {
+    /// Requests a code of `kind` (to `phone` for certification) and reads it from the outbox.
+    pub async fn sms_code(&self, kind: &str, phone: &str) -> String {
+        let body = if kind == "phoneNumberCertification" {
+            serde_json::json!({"type": kind, "phoneNumber": phone})
+        } else {
+            serde_json::json!({"type": kind})
+        };
+        self.post(SMS_REQUEST, body).await.assert_ok();
+        self.app.last_code(phone).await
+    }
+
+    /// Steps 5-6: the enrollment code, submitted; returns the status.
+    pub async fn pass_enrollment_sms(&self, phone: &str) -> String {
+        let code = self.sms_code("enrollment", phone).await;
+        let answer = self
+            .post(
+                SMS_SUBMIT,
+                serde_json::json!({"action": "enrollment", "smsCode": code}),
+            )
+            .await;
+        answer.assert_ok()["status"].as_str().unwrap().to_string()
+    }
+
+    /// Steps 5-8 with `pin`: this device ends enrolled.
+    pub async fn enroll(&self, phone: &str, pin: &str) {
+        self.pass_enrollment_sms(phone).await;
+        self.post(
+            ENROLLMENT,
+            serde_json::json!({"action": "enroll", "pinCode": pin}),
+        )
+        .await
+        .assert_ok();
+    }
+
+    pub async fn is_enrolled(&self) -> bool {
+        self.get(STATUS_ACTIVATED).await.assert_ok()["isDeviceActivated"]
+            .as_bool()
+            .unwrap()
+    }
+
+    pub async fn block_state(&self) -> String {
+        self.get(STATUS_BLOCKED).await.assert_ok()["isAccountBlocked"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The kinds of the account's security events, newest first.
+    pub async fn event_kinds(&self) -> Vec<String> {
+        let answer = self.get(EVENTS).await;
+        answer.assert_ok()["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub async fn step_up(&self, pin: &str) -> String {
+        let answer = self
+            .post(
+                OTP,
+                serde_json::json!({"action": "withPIN", "pinCode": pin}),
+            )
+            .await;
+        answer.assert_ok()["otp"].as_str().unwrap().to_string()
+    }
+}
+
+/// A code that is not `code`.
+pub fn other_code(code: &str) -> String {
+    let n: u32 = code.parse().unwrap();
+    format!("{:06}", (n + 1) % 1_000_000)
+}

@@ -1,0 +1,91 @@
+//! PIN checks with the lockout: every wrong PIN is counted by one atomic
+//! statement that also sets the block, so concurrent guesses cannot get more
+//! than `max_pin_failures` tries.
+
+use wire::api::EventKind;
+use wire::ErrorCode;
+
+use crate::db;
+use crate::error::ApiError;
+use crate::store;
+use crate::AppState;
+
+/// A PIN field being checked: 2101 absent, 2102 not `pin_length` digits.
+pub fn parse_pin(value: Option<&str>, length: u8, parameter: &str) -> Result<String, ApiError> {
+    let text = value.unwrap_or_default();
+    wire::validate::pin_format(text, length).map_err(|p| ApiError::problem(p, parameter))?;
+    Ok(text.to_string())
+}
+
+/// A PIN being chosen: also refuses weak PINs (2102).
+pub fn parse_new_pin(value: Option<&str>, length: u8, parameter: &str) -> Result<String, ApiError> {
+    let text = value.unwrap_or_default();
+    wire::validate::pin(text, length).map_err(|p| ApiError::problem(p, parameter))?;
+    Ok(text.to_string())
+}
+
+/// Checks `pin` against the account's PIN. Right: the failure count is reset
+/// and the hash it matched is returned. Wrong: 2308 with the tries left (0 on
+/// the try that locks the account), 2317 once locked (or without a PIN).
+pub async fn check(
+    state: &AppState,
+    account_id: i64,
+    pin: &str,
+    device_label: &str,
+) -> Result<String, ApiError> {
+    let account = store::account(&state.pool, account_id).await?;
+    if account.pin_blocked {
+        return Err(ErrorCode::AccountBlocked.into());
+    }
+    let Some(pin_hash) = account.pin_hash else {
+        return Err(ErrorCode::AccountBlocked.into());
+    };
+    if state
+        .hasher
+        .verify(pin.to_string(), pin_hash.clone())
+        .await?
+    {
+        let reset = sqlx::query(
+            "UPDATE accounts SET pin_failures = 0 WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2",
+        )
+        .bind(account_id)
+        .bind(&pin_hash)
+        .execute(&state.pool)
+        .await?;
+        if reset.rows_affected() == 0 {
+            return Err(ErrorCode::AccountBlocked.into());
+        }
+        return Ok(pin_hash);
+    }
+    let max = i64::from(state.policy().max_pin_failures);
+    let mut tx = db::begin_write(&state.pool).await?;
+    let counted: Option<(i64, bool)> = sqlx::query_as(
+        "UPDATE accounts
+         SET pin_failures = pin_failures + 1,
+             pin_blocked = CASE WHEN pin_failures + 1 >= $2 THEN 1 ELSE 0 END
+         WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $3
+         RETURNING pin_failures, pin_blocked",
+    )
+    .bind(account_id)
+    .bind(max)
+    .bind(&pin_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((failures, blocked)) = counted else {
+        tx.commit().await?;
+        return Err(ErrorCode::AccountBlocked.into());
+    };
+    if blocked {
+        store::record_event(
+            &mut *tx,
+            account_id,
+            EventKind::Lockout,
+            state.now(),
+            Some(device_label),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(account_id, failures, blocked, "wrong PIN");
+    Err(ApiError::wrong_pin((max - failures).max(0) as u32))
+}

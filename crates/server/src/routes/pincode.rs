@@ -1,0 +1,120 @@
+//! PIN reset (B, with a `resetPIN` SMS code) and update (C, with the old PIN).
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use wire::api::{paths, EventKind, PinRequest, SmsPurpose};
+use wire::ErrorCode;
+
+use crate::auth::AuthSession;
+use crate::error::{ok_null, ApiError, ApiJson, ApiResult};
+use crate::routes::sms::reset_allowed;
+use crate::{codes, db, pin, store, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::PIN_CODE, post(pincode))
+}
+
+/// `POST …/pincode`.
+pub async fn pincode(
+    State(state): State<AppState>,
+    session: AuthSession,
+    ApiJson(body): ApiJson<PinRequest>,
+) -> ApiResult<()> {
+    match body.discriminator.value()? {
+        "reset" => reset(&state, &session, &body).await,
+        "update" => update(&state, &session, &body).await,
+        _ => Err(ApiError::invalid("action")),
+    }
+}
+
+/// B: a new PIN against a `resetPIN` code. 2317 while locked out, 2315 when
+/// the new PIN is the current one (the code then stays usable).
+async fn reset(state: &AppState, session: &AuthSession, body: &PinRequest) -> ApiResult<()> {
+    let new_pin = pin::parse_new_pin(
+        body.pin_code.as_deref(),
+        state.policy().pin_length,
+        "pinCode",
+    )?;
+    let code = codes::parse_code(body.sms_code.as_deref())?;
+    let account = store::account(&state.pool, session.account_id).await?;
+    reset_allowed(state, &account).await?;
+    let phone = account
+        .trusted_phone
+        .clone()
+        .ok_or(ErrorCode::NoPhoneNumber)?;
+    let Some(old_hash) = account.pin_hash.clone() else {
+        return Err(ErrorCode::NeedStrongAuthentication.into());
+    };
+    let checked = codes::check(state, account.id, SmsPurpose::ResetPin, &phone, &code).await?;
+    if state
+        .hasher
+        .verify(new_pin.clone(), old_hash.clone())
+        .await?
+    {
+        return Err(ErrorCode::SamePin.into());
+    }
+    let new_hash = state.hasher.hash(new_pin).await?;
+    let mut tx = db::begin_write(&state.pool).await?;
+    codes::consume(&mut tx, checked).await?;
+    let set = sqlx::query(
+        "UPDATE accounts SET pin_hash = $1, pin_failures = 0 WHERE id = $2 AND pin_blocked = 0 AND pin_hash = $3",
+    )
+    .bind(&new_hash)
+    .bind(account.id)
+    .bind(&old_hash)
+    .execute(&mut *tx)
+    .await?;
+    if set.rows_affected() == 0 {
+        return Err(ErrorCode::AccountBlocked.into());
+    }
+    let label = session.device_label();
+    store::record_event(
+        &mut *tx,
+        account.id,
+        EventKind::PinReset,
+        state.now(),
+        Some(&label),
+    )
+    .await?;
+    tx.commit().await?;
+    ok_null()
+}
+
+/// C: old PIN (counted toward the lockout) and new PIN, from an enrolled device.
+async fn update(state: &AppState, session: &AuthSession, body: &PinRequest) -> ApiResult<()> {
+    let length = state.policy().pin_length;
+    let old_pin = pin::parse_pin(body.old_pin.as_deref(), length, "oldPIN")?;
+    let new_pin = pin::parse_new_pin(body.new_pin.as_deref(), length, "newPIN")?;
+    if !store::is_enrolled(&state.pool, session.account_id, &session.device_id).await? {
+        return Err(ErrorCode::NeedStrongAuthentication.into());
+    }
+    let label = session.device_label();
+    let old_hash = pin::check(state, session.account_id, &old_pin, &label).await?;
+    if new_pin == old_pin {
+        return Err(ErrorCode::SamePin.into());
+    }
+    let new_hash = state.hasher.hash(new_pin).await?;
+    let mut tx = db::begin_write(&state.pool).await?;
+    let set = sqlx::query(
+        "UPDATE accounts SET pin_hash = $1, pin_failures = 0 WHERE id = $2 AND pin_blocked = 0 AND pin_hash = $3",
+    )
+    .bind(&new_hash)
+    .bind(session.account_id)
+    .bind(&old_hash)
+    .execute(&mut *tx)
+    .await?;
+    if set.rows_affected() == 0 {
+        return Err(ErrorCode::AccountBlocked.into());
+    }
+    store::record_event(
+        &mut *tx,
+        session.account_id,
+        EventKind::PinChanged,
+        state.now(),
+        Some(&label),
+    )
+    .await?;
+    tx.commit().await?;
+    ok_null()
+}

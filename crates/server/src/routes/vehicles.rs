@@ -1,0 +1,88 @@
+//! Vehicle associations: the list, and removal by VIN (E) behind step-up.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::Router;
+use wire::api::{paths, EventKind, Vehicle, VehicleRequest, Vehicles};
+use wire::ErrorCode;
+
+use crate::auth::AuthSession;
+use crate::error::{ok, ok_null, ApiError, ApiJson, ApiResult};
+use crate::routes::otp::live_proof;
+use crate::{db, store, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::VEHICLES, get(list).post(remove_property))
+}
+
+/// `GET …/subscription/vehicle`.
+pub async fn list(State(state): State<AppState>, session: AuthSession) -> ApiResult<Vehicles> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT vin, label FROM vehicles WHERE account_id = $1 ORDER BY label, vin")
+            .bind(session.account_id)
+            .fetch_all(&state.pool)
+            .await?;
+    ok(Vehicles {
+        vehicles: rows
+            .into_iter()
+            .map(|(vin, label)| Vehicle { vin, label })
+            .collect(),
+    })
+}
+
+/// `POST …/subscription/vehicle` `{action: removeProperty, vin}` with
+/// `X-Strong-Auth`: 2302 without a live proof (or from a device not
+/// enrolled), 2323 for a VIN that is not the account's (the proof then stays
+/// usable).
+pub async fn remove_property(
+    State(state): State<AppState>,
+    session: AuthSession,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<VehicleRequest>,
+) -> ApiResult<()> {
+    if body.discriminator.value()? != "removeProperty" {
+        return Err(ApiError::invalid("action"));
+    }
+    let vin = wire::validate::vin(body.vin.as_deref().unwrap_or_default())
+        .map_err(|p| ApiError::problem(p, "vin"))?;
+    if !store::is_enrolled(&state.pool, session.account_id, &session.device_id).await? {
+        return Err(ErrorCode::NeedStrongAuthentication.into());
+    }
+    let proof = headers
+        .get(wire::STRONG_AUTH_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .ok_or(ErrorCode::NeedStrongAuthentication)?;
+    let mut tx = db::begin_write(&state.pool).await?;
+    let proof_id = live_proof(&state, &mut tx, &session, proof)
+        .await?
+        .ok_or(ErrorCode::NeedStrongAuthentication)?;
+    let removed = sqlx::query("DELETE FROM vehicles WHERE account_id = $1 AND UPPER(vin) = $2")
+        .bind(session.account_id)
+        .bind(&vin)
+        .execute(&mut *tx)
+        .await?;
+    if removed.rows_affected() == 0 {
+        return Err(ErrorCode::NotVehicleOwner.into());
+    }
+    let used = sqlx::query("UPDATE step_up_proofs SET used = 1 WHERE id = $1 AND used = 0")
+        .bind(proof_id)
+        .execute(&mut *tx)
+        .await?;
+    if used.rows_affected() == 0 {
+        return Err(ErrorCode::NeedStrongAuthentication.into());
+    }
+    let label = session.device_label();
+    store::record_event(
+        &mut *tx,
+        session.account_id,
+        EventKind::VehicleRemoved,
+        state.now(),
+        Some(&label),
+    )
+    .await?;
+    tx.commit().await?;
+    ok_null()
+}
