@@ -16,6 +16,7 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod crypto;
+pub mod csp;
 pub mod db;
 pub mod device_label;
 pub mod error;
@@ -51,6 +52,8 @@ pub struct Inner {
     pub sms: Arc<dyn SmsSender>,
     /// Checked against when the email is unknown, so both answers take as long.
     pub dummy_password_hash: String,
+    /// The Content-Security-Policy header, computed once (see `csp`).
+    pub csp: String,
 }
 
 impl Deref for AppState {
@@ -95,7 +98,9 @@ impl AppState {
             .map_err(|e| format!("argon2: {e}"))?;
         // Load the numbering plan now rather than on the first request.
         let _ = phone::normalise("0612345678", &settings.policy.default_region);
+        let csp = csp::for_static_dir(&settings.frame_ancestors, settings.static_dir.as_deref());
         Ok(AppState(Arc::new(Inner {
+            csp,
             pool,
             clock,
             settings,

@@ -36,20 +36,6 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     response
 }
 
-/// The Content-Security-Policy of the portal, `frame-ancestors` from the allowlist.
-pub fn content_security_policy(frame_ancestors: &[String]) -> String {
-    let mut ancestors = String::from("'self'");
-    for origin in frame_ancestors {
-        ancestors.push(' ');
-        ancestors.push_str(origin);
-    }
-    format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors {ancestors}"
-    )
-}
-
 /// CSP, nosniff, no referrer on every response; HSTS when served over TLS.
 pub async fn security_headers(
     State(state): State<AppState>,
@@ -59,8 +45,7 @@ pub async fn security_headers(
     let https = crate::auth::is_https(request.headers(), request.uri());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let csp = content_security_policy(&state.settings.frame_ancestors);
-    if let Ok(value) = HeaderValue::from_str(&csp) {
+    if let Ok(value) = HeaderValue::from_str(&state.csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(
@@ -124,13 +109,5 @@ mod tests {
         assert!(!is_hashed_file_name("/index.html"));
         assert!(!is_hashed_file_name("/enroll/sms"));
         assert!(!is_hashed_file_name("/my-logo.svg"));
-    }
-
-    #[test]
-    fn frame_ancestors_extend_self() {
-        assert!(content_security_policy(&[]).ends_with("frame-ancestors 'self'"));
-        let csp = content_security_policy(&["https://host.example".into()]);
-        assert!(csp.ends_with("frame-ancestors 'self' https://host.example"));
-        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"));
     }
 }

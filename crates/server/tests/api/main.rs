@@ -2,5 +2,8 @@
 //! each on its own SQLite file.
 
 mod common;
+mod concurrency;
+mod enrollment;
+mod pin_and_step_up;
 mod session;
 mod sms;

@@ -1,0 +1,86 @@
+//! The Content-Security-Policy. trunk puts one inline module script in
+//! `index.html` (the wasm loader); rather than allowing inline scripts, the
+//! policy names that exact script by its SHA-256 hash, computed once at start
+//! from the file actually served.
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+/// `'sha256-…'` sources for every inline `<script>` (one without `src`).
+pub fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut hashes = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..tag_end];
+        let body_and_rest = &after[tag_end + 1..];
+        let Some(close) = body_and_rest.find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") {
+            let digest = Sha256::digest(body_and_rest[..close].as_bytes());
+            let encoded = base64::engine::general_purpose::STANDARD.encode(digest);
+            hashes.push(format!("'sha256-{encoded}'"));
+        }
+        rest = &body_and_rest[close + "</script>".len()..];
+    }
+    hashes
+}
+
+/// The policy: same-origin everything, wasm allowed, the loader by hash,
+/// `frame-ancestors` from the allowlist.
+pub fn content_security_policy(frame_ancestors: &[String], script_hashes: &[String]) -> String {
+    let mut ancestors = String::from("'self'");
+    for origin in frame_ancestors {
+        ancestors.push(' ');
+        ancestors.push_str(origin);
+    }
+    let mut scripts = String::from("'self' 'wasm-unsafe-eval'");
+    for hash in script_hashes {
+        scripts.push(' ');
+        scripts.push_str(hash);
+    }
+    format!(
+        "default-src 'self'; script-src {scripts}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors {ancestors}"
+    )
+}
+
+/// The policy for a static directory (its `index.html`, when there is one).
+pub fn for_static_dir(frame_ancestors: &[String], static_dir: Option<&std::path::Path>) -> String {
+    let hashes = static_dir
+        .and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok())
+        .map(|html| inline_script_hashes(&html))
+        .unwrap_or_default();
+    content_security_policy(frame_ancestors, &hashes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_scripts_are_hashed_and_external_ones_skipped() {
+        let html =
+            r#"<head><script src="/a.js"></script><script type="module">alert(1)</script></head>"#;
+        let hashes = inline_script_hashes(html);
+        // printf 'alert(1)' | openssl dgst -sha256 -binary | base64
+        assert_eq!(
+            hashes,
+            vec!["'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='".to_string()]
+        );
+        let csp = content_security_policy(&[], &hashes);
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn frame_ancestors_extend_self() {
+        let csp = content_security_policy(&["https://host.example".into()], &[]);
+        assert!(csp.ends_with("frame-ancestors 'self' https://host.example"));
+    }
+}

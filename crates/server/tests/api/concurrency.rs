@@ -1,0 +1,87 @@
+//! Counters hold under concurrency: 100 parallel wrong PINs, 50 parallel
+//! wrong SMS codes.
+
+use serde_json::json;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use crate::common::*;
+
+async fn parallel(app: &TestApp, requests: Vec<axum::http::Request<axum::body::Body>>) -> Vec<u64> {
+    let mut set = JoinSet::new();
+    for request in requests {
+        let router = app.router.clone();
+        set.spawn(async move {
+            let response = router.oneshot(request).await.unwrap();
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            json["error"]["code"].as_u64().unwrap_or(0)
+        });
+    }
+    let mut codes = Vec::new();
+    while let Some(code) = set.join_next().await {
+        codes.push(code.unwrap());
+    }
+    codes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_parallel_wrong_pins_count_three_then_2317() {
+    let app = TestApp::new().await;
+    let client = app.client("enrolled@demo.test").await;
+    client.pass_enrollment_sms("+33612345679").await;
+    let requests = (0..100)
+        .map(|i| {
+            let pin = format!("{:06}", 900_000 + i * 7);
+            client.request(
+                axum::http::Method::POST,
+                ENROLLMENT,
+                Some(json!({"action": "enroll", "pinCode": pin})),
+            )
+        })
+        .collect();
+    let codes = parallel(&app, requests).await;
+    let wrong = codes.iter().filter(|c| **c == 2308).count();
+    let blocked = codes.iter().filter(|c| **c == 2317).count();
+    assert!(wrong <= 3, "{wrong} answers 2308");
+    assert_eq!(wrong + blocked, 100, "{codes:?}");
+    client
+        .post(ENROLLMENT, json!({"action": "enroll", "pinCode": PIN}))
+        .await
+        .assert_error(2317);
+    let failures: i64 =
+        sqlx::query_scalar("SELECT pin_failures FROM accounts WHERE email = 'enrolled@demo.test'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(failures, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_parallel_wrong_sms_codes_check_at_most_five() {
+    let app = TestApp::new().await;
+    let client = app.client("phone@demo.test").await;
+    let code = client.sms_code("enrollment", "+33612345678").await;
+    let wrong = other_code(&code);
+    let requests = (0..50)
+        .map(|_| {
+            client.request(
+                axum::http::Method::POST,
+                SMS_SUBMIT,
+                Some(json!({"action": "enrollment", "smsCode": wrong})),
+            )
+        })
+        .collect();
+    let codes = parallel(&app, requests).await;
+    let checked = codes.iter().filter(|c| **c == 2305).count();
+    let dead = codes.iter().filter(|c| **c == 2306).count();
+    assert!(checked <= 5, "{checked} codes checked");
+    assert_eq!(checked + dead, 50, "{codes:?}");
+    client
+        .post(SMS_SUBMIT, json!({"action": "enrollment", "smsCode": code}))
+        .await
+        .assert_error(2306);
+}
