@@ -5,5 +5,7 @@ mod common;
 mod concurrency;
 mod enrollment;
 mod pin_and_step_up;
+mod restart;
 mod session;
 mod sms;
+mod webhook;
