@@ -12,9 +12,12 @@ use crate::common::*;
 
 const SECRET: &str = "webhook-test-secret";
 
+/// Requests the gateway received: headers and body.
+type Received = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+
 #[derive(Clone, Default)]
 struct Gateway {
-    received: Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>,
+    received: Received,
     status: Arc<Mutex<u16>>,
     delay_ms: Arc<Mutex<u64>>,
 }
