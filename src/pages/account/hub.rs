@@ -98,6 +98,7 @@ pub fn Hub() -> impl IntoView {
                         </section>
                         <section aria-labelledby="events-heading" class="panel">
                             <h2 id="events-heading">"Recent security events"</h2>
+                            {events.is_empty().then(|| view! { <p>"No security event yet."</p> })}
                             <ul class="events" data-testid="events">
                                 {events.into_iter().take(10).map(|e| view! {
                                     <li>

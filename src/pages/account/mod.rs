@@ -30,9 +30,21 @@ pub fn AccountLayout() -> impl IntoView {
     view! {
         <RequireSignIn>
             <section class="card account">
+                <BackToHub/>
                 <Outlet/>
             </section>
         </RequireSignIn>
+    }
+}
+
+/// On every management step, the way back to the hub (not on the hub itself).
+#[component]
+fn BackToHub() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    move || {
+        (location.pathname.get() != routes::ACCOUNT).then(|| {
+            view! { <A href=routes::ACCOUNT attr:class="back">"← Account security"</A> }
+        })
     }
 }
 
