@@ -1,0 +1,354 @@
+// Support for the flow tests (`*.spec.ts` next to this file): a private demo server per
+// test, the secrets that must never leak, API shortcuts for the state a test starts from,
+// and the steps several flows share.
+import { test as base, expect, type APIRequestContext, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEMO_PASSWORD, latestCode, type LatestCodeOptions } from './helpers';
+
+export { expect };
+
+/** The PIN of every demo account that has one (`enrolled@`, `blocked@`, `full@`). */
+export const DEMO_PIN = '246801';
+
+/** The key under which the portal keeps this browser's device id. */
+export const DEVICE_ID_KEY = 'portal.deviceId';
+
+/** A running `portal-server --demo` with its own fresh database. */
+export interface DemoServer {
+  url: string;
+  /** Everything the server printed so far. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+function serverBinary(): string {
+  if (process.env.PORTAL_SERVER_BIN) return process.env.PORTAL_SERVER_BIN;
+  const target = process.env.CARGO_TARGET_DIR
+    ? path.resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR)
+    : path.join(REPO_ROOT, 'target');
+  return path.join(target, 'debug', 'portal-server');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const listener = net.createServer();
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => {
+      const address = listener.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      listener.close(() => resolve(port));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Starts `portal-server --demo` on a free port with a throw-away SQLite database, so the
+ * test that uses it finds every demo account in its seeded state and no rate limit spent.
+ * The binary is `$PORTAL_SERVER_BIN`, else `target/debug/portal-server` (what
+ * `cargo xtask test e2e` builds); the portal is `$PORTAL_STATIC_DIR`, else `dist/`.
+ */
+export async function startDemoServer(timeoutMs = 60_000): Promise<DemoServer> {
+  const binary = serverBinary();
+  if (!fs.existsSync(binary)) {
+    throw new Error(`${binary} is missing: run \`cargo build -p portal-server\` (or \`cargo xtask test e2e\`)`);
+  }
+  const staticDir = process.env.PORTAL_STATIC_DIR ?? path.join(REPO_ROOT, 'dist');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-flow-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('PORTAL_')) env[name] = value;
+  }
+  const child = spawn(
+    binary,
+    [
+      '--demo',
+      '--bind',
+      `127.0.0.1:${port}`,
+      '--database-url',
+      `sqlite://${dir}/portal.db?mode=rwc`,
+      '--static-dir',
+      staticDir,
+    ],
+    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  let exited: string | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = `exited (${signal ?? code})`;
+      running.delete(child);
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const server: DemoServer = {
+    url,
+    log: () => output,
+    stop: async () => {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exit;
+        clearTimeout(killer);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) {
+      await server.stop();
+      throw new Error(`portal-server ${exited} before it was ready:\n${output}`);
+    }
+    try {
+      const response = await fetch(`${url}/api/v1/config`);
+      if (response.status === 200) return server;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`portal-server did not answer on ${url} within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+/**
+ * What a test has typed that must never be stored or put in a URL: every PIN and SMS
+ * code goes through `track`, and after the test no URL visited or requested, no console
+ * message, no `localStorage`/`sessionStorage` entry and no `history.state` may contain one.
+ */
+export class Secrets {
+  private readonly values = new Set<string>([DEMO_PASSWORD]);
+  readonly urls: string[] = [];
+  readonly consoleMessages: string[] = [];
+
+  /** Registers a secret and returns it. */
+  track<T extends string>(value: T): T {
+    this.values.add(value);
+    return value;
+  }
+
+  watch(context: BrowserContext): void {
+    const watchPage = (page: Page) => {
+      page.on('framenavigated', (frame) => this.urls.push(frame.url()));
+      page.on('console', (message) => this.consoleMessages.push(`console.${message.type()}: ${message.text()}`));
+      page.on('pageerror', (error) => this.consoleMessages.push(`page error: ${error.message}`));
+    };
+    context.pages().forEach(watchPage);
+    context.on('page', watchPage);
+    context.on('request', (request) => this.urls.push(request.url()));
+  }
+
+  /** Fails when a tracked secret shows up anywhere the spec forbids. */
+  async check(context: BrowserContext): Promise<void> {
+    const places: string[] = [
+      ...this.urls.map((url) => `URL ${url}`),
+      ...this.consoleMessages.map((text) => `console: ${text}`),
+    ];
+    for (const page of context.pages()) {
+      if (page.isClosed()) continue;
+      places.push(`URL ${page.url()}`);
+      const stored = await page
+        .evaluate(() => {
+          const entries: string[] = [];
+          for (const [name, storage] of [
+            ['localStorage', window.localStorage],
+            ['sessionStorage', window.sessionStorage],
+          ] as const) {
+            for (let i = 0; i < storage.length; i++) {
+              const key = storage.key(i) ?? '';
+              entries.push(`${name} ${key}=${storage.getItem(key) ?? ''}`);
+            }
+          }
+          entries.push(`history.state ${JSON.stringify(window.history.state)}`);
+          return entries;
+        })
+        .catch(() => [] as string[]);
+      places.push(...stored);
+    }
+    const leaks: string[] = [];
+    for (const secret of this.values) {
+      for (const place of places) {
+        if (place.includes(secret)) leaks.push(`${JSON.stringify(secret)} in ${place}`);
+      }
+    }
+    expect(leaks, 'a PIN, SMS code or password leaked into a URL, storage, history state or the console').toEqual([]);
+  }
+}
+
+/**
+ * The flow tests' `test`: every test gets its own fresh demo server (its URL is the
+ * `baseURL` of `page`, `context` and `request`), and `secrets`, checked after the test.
+ */
+export const test = base.extend<{ server: DemoServer; secrets: Secrets }>({
+  server: [
+    async ({}, use, testInfo: TestInfo) => {
+      const server = await startDemoServer();
+      await use(server);
+      await server.stop();
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await testInfo.attach('portal-server.log', { body: server.log(), contentType: 'text/plain' });
+      }
+    },
+    { timeout: 90_000 },
+  ],
+  baseURL: async ({ server }, use) => {
+    await use(server.url);
+  },
+  secrets: [
+    async ({ context }, use, testInfo: TestInfo) => {
+      const secrets = new Secrets();
+      secrets.watch(context);
+      await use(secrets);
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await testInfo.attach('browser console', {
+          body: secrets.consoleMessages.join('\n') || '(nothing logged)',
+          contentType: 'text/plain',
+        });
+      }
+      await secrets.check(context);
+    },
+    { auto: true },
+  ],
+});
+
+/** Makes every page of `context` use `deviceId` as this browser's device id. */
+export async function useDeviceId(context: BrowserContext, deviceId: string): Promise<void> {
+  await context.addInitScript(
+    ([key, id]) => {
+      window.localStorage.setItem(key, id);
+    },
+    [DEVICE_ID_KEY, deviceId] as const,
+  );
+}
+
+/** The device id the portal created for this browser. */
+export async function deviceIdOf(page: Page): Promise<string> {
+  const id = await page.evaluate((key) => window.localStorage.getItem(key), DEVICE_ID_KEY);
+  expect(id, 'the portal keeps a device id in localStorage').toBeTruthy();
+  return id as string;
+}
+
+/** A new random device id, as the portal makes them. */
+export function newDeviceId(): string {
+  return randomUUID();
+}
+
+/** A signed-in API client for one device, for setting up the state a test starts from. */
+export class ApiClient {
+  private token = '';
+
+  constructor(
+    readonly request: APIRequestContext,
+    readonly deviceId: string = newDeviceId(),
+  ) {}
+
+  headers(): Record<string, string> {
+    return {
+      'X-Device-Id': this.deviceId,
+      ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
+    };
+  }
+
+  /** One call; returns the envelope, failing the test unless `expected` is the status. */
+  async call(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    data?: unknown,
+    expected: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED',
+  ): Promise<{ status: string; result?: any; error?: { code: number; remainingAttempts?: number } }> {
+    const response = await this.request.fetch(url, { method, data, headers: this.headers() });
+    const body = await response.json();
+    expect(body.status, `${method} ${url}: ${JSON.stringify(body)}`).toBe(expected);
+    return body;
+  }
+
+  async signIn(email: string, password: string = DEMO_PASSWORD): Promise<this> {
+    const body = await this.call('POST', '/api/v1/session', { email, password });
+    this.token = body.result.token;
+    return this;
+  }
+
+  /**
+   * Steps 5-8 through the API: sends the enrollment SMS, submits its code, enrolls this
+   * device with `pin` (the account's PIN, or its first one). Returns the SMS code used.
+   */
+  async enroll(phone: string, pin: string): Promise<string> {
+    const since = Date.now();
+    await this.call('POST', '/api/v1/pims/authentication/smscode/request', { type: 'enrollment' });
+    const code = await latestCode(this.request, phone, { since, purpose: 'enrollment' });
+    await this.call('POST', '/api/v1/pims/authentication/smscode', { action: 'enrollment', smsCode: code });
+    await this.call('POST', '/api/v1/pims/authentication/enrollment', { action: 'enroll', pinCode: pin });
+    return code;
+  }
+
+  async isDeviceActivated(): Promise<boolean> {
+    const body = await this.call('GET', '/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated');
+    return body.result.isDeviceActivated;
+  }
+
+  async blockState(): Promise<string> {
+    const body = await this.call('GET', '/api/v1/pims/authentication/account?actionType=strong&type=isAccountBlocked');
+    return body.result.isAccountBlocked;
+  }
+}
+
+/**
+ * Revokes the page's session the way an expiry would: `DELETE /api/v1/session` with the
+ * browser's own cookies and device id. The portal's in-memory token is the same session,
+ * so its next call gets 2301.
+ */
+export async function revokeSession(page: Page): Promise<void> {
+  const deviceId = await deviceIdOf(page);
+  const response = await page.request.delete('/api/v1/session', { headers: { 'X-Device-Id': deviceId } });
+  expect(response.status(), 'DELETE /api/v1/session').toBe(200);
+  const check = await page.request.get('/api/v1/session', { headers: { 'X-Device-Id': deviceId } });
+  expect(check.status(), 'the session is gone').toBe(401);
+}
+
+/** Fills and submits the sign-in form of the page already on `/sign-in`. */
+export async function submitSignIn(page: Page, email: string, password: string = DEMO_PASSWORD): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Sign in', level: 1 })).toBeVisible();
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).not.toHaveURL(/\/sign-in(\?|$)/);
+}
+
+/** The pathname of the page (no origin, no query). */
+export function pathOf(page: Page): string {
+  return new URL(page.url()).pathname;
+}
+
+/** Waits for the step heading (the `<h1>` that every screen has). */
+export async function expectHeading(page: Page, name: string | RegExp): Promise<void> {
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
+}
+
+/** `latestCode`, with the code registered as a secret that must not leak. */
+export async function latestCodeTracked(
+  secrets: Secrets,
+  request: APIRequestContext,
+  phone: string,
+  options: LatestCodeOptions,
+): Promise<string> {
+  return secrets.track(await latestCode(request, phone, options));
+}
