@@ -1,6 +1,5 @@
 // The helpers' own logic, no server needed.
-import { expect, test } from '@playwright/test';
-import { codeIn } from './helpers';
+import { codeIn, expect, test } from './helpers';
 
 test('codeIn finds the 6-digit code of an SMS text and nothing in a phone number', () => {
   expect(codeIn('Your enrollment code is 482913. It expires in 10 minutes.')).toBe('482913');

@@ -1,6 +1,39 @@
 // Shared steps of the end-to-end tests: sign in through the real form, read SMS codes from
-// the demo server's outbox.
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+// the demo server's outbox. Specs import `test` and `expect` from here, not from
+// '@playwright/test', so a failing test shows what the browser console said.
+import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+
+export { expect };
+
+/**
+ * Playwright's `test`, plus an automatic fixture that records console errors and warnings,
+ * uncaught page errors and failed requests, and attaches them to a failing test (the `list`
+ * reporter prints them). A blank page is then explained, not just timed out.
+ */
+export const test = base.extend<{ browserLog: string[] }>({
+  browserLog: [
+    async ({ page }, use, testInfo) => {
+      const log: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error' || message.type() === 'warning') {
+          log.push(`console.${message.type()}: ${message.text()}`);
+        }
+      });
+      page.on('pageerror', (error) => log.push(`page error: ${error.message}`));
+      page.on('requestfailed', (request) =>
+        log.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`),
+      );
+      await use(log);
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await testInfo.attach('browser log', {
+          body: log.length ? log.join('\n') : '(nothing logged)',
+          contentType: 'text/plain',
+        });
+      }
+    },
+    { auto: true },
+  ],
+});
 
 /** The password of every demo account (see shared spec `enrollment.md`). */
 export const DEMO_PASSWORD = 'demo-password';

@@ -1,6 +1,5 @@
 // The walking skeleton: the real portal, served by the real server, signs a demo account in.
-import { expect, test } from '@playwright/test';
-import { DEMO_PASSWORD, signIn } from './helpers';
+import { DEMO_PASSWORD, expect, signIn, test } from './helpers';
 
 test('a new account signs in, sees this browser is not enrolled, and signs out', async ({ page }) => {
   await signIn(page, 'new@demo.test');

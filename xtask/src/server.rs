@@ -21,6 +21,9 @@ pub struct ServerOptions {
     pub demo: bool,
     /// Where its stdout and stderr go; `None` shares xtask's console.
     pub log: Option<PathBuf>,
+    /// Drop the `PORTAL_*` environment twins of the flags (a test server must not pick up
+    /// a developer's settings).
+    pub hermetic: bool,
 }
 
 impl ServerOptions {
@@ -55,6 +58,13 @@ impl Server {
             .current_dir(root)
             .args(options.args())
             .stdin(Stdio::null());
+        if options.hermetic {
+            for (name, _) in std::env::vars_os() {
+                if name.to_string_lossy().starts_with("PORTAL_") {
+                    command.env_remove(name);
+                }
+            }
+        }
         if let Some(log) = &options.log {
             if let Some(parent) = log.parent() {
                 fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
@@ -277,6 +287,7 @@ mod tests {
             static_dir: PathBuf::from("dist"),
             demo: true,
             log: None,
+            hermetic: true,
         };
         assert_eq!(
             options.args(),

@@ -74,6 +74,7 @@ pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
         static_dir: PathBuf::from("dist"),
         demo: true,
         log: None,
+        hermetic: false,
     };
     step(format!("starting portal-server --demo on {bind}"));
     let mut server = Server::start(&binary, &workspace.root, &options)?;
@@ -211,6 +212,7 @@ fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
         static_dir: workspace.dist(),
         demo: true,
         log: Some(log.clone()),
+        hermetic: true,
     };
     step(format!(
         "starting portal-server --demo on 127.0.0.1:{port} (log: {})",
