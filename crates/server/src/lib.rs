@@ -21,6 +21,7 @@ pub mod db;
 pub mod device_label;
 pub mod error;
 pub mod middleware;
+pub mod openapi;
 pub mod phone;
 pub mod pin;
 pub mod routes;

@@ -28,6 +28,18 @@ pub fn router() -> Router<AppState> {
 
 /// `GET …/account?actionType=strong&type=isDeviceActivated|isAccountBlocked`
 /// (the discriminator may also be spelled `action`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/pims/authentication/account",
+    tag = "strong-authentication",
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)"), ("actionType" = Option<String>, Query, description = "strong"), ("type" = String, Query, description = "isDeviceActivated or isAccountBlocked (also accepted as action)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "{isDeviceActivated} or {isAccountBlocked}", body = crate::openapi::schemas::AccountStatusEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn account_status(
     State(state): State<AppState>,
     session: AuthSession,
@@ -69,6 +81,18 @@ pub async fn account_status(
 }
 
 /// `GET …/trustedphonenumber`: the number in E.164 and masked, or nulls.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pims/authentication/trustedphonenumber",
+    tag = "strong-authentication",
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Succeeded", body = crate::openapi::schemas::TrustedPhoneEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn trusted_phone(
     State(state): State<AppState>,
     session: AuthSession,
@@ -85,6 +109,18 @@ pub async fn trusted_phone(
 }
 
 /// `GET …/devices`: the enrolled devices, this one marked `current`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pims/authentication/devices",
+    tag = "account",
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Succeeded", body = crate::openapi::schemas::DevicesEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn devices(State(state): State<AppState>, session: AuthSession) -> ApiResult<Devices> {
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT device_id, label, enrolled_at, last_seen_at FROM devices
@@ -106,6 +142,18 @@ pub async fn devices(State(state): State<AppState>, session: AuthSession) -> Api
 }
 
 /// `GET /api/v1/account/events`: the audit trail, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/account/events",
+    tag = "account",
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Succeeded", body = crate::openapi::schemas::SecurityEventsEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn events(
     State(state): State<AppState>,
     session: AuthSession,

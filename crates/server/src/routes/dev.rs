@@ -19,6 +19,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /api/v1/config` (no session): what the portal needs to start.
+#[utoipa::path(
+    get,
+    path = "/api/v1/config",
+    tag = "portal",
+    responses(
+        (status = 200, description = "Succeeded", body = crate::openapi::schemas::PortalConfigEnvelope),
+    )
+)]
 pub async fn config(State(state): State<AppState>) -> ApiResult<PortalConfig> {
     let policy = state.policy();
     ok(PortalConfig {
@@ -31,6 +39,17 @@ pub async fn config(State(state): State<AppState>) -> ApiResult<PortalConfig> {
 
 /// `GET /api/v1/dev/outbox[?to=+33…]` (demo mode only, 404 otherwise): the
 /// messages "sent", newest first; only the caller's when signed in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dev/outbox",
+    tag = "portal",
+    description = "Demo mode only.",
+    params(("to" = Option<String>, Query, description = "Only messages to this number")),
+    responses(
+        (status = 200, description = "Messages newest first; only the caller's with a session", body = crate::openapi::schemas::OutboxEnvelope),
+        (status = 404, description = "Not in demo mode", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn outbox(
     State(state): State<AppState>,
     account: MaybeAccount,

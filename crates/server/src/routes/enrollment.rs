@@ -17,6 +17,23 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `POST …/enrollment`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pims/authentication/enrollment",
+    tag = "strong-authentication",
+    request_body = crate::openapi::schemas::EnrollmentRequest,
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Enrolled, or enrollments removed", body = crate::openapi::schemas::SucceededNull),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 409, description = "2307 no phone number; 2390 enrollWithPhoneNumber when the account has one", body = crate::openapi::schemas::Failed),
+        (status = 422, description = "2305 no enrollment ticket or invalid code, 2306 expired code, 2308 wrong PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 PIN lockout, or the device limit is reached", body = crate::openapi::schemas::Failed),
+        (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn enrollment(
     State(state): State<AppState>,
     session: AuthSession,

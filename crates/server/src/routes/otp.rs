@@ -21,6 +21,23 @@ pub fn proof_mac(state: &AppState, proof: &str) -> String {
 }
 
 /// `POST …/otp` `{action: withPIN, pinCode}` from an enrolled device.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pims/authentication/otp",
+    tag = "strong-authentication",
+    request_body = crate::openapi::schemas::OtpRequest,
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "A single-use step-up proof", body = crate::openapi::schemas::StepUpProofEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 403, description = "2302 the device is not enrolled", body = crate::openapi::schemas::Failed),
+        (status = 422, description = "2308 wrong PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 PIN lockout", body = crate::openapi::schemas::Failed),
+        (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn otp(
     State(state): State<AppState>,
     session: AuthSession,

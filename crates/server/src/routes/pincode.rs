@@ -16,6 +16,24 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `POST …/pincode`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pims/authentication/pincode",
+    tag = "strong-authentication",
+    request_body = crate::openapi::schemas::PinRequest,
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "PIN changed", body = crate::openapi::schemas::SucceededNull),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 403, description = "2302 update from a device that is not enrolled; reset on an account without PIN or enrolled device", body = crate::openapi::schemas::Failed),
+        (status = 409, description = "2307 no phone number (reset)", body = crate::openapi::schemas::Failed),
+        (status = 422, description = "2305/2306 SMS code, 2308 wrong old PIN (remainingAttempts), 2315 new PIN equals the old", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 PIN lockout", body = crate::openapi::schemas::Failed),
+        (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn pincode(
     State(state): State<AppState>,
     session: AuthSession,

@@ -20,6 +20,19 @@ pub fn router() -> Router<AppState> {
 
 /// `POST /api/v1/session`: checks the password, opens a session, sets the cookie.
 /// A wrong email and a wrong password get the same 2301 after the same work.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "session",
+    request_body = crate::openapi::schemas::SignIn,
+    params(("X-Device-Id" = Option<String>, Header, description = "Optional here")),
+    responses(
+        (status = 200, description = "Signed in; also sets the HttpOnly portal_session cookie (Path=/api)", body = crate::openapi::schemas::SessionCreatedEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 wrong email or password (one answer for both)", body = crate::openapi::schemas::Failed),
+        (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -98,6 +111,18 @@ pub async fn sign_in(
 }
 
 /// `GET /api/v1/session`: the signed-in login.
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Succeeded", body = crate::openapi::schemas::SessionInfoEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn who_am_i(session: AuthSession) -> ApiResult<SessionInfo> {
     ok(SessionInfo {
         login: session.login,
@@ -106,6 +131,17 @@ pub async fn who_am_i(session: AuthSession) -> ApiResult<SessionInfo> {
 
 /// `DELETE /api/v1/session`: revokes the token (when there is one) and clears
 /// the cookie. Needs `X-Device-Id` like every cookie-authenticated call.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "session",
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Signed out; the cookie is cleared", body = crate::openapi::schemas::SucceededNull),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,

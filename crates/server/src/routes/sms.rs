@@ -23,6 +23,24 @@ pub fn router() -> Router<AppState> {
 
 /// `POST …/smscode/request`: `phoneNumberCertification` (to `phoneNumber`),
 /// `enrollment` or `resetPIN` (to the trusted number).
+#[utoipa::path(
+    post,
+    path = "/api/v1/pims/authentication/smscode/request",
+    tag = "strong-authentication",
+    request_body = crate::openapi::schemas::SmsCodeRequest,
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The code was sent", body = crate::openapi::schemas::SmsCodeSentEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 403, description = "2302 certifying another number (or resetPIN) needs an enrolled device", body = crate::openapi::schemas::Failed),
+        (status = 409, description = "2307 no trusted phone number (enrollment, resetPIN)", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 PIN lockout (resetPIN)", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 resend cooldown or hourly limit; Retry-After and retryAfterSeconds say when", body = crate::openapi::schemas::Failed),
+        (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn request_code(
     State(state): State<AppState>,
     session: AuthSession,
@@ -83,6 +101,23 @@ pub fn rename(mut error: wire::ErrorBody, parameter: &str) -> wire::ErrorBody {
 }
 
 /// `POST …/smscode`: `addPhoneNumber`, `enrollment` or `modifyPhoneNumber`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pims/authentication/smscode",
+    tag = "strong-authentication",
+    request_body = crate::openapi::schemas::SmsCodeSubmit,
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "null, or {status} for enrollment (which also issues the enrollment ticket)", body = crate::openapi::schemas::SmsCodeSubmitted),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 403, description = "2302 modifyPhoneNumber from a device that is not enrolled", body = crate::openapi::schemas::Failed),
+        (status = 409, description = "2307 no phone number (enrollment, modifyPhoneNumber); 2390 addPhoneNumber when the account has one", body = crate::openapi::schemas::Failed),
+        (status = 422, description = "2305 invalid code, 2306 expired or out of tries", body = crate::openapi::schemas::Failed),
+        (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn submit_code(
     State(state): State<AppState>,
     session: AuthSession,

@@ -17,6 +17,18 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET …/subscription/vehicle`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pims/subscription/vehicle",
+    tag = "account",
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Succeeded", body = crate::openapi::schemas::VehiclesEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn list(State(state): State<AppState>, session: AuthSession) -> ApiResult<Vehicles> {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT vin, label FROM vehicles WHERE account_id = $1 ORDER BY label, vin")
@@ -35,6 +47,21 @@ pub async fn list(State(state): State<AppState>, session: AuthSession) -> ApiRes
 /// `X-Strong-Auth`: 2302 without a live proof (or from a device not
 /// enrolled), 2323 for a VIN that is not the account's (the proof then stays
 /// usable).
+#[utoipa::path(
+    post,
+    path = "/api/v1/pims/subscription/vehicle",
+    tag = "account",
+    request_body = crate::openapi::schemas::VehicleRequest,
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)"), ("X-Strong-Auth" = String, Header, description = "Step-up proof from otp withPIN")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Removed", body = crate::openapi::schemas::SucceededNull),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 403, description = "2302 no live step-up proof (or device not enrolled); 2323 not this account's vehicle", body = crate::openapi::schemas::Failed),
+        (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+    )
+)]
 pub async fn remove_property(
     State(state): State<AppState>,
     session: AuthSession,

@@ -4,6 +4,7 @@
 mod common;
 mod concurrency;
 mod enrollment;
+mod openapi;
 mod pin_and_step_up;
 mod restart;
 mod session;
