@@ -352,3 +352,56 @@ export async function latestCodeTracked(
 ): Promise<string> {
   return secrets.track(await latestCode(request, phone, options));
 }
+
+/** The demo accounts' trusted numbers (shared spec, demo mode). */
+export const DEMO_PHONE = {
+  phone: '+33612345678',
+  enrolled: '+33612345679',
+  blocked: '+33612345670',
+  full: '+33612345671',
+} as const;
+
+/**
+ * From the enrollment code screen (`/enroll/sms`): sends the code, reads it from the
+ * outbox, submits it. Returns the code.
+ */
+export async function submitEnrollmentCode(
+  page: Page,
+  request: APIRequestContext,
+  secrets: Secrets,
+  phone: string,
+): Promise<string> {
+  await expect(page).toHaveURL(/\/enroll\/sms$/);
+  await expectHeading(page, 'Confirm it is you');
+  const since = Date.now();
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  const code = await latestCodeTracked(secrets, request, phone, { since, purpose: 'enrollment' });
+  await page.getByLabel('Code received by SMS').fill(code);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  return code;
+}
+
+/** On `/enroll/pin` (step 8): types `pin` and submits it. */
+export async function enterPin(page: Page, secrets: Secrets, pin: string): Promise<void> {
+  await expect(page).toHaveURL(/\/enroll\/pin$/);
+  await page.getByLabel('PIN', { exact: true }).fill(secrets.track(pin));
+  await page.getByRole('button', { name: 'Enroll this browser' }).click();
+}
+
+/** On `/enroll/pin/new` (step 7): chooses `pin`, confirms it, submits. */
+export async function chooseNewPin(page: Page, secrets: Secrets, pin: string): Promise<void> {
+  await expect(page).toHaveURL(/\/enroll\/pin\/new$/);
+  await expectHeading(page, 'Choose your PIN');
+  await page.getByLabel('Choose a PIN').fill(secrets.track(pin));
+  await page.getByLabel('Type the PIN again').fill(pin);
+  await page.getByRole('button', { name: 'Enroll this browser' }).click();
+}
+
+/** Counts the POSTs the page sends to URLs containing `fragment`. */
+export function countPosts(page: Page, fragment: string): { count(): number } {
+  let count = 0;
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().includes(fragment)) count += 1;
+  });
+  return { count: () => count };
+}

@@ -1,0 +1,163 @@
+// Step 8 with the account's PIN: wrong PINs and the lockout, step A (remove all
+// enrollments) as the way out, and forgot-PIN (B) from the enter-PIN screen.
+import {
+  ApiClient,
+  chooseNewPin,
+  DEMO_PHONE,
+  DEMO_PIN,
+  deviceIdOf,
+  enterPin,
+  expect,
+  expectHeading,
+  latestCodeTracked,
+  submitEnrollmentCode,
+  test,
+} from './flow-fixtures';
+import { outbox, signIn } from './helpers';
+
+test('enrolled@ on a new browser: a wrong PIN says how many tries are left, the right one enrolls', async ({
+  page,
+  request,
+  secrets,
+}) => {
+  await signIn(page, 'enrolled@demo.test');
+  await expect(page.getByTestId('device-status')).toContainText('This browser is not enrolled');
+  await page.getByRole('link', { name: 'Enroll this browser' }).click();
+  await submitEnrollmentCode(page, request, secrets, DEMO_PHONE.enrolled);
+
+  // AlreadyEnrolled: the account has a PIN, enter it (step 8).
+  await expect(page).toHaveURL(/\/enroll\/pin$/);
+  await expectHeading(page, 'Enter your PIN');
+  await enterPin(page, secrets, '135792');
+  await expect(page.getByTestId('form-error')).toHaveText('Wrong PIN. 2 tries left before your PIN is blocked.');
+  await expect(page).toHaveURL(/\/enroll\/pin$/);
+  // The PIN field is cleared after each submit.
+  await expect(page.getByLabel('PIN', { exact: true })).toHaveValue('');
+
+  await enterPin(page, secrets, DEMO_PIN);
+  await expect(page).toHaveURL(/\/enroll\/done$/);
+  await expect(page.getByTestId('enrolled')).toBeVisible();
+
+  // Two devices now: the seeded one and this browser.
+  await page.getByRole('link', { name: 'Go to account security' }).click();
+  const devices = page.getByTestId('devices').getByRole('listitem');
+  await expect(devices).toHaveCount(2);
+  await expect(devices.filter({ hasText: '(this browser)' })).toHaveCount(1);
+});
+
+test('three wrong PINs block the account; step A removes all enrollments; enrolling again sets a new PIN', async ({
+  page,
+  request,
+  secrets,
+}) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'enrolled@demo.test');
+  await page.goto('/enroll');
+  const firstCodeAt = Date.now();
+  await submitEnrollmentCode(page, request, secrets, DEMO_PHONE.enrolled);
+
+  await enterPin(page, secrets, '135792');
+  await expect(page.getByTestId('form-error')).toHaveText('Wrong PIN. 2 tries left before your PIN is blocked.');
+  await enterPin(page, secrets, '975318');
+  await expect(page.getByTestId('form-error')).toHaveText('Wrong PIN. 1 try left before your PIN is blocked.');
+  await enterPin(page, secrets, '864209');
+
+  // The third wrong PIN blocks: the blocked screen explains why and offers step A.
+  await expect(page).toHaveURL(/\/enroll\/blocked$/);
+  await expectHeading(page, 'Your account is blocked');
+  await expect(page.getByTestId('blocked-reason')).toHaveText(
+    'Your PIN was entered wrongly too many times, so it is blocked.',
+  );
+  // From now on even the right PIN answers 2317.
+  const deviceId = await deviceIdOf(page);
+  const refused = await page.request.post('/api/v1/pims/authentication/enrollment', {
+    headers: { 'X-Device-Id': deviceId },
+    data: { action: 'enroll', pinCode: DEMO_PIN },
+  });
+  expect(refused.status()).toBe(423);
+  expect((await refused.json()).error.code).toBe(2317);
+  // A reload keeps the user on the blocked screen.
+  await page.reload();
+  await expect(page).toHaveURL(/\/enroll\/blocked$/);
+  await expect(page.getByTestId('blocked-reason')).toContainText('entered wrongly too many times');
+
+  // Step A, with its confirmation.
+  await page.getByRole('link', { name: 'Remove all enrollments' }).click();
+  await expect(page).toHaveURL(/\/account\/enrollments\/remove$/);
+  await expectHeading(page, 'Remove all enrollments');
+  await expect(page.getByText('remove the 1 enrolled device of your account,')).toBeVisible();
+  const removal = page.getByRole('button', { name: 'Remove all enrollments' });
+  await removal.click();
+  await expect(page.getByTestId('form-error')).toHaveText(
+    'Tick the box to confirm that you want to remove all enrollments.',
+  );
+  await expect(page).toHaveURL(/\/account\/enrollments\/remove$/);
+  await page.getByRole('checkbox', { name: 'I understand: remove all enrollments' }).check();
+  await removal.click();
+
+  // Enrollment restarts at step 3: the phone stays, so step 5. The enrollment code of a
+  // few seconds ago holds the resend cooldown: the screen says how long to wait.
+  await expect(page).toHaveURL(/\/enroll\/sms$/);
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  await expect(page.getByTestId('form-error')).toHaveText(/^Too many attempts\. Please wait \d+ seconds? and try again\.$/);
+  await page.waitForTimeout(Math.max(0, firstCodeAt + 31_000 - Date.now()));
+  await submitEnrollmentCode(page, request, secrets, DEMO_PHONE.enrolled);
+
+  // No PIN any more: NotEnrolled, choose a new one.
+  await chooseNewPin(page, secrets, '318604');
+  await expect(page).toHaveURL(/\/enroll\/done$/);
+  await page.goto('/account');
+  const devices = page.getByTestId('devices').getByRole('listitem');
+  await expect(devices).toHaveCount(1);
+  await expect(devices).toContainText('(this browser)');
+  await expect(page.getByTestId('events')).toContainText('All enrollments were removed');
+  await expect(page.getByTestId('events')).toContainText('PIN blocked after too many wrong tries');
+});
+
+test('forgot PIN: from the enter-PIN screen, reset it with a resetPIN code, then enter the new PIN to enroll', async ({
+  page,
+  request,
+  secrets,
+}) => {
+  await signIn(page, 'enrolled@demo.test');
+  await page.goto('/enroll');
+  await submitEnrollmentCode(page, request, secrets, DEMO_PHONE.enrolled);
+  await expect(page).toHaveURL(/\/enroll\/pin$/);
+
+  await page.getByRole('link', { name: 'Forgot your PIN?' }).click();
+  await expect(page).toHaveURL(/\/account\/pin\/reset$/);
+  await expectHeading(page, 'Reset your PIN');
+  const since = Date.now();
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  const code = await latestCodeTracked(secrets, request, DEMO_PHONE.enrolled, { since, purpose: 'resetPIN' });
+  await page.getByLabel('Code received by SMS').fill(code);
+  const newPin = secrets.track('602413');
+  await page.getByLabel('New PIN', { exact: true }).fill(newPin);
+  await page.getByLabel('Type the new PIN again').fill(newPin);
+  await page.getByRole('button', { name: 'Reset my PIN' }).click();
+
+  // This browser is not enrolled yet: back to step 8 with the new PIN.
+  await expect(page).toHaveURL(/\/enroll\/pin$/);
+  await expectHeading(page, 'Enter your PIN');
+  await enterPin(page, secrets, DEMO_PIN);
+  await expect(page.getByTestId('form-error')).toHaveText('Wrong PIN. 2 tries left before your PIN is blocked.');
+  await enterPin(page, secrets, newPin);
+  await expect(page).toHaveURL(/\/enroll\/done$/);
+  await expect(page.getByTestId('enrolled')).toBeVisible();
+});
+
+test('full@ is at the device limit: a new browser sees the explanation and the way out', async ({ page, request }) => {
+  await signIn(page, 'full@demo.test');
+  await expect(page.getByText('Account: blocked (too many wrong PINs or device limit reached)')).toBeVisible();
+  await page.getByRole('link', { name: 'Enroll this browser' }).click();
+  await expect(page).toHaveURL(/\/enroll\/blocked$/);
+  await expectHeading(page, 'Your account is blocked');
+  await expect(page.getByTestId('blocked-reason')).toHaveText(
+    'Your account already has the maximum number of enrolled devices, so this browser cannot be added.',
+  );
+  await expect(page.getByRole('link', { name: 'Remove all enrollments' })).toBeVisible();
+  // The blocked screen is reached without an SMS.
+  expect((await outbox(request)).filter((m) => m.to === DEMO_PHONE.full)).toEqual([]);
+  const api = await new ApiClient(request).signIn('full@demo.test');
+  expect(await api.blockState()).toBe('AccountBlocked');
+});
