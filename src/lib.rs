@@ -7,6 +7,7 @@
 pub mod api;
 pub mod components;
 pub mod device;
+pub mod embed;
 pub mod flow;
 pub mod messages;
 pub mod pages;
@@ -34,17 +35,41 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         let (session, portal_config) =
             futures::future::join(api::current_session(), api::config()).await;
+        let login = session.ok().flatten();
+        let embedded = embed::is_embedded();
         if let Ok(portal_config) = portal_config {
+            if embedded {
+                embed::start(portal_config.frame_ancestors.clone(), move |command| {
+                    on_host_command(command, auth)
+                });
+            }
             config.0.set(Some(portal_config));
         }
-        auth.login.set(session.ok().flatten());
+        let signed_in = login.is_some();
+        auth.login.set(login);
+        if !signed_in && embedded {
+            // Embedded, the host hands over its session right after `ready`:
+            // wait for it briefly rather than flash the sign-in screen.
+            gloo_timers::future::sleep(std::time::Duration::from_millis(EMBED_SESSION_WAIT_MS))
+                .await;
+        }
         auth.checked.set(true);
     });
 
+    let embedded = embed::is_embedded();
+    if embedded {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.class_list().add_1("embedded");
+        }
+    }
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
-            <Header/>
+            {(!embedded).then(|| view! { <Header/> })}
+            <EmbedBridge/>
             <main id="main">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=StaticSegment(seg::SIGN_IN) view=SignIn/>
@@ -75,6 +100,45 @@ pub fn App() -> impl IntoView {
     }
 }
 
+const EMBED_SESSION_WAIT_MS: u64 = 2_000;
+
+/// What the host page asks, once `embed` checked its origin and content.
+fn on_host_command(command: wire::embed::HostCommand, auth: Auth) {
+    use wire::embed::HostCommand;
+    match command {
+        HostCommand::Session { token } => {
+            api::set_token(Some(token));
+            leptos::task::spawn_local(async move {
+                let login = api::current_session().await.ok().flatten();
+                if login.is_none() {
+                    api::set_token(None);
+                }
+                auth.login.set(login);
+                auth.checked.set(true);
+            });
+        }
+        HostCommand::Locale { locale } => {
+            if let Some(root) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = root.set_attribute("lang", &locale);
+            }
+        }
+        HostCommand::Theme { properties } => embed::apply_theme(&properties),
+    }
+}
+
+/// Tells the host each screen the user reaches (a no-op when not embedded).
+#[component]
+fn EmbedBridge() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let name = location.pathname.get();
+        embed::send(wire::embed::PortalEvent::Step { name });
+    });
+}
+
 /// The portal's own header: name, who is signed in, sign-out.
 #[component]
 fn Header() -> impl IntoView {
@@ -87,6 +151,7 @@ fn Header() -> impl IntoView {
             // asked to leave, and the token is gone from memory either way.
             let _ = api::sign_out().await;
             auth.login.set(None);
+            embed::send(wire::embed::PortalEvent::SignedOut);
             navigate(routes::SIGN_IN, Default::default());
         }
     });

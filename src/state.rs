@@ -28,6 +28,9 @@ impl Auth {
     pub fn notice(&self, error: &ApiError) {
         if *error == ApiError::SessionExpired {
             self.login.set(None);
+            crate::embed::send(wire::embed::PortalEvent::SignedOut);
+        } else if let Some(code) = error.code() {
+            crate::embed::send(wire::embed::PortalEvent::Error { code: code.code() });
         }
     }
 }

@@ -319,3 +319,64 @@ fn error_mapping_words_each_code_for_people() {
     assert!(error_text(&api(ErrorCode::NotVehicleOwner, None, None)).contains("not linked"));
     assert!(error_text(&ApiError::Network("down".into())).contains("try again"));
 }
+
+#[wasm_bindgen_test]
+fn host_messages_are_parsed_from_objects_or_text_and_checked() {
+    use portal::embed::parse_host_message;
+    use wire::embed::{HostCommand, Refused};
+    let allow = vec!["http://127.0.0.1:8081".to_string()];
+    let object = js_sys::JSON::parse(r##"{"source":"enrollment-host","v":1,"type":"theme","properties":{"--color-primary":"#b00020"}}"##).unwrap();
+    match parse_host_message("http://127.0.0.1:8081", &object, &allow) {
+        Ok(HostCommand::Theme { properties }) => {
+            assert_eq!(properties["--color-primary"], "#b00020")
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = wasm_bindgen::JsValue::from_str(
+        r#"{"source":"enrollment-host","v":1,"type":"locale","locale":"fr"}"#,
+    );
+    assert_eq!(
+        parse_host_message("http://127.0.0.1:8081", &text, &allow),
+        Ok(HostCommand::Locale {
+            locale: "fr".into()
+        })
+    );
+    // Same message, another port: another origin.
+    assert_eq!(
+        parse_host_message("http://127.0.0.1:8082", &text, &allow),
+        Err(Refused::Origin)
+    );
+    assert_eq!(
+        parse_host_message(
+            "http://127.0.0.1:8081",
+            &wasm_bindgen::JsValue::from_f64(3.0),
+            &allow
+        ),
+        Err(Refused::Malformed)
+    );
+    let hostile = js_sys::JSON::parse(r#"{"source":"enrollment-host","v":1,"type":"theme","properties":{"--color-primary":"red;}body{display:none"}}"#).unwrap();
+    assert_eq!(
+        parse_host_message("http://127.0.0.1:8081", &hostile, &allow),
+        Err(Refused::BadTheme("--color-primary".into()))
+    );
+}
+
+#[wasm_bindgen_test]
+fn only_exact_allowlisted_origins_pass() {
+    use wire::embed::origin_allowed;
+    let allow = vec![
+        "https://cars.example".to_string(),
+        "http://127.0.0.1:8081".to_string(),
+    ];
+    assert!(origin_allowed("https://cars.example", &allow));
+    assert!(origin_allowed("http://127.0.0.1:8081", &allow));
+    for other in [
+        "https://cars.example.evil.test",
+        "http://cars.example",
+        "https://evil.test",
+        "null",
+        "",
+    ] {
+        assert!(!origin_allowed(other, &allow), "{other}");
+    }
+}

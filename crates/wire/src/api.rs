@@ -122,9 +122,13 @@ impl SmsPurpose {
     }
 
     pub fn parse(text: &str) -> Option<SmsPurpose> {
-        [SmsPurpose::PhoneNumberCertification, SmsPurpose::Enrollment, SmsPurpose::ResetPin]
-            .into_iter()
-            .find(|p| p.as_str() == text)
+        [
+            SmsPurpose::PhoneNumberCertification,
+            SmsPurpose::Enrollment,
+            SmsPurpose::ResetPin,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == text)
     }
 }
 
@@ -139,22 +143,32 @@ pub struct Discriminator {
 
 impl Discriminator {
     pub fn action(action: &str) -> Discriminator {
-        Discriminator { action: Some(action.to_string()), kind: None }
+        Discriminator {
+            action: Some(action.to_string()),
+            kind: None,
+        }
     }
 
     pub fn kind(kind: &str) -> Discriminator {
-        Discriminator { action: None, kind: Some(kind.to_string()) }
+        Discriminator {
+            action: None,
+            kind: Some(kind.to_string()),
+        }
     }
 
     /// The one discriminator value: both spellings present and different is 2102.
     pub fn value(&self) -> Result<&str, ErrorBody> {
         match (self.action.as_deref(), self.kind.as_deref()) {
-            (Some(a), Some(k)) if a != k => {
-                Err(ErrorBody::for_parameter(ErrorCode::InvalidParameter, "action"))
-            }
+            (Some(a), Some(k)) if a != k => Err(ErrorBody::for_parameter(
+                ErrorCode::InvalidParameter,
+                "action",
+            )),
             (Some(a), _) => Ok(a),
             (None, Some(k)) => Ok(k),
-            (None, None) => Err(ErrorBody::for_parameter(ErrorCode::MissingParameter, "action")),
+            (None, None) => Err(ErrorBody::for_parameter(
+                ErrorCode::MissingParameter,
+                "action",
+            )),
         }
     }
 }
@@ -369,7 +383,10 @@ mod tests {
         assert_eq!(BlockState::parse("NotBlocked"), BlockState::NotBlocked);
         assert_eq!(BlockState::parse("PinBlocked"), BlockState::PinBlocked);
         assert_eq!(BlockState::parse("PINBlocked"), BlockState::PinBlocked);
-        assert_eq!(BlockState::parse("AccountBlocked"), BlockState::AccountBlocked);
+        assert_eq!(
+            BlockState::parse("AccountBlocked"),
+            BlockState::AccountBlocked
+        );
         assert_eq!(BlockState::parse("Unknown"), BlockState::Unknown);
         assert_eq!(BlockState::parse("notblocked"), BlockState::Unknown);
         assert!(BlockState::parse("whatever").is_blocked());
@@ -389,9 +406,15 @@ mod tests {
         assert_eq!(both_same.discriminator.value().unwrap(), "reset");
         let both: PinRequest =
             serde_json::from_str(r#"{"action":"reset","type":"update"}"#).unwrap();
-        assert_eq!(both.discriminator.value().unwrap_err().code, ErrorCode::InvalidParameter);
+        assert_eq!(
+            both.discriminator.value().unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
         let none: PinRequest = serde_json::from_str("{}").unwrap();
-        assert_eq!(none.discriminator.value().unwrap_err().code, ErrorCode::MissingParameter);
+        assert_eq!(
+            none.discriminator.value().unwrap_err().code,
+            ErrorCode::MissingParameter
+        );
     }
 
     #[test]

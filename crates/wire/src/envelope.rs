@@ -58,11 +58,21 @@ fn none<T>() -> Option<T> {
 
 impl<T> Envelope<T> {
     pub fn succeeded(transaction_id: String, result: Option<T>) -> Envelope<T> {
-        Envelope { transaction_id, status: Outcome::Succeeded, result, error: None }
+        Envelope {
+            transaction_id,
+            status: Outcome::Succeeded,
+            result,
+            error: None,
+        }
     }
 
     pub fn failed(transaction_id: String, error: ErrorBody) -> Envelope<T> {
-        Envelope { transaction_id, status: Outcome::Failed, result: None, error: Some(error) }
+        Envelope {
+            transaction_id,
+            status: Outcome::Failed,
+            result: None,
+            error: Some(error),
+        }
     }
 
     /// The result of a SUCCEEDED envelope, or its error.
@@ -84,7 +94,9 @@ mod tests {
     fn success_envelope_round_trips_with_the_contract_field_names() {
         let envelope = Envelope::succeeded(
             "5f0c".to_string(),
-            Some(DeviceActivated { is_device_activated: false }),
+            Some(DeviceActivated {
+                is_device_activated: false,
+            }),
         );
         let json = serde_json::to_value(&envelope).unwrap();
         assert_eq!(

@@ -5,6 +5,7 @@
 //! depends on serde only; keep it that way (see ARCHITECTURE.md).
 
 pub mod api;
+pub mod embed;
 mod envelope;
 mod error;
 pub mod validate;

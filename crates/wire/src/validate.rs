@@ -49,7 +49,9 @@ pub fn pin(text: &str, length: u8) -> Result<(), Problem> {
         return Err(Problem::NotDigits);
     }
     if text.len() != usize::from(length) {
-        return Err(Problem::WrongLength { expected: usize::from(length) });
+        return Err(Problem::WrongLength {
+            expected: usize::from(length),
+        });
     }
     if is_weak_pin(text) {
         return Err(Problem::WeakPin);
@@ -73,7 +75,11 @@ pub fn is_weak_pin(text: &str) -> bool {
     if digits.len() < 2 {
         return false;
     }
-    let step = |d: i8| digits.windows(2).all(|w| (w[0] as i8 + d).rem_euclid(10) == w[1] as i8);
+    let step = |d: i8| {
+        digits
+            .windows(2)
+            .all(|w| (w[0] as i8 + d).rem_euclid(10) == w[1] as i8)
+    };
     step(0) || step(1) || step(-1)
 }
 
@@ -96,7 +102,9 @@ pub fn sms_code(text: &str) -> Result<String, Problem> {
         return Err(Problem::NotDigits);
     }
     if code.len() != SMS_CODE_LENGTH {
-        return Err(Problem::WrongLength { expected: SMS_CODE_LENGTH });
+        return Err(Problem::WrongLength {
+            expected: SMS_CODE_LENGTH,
+        });
     }
     Ok(code)
 }
@@ -111,21 +119,67 @@ pub struct Country {
 }
 
 pub const COUNTRIES: &[Country] = &[
-    Country { region: "FR", calling_code: "33", nsn_lengths: (9, 9) },
-    Country { region: "BE", calling_code: "32", nsn_lengths: (8, 9) },
-    Country { region: "CH", calling_code: "41", nsn_lengths: (9, 9) },
-    Country { region: "LU", calling_code: "352", nsn_lengths: (6, 11) },
-    Country { region: "DE", calling_code: "49", nsn_lengths: (6, 11) },
-    Country { region: "ES", calling_code: "34", nsn_lengths: (9, 9) },
-    Country { region: "IT", calling_code: "39", nsn_lengths: (6, 11) },
-    Country { region: "PT", calling_code: "351", nsn_lengths: (9, 9) },
-    Country { region: "NL", calling_code: "31", nsn_lengths: (9, 9) },
-    Country { region: "GB", calling_code: "44", nsn_lengths: (10, 10) },
-    Country { region: "US", calling_code: "1", nsn_lengths: (10, 10) },
+    Country {
+        region: "FR",
+        calling_code: "33",
+        nsn_lengths: (9, 9),
+    },
+    Country {
+        region: "BE",
+        calling_code: "32",
+        nsn_lengths: (8, 9),
+    },
+    Country {
+        region: "CH",
+        calling_code: "41",
+        nsn_lengths: (9, 9),
+    },
+    Country {
+        region: "LU",
+        calling_code: "352",
+        nsn_lengths: (6, 11),
+    },
+    Country {
+        region: "DE",
+        calling_code: "49",
+        nsn_lengths: (6, 11),
+    },
+    Country {
+        region: "ES",
+        calling_code: "34",
+        nsn_lengths: (9, 9),
+    },
+    Country {
+        region: "IT",
+        calling_code: "39",
+        nsn_lengths: (6, 11),
+    },
+    Country {
+        region: "PT",
+        calling_code: "351",
+        nsn_lengths: (9, 9),
+    },
+    Country {
+        region: "NL",
+        calling_code: "31",
+        nsn_lengths: (9, 9),
+    },
+    Country {
+        region: "GB",
+        calling_code: "44",
+        nsn_lengths: (10, 10),
+    },
+    Country {
+        region: "US",
+        calling_code: "1",
+        nsn_lengths: (10, 10),
+    },
 ];
 
 pub fn country(region: &str) -> Option<&'static Country> {
-    COUNTRIES.iter().find(|c| c.region.eq_ignore_ascii_case(region))
+    COUNTRIES
+        .iter()
+        .find(|c| c.region.eq_ignore_ascii_case(region))
 }
 
 /// Normalises a phone number typed in international (`+33 6 12…`, `0033…`) or
@@ -160,7 +214,10 @@ pub fn phone_number(text: &str, region: &str) -> Result<String, Problem> {
                 .max_by_key(|(c, _)| c.calling_code.len())
                 .ok_or(Problem::BadPhoneNumber)?;
             // "+33 (0)6…" is a common way to write French numbers.
-            let nsn = nsn.strip_prefix('0').filter(|_| country.calling_code != "39").unwrap_or(nsn);
+            let nsn = nsn
+                .strip_prefix('0')
+                .filter(|_| country.calling_code != "39")
+                .unwrap_or(nsn);
             check_nsn(country, nsn)?;
             format!("+{}{}", country.calling_code, nsn)
         }
@@ -310,13 +367,40 @@ mod tests {
 
     #[test]
     fn phone_numbers_normalise_to_e164() {
-        for typed in ["+33612345678", "06 12 34 56 78", "06.12.34.56.78", "0033 6 12 34 56 78", "+33 (0)6 12 34 56 78"] {
-            assert_eq!(phone_number(typed, "FR"), Ok("+33612345678".to_string()), "{typed}");
+        for typed in [
+            "+33612345678",
+            "06 12 34 56 78",
+            "06.12.34.56.78",
+            "0033 6 12 34 56 78",
+            "+33 (0)6 12 34 56 78",
+        ] {
+            assert_eq!(
+                phone_number(typed, "FR"),
+                Ok("+33612345678".to_string()),
+                "{typed}"
+            );
         }
-        assert_eq!(phone_number("0470 12 34 56", "BE"), Ok("+32470123456".to_string()));
-        assert_eq!(phone_number("+1 415 555 0100", "FR"), Ok("+14155550100".to_string()));
-        for bad in ["0612", "612345678", "+999123", "06 12 34 56 78 9", "phone", "++33612345678"] {
-            assert_eq!(phone_number(bad, "FR"), Err(Problem::BadPhoneNumber), "{bad}");
+        assert_eq!(
+            phone_number("0470 12 34 56", "BE"),
+            Ok("+32470123456".to_string())
+        );
+        assert_eq!(
+            phone_number("+1 415 555 0100", "FR"),
+            Ok("+14155550100".to_string())
+        );
+        for bad in [
+            "0612",
+            "612345678",
+            "+999123",
+            "06 12 34 56 78 9",
+            "phone",
+            "++33612345678",
+        ] {
+            assert_eq!(
+                phone_number(bad, "FR"),
+                Err(Problem::BadPhoneNumber),
+                "{bad}"
+            );
         }
         assert_eq!(phone_number("", "FR"), Err(Problem::Empty));
     }
@@ -326,14 +410,23 @@ mod tests {
         assert_eq!(mask_phone_number("+33612345678"), "+33 6•• •• ••78");
         assert_eq!(mask_phone_number("+33612345679"), "+33 6•• •• ••79");
         let masked = mask_phone_number("+14155550100");
-        assert!(masked.starts_with("+1 4") && masked.ends_with("00"), "{masked}");
+        assert!(
+            masked.starts_with("+1 4") && masked.ends_with("00"),
+            "{masked}"
+        );
         assert!(!masked.contains("555"));
     }
 
     #[test]
     fn vins_follow_the_iso_3779_alphabet() {
-        assert_eq!(vin("vf3abcdefgh123456"), Ok("VF3ABCDEFGH123456".to_string()));
-        assert_eq!(vin("VF3ABCDEFGH12345"), Err(Problem::WrongLength { expected: 17 }));
+        assert_eq!(
+            vin("vf3abcdefgh123456"),
+            Ok("VF3ABCDEFGH123456".to_string())
+        );
+        assert_eq!(
+            vin("VF3ABCDEFGH12345"),
+            Err(Problem::WrongLength { expected: 17 })
+        );
         assert_eq!(vin("VF3ABCDEFGHI23456"), Err(Problem::VinForbiddenLetter));
         assert_eq!(vin("VF3ABCDEFGO123456"), Err(Problem::VinForbiddenLetter));
         assert_eq!(vin("VF3-BCDEFGH123456"), Err(Problem::BadVin));
@@ -343,14 +436,20 @@ mod tests {
     #[test]
     fn device_ids_are_canonical_uuids() {
         assert_eq!(device_id("3f2b8c1e-9a4d-4e6f-8b2a-1c3d5e7f9a0b"), Ok(()));
-        assert_eq!(device_id("3f2b8c1e9a4d4e6f8b2a1c3d5e7f9a0b"), Err(Problem::BadDeviceId));
+        assert_eq!(
+            device_id("3f2b8c1e9a4d4e6f8b2a1c3d5e7f9a0b"),
+            Err(Problem::BadDeviceId)
+        );
         assert_eq!(device_id("not-a-uuid"), Err(Problem::BadDeviceId));
         assert_eq!(device_id(""), Err(Problem::Empty));
     }
 
     #[test]
     fn problems_become_2101_or_2102() {
-        assert_eq!(Problem::Empty.to_error("pinCode").code, ErrorCode::MissingParameter);
+        assert_eq!(
+            Problem::Empty.to_error("pinCode").code,
+            ErrorCode::MissingParameter
+        );
         let invalid = Problem::WeakPin.to_error("pinCode");
         assert_eq!(invalid.code, ErrorCode::InvalidParameter);
         assert_eq!(invalid.label, "Invalid parameter: pinCode");
@@ -359,7 +458,14 @@ mod tests {
     #[test]
     fn emails_need_a_plausible_shape() {
         assert_eq!(email("new@demo.test"), Ok(()));
-        for bad in ["", "new", "new@demo", "@demo.test", "a b@demo.test", "a@b@c.d"] {
+        for bad in [
+            "",
+            "new",
+            "new@demo",
+            "@demo.test",
+            "a b@demo.test",
+            "a@b@c.d",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }

@@ -51,7 +51,10 @@ pub fn ChangePhone() -> impl IntoView {
         let (e164, code) = (e164.clone(), code.clone());
         async move {
             match api::submit_sms_code("modifyPhoneNumber", code, Some(e164.clone())).await {
-                Ok(_) => done.set(Some(validate::mask_phone_number(&e164))),
+                Ok(_) => {
+                    super::completed("phoneChanged");
+                    done.set(Some(validate::mask_phone_number(&e164)));
+                }
                 Err(error) => fail(error),
             }
         }

@@ -37,6 +37,13 @@ pub fn AccountLayout() -> impl IntoView {
     }
 }
 
+/// Tells an embedding host that a management action finished.
+pub fn completed(action: &str) {
+    crate::embed::send(wire::embed::PortalEvent::Completed {
+        action: action.to_string(),
+    });
+}
+
 /// On every management step, the way back to the hub (not on the hub itself).
 #[component]
 fn BackToHub() -> impl IntoView {

@@ -50,11 +50,14 @@ pub fn PinReset() -> impl IntoView {
         let navigate = navigate.clone();
         async move {
             match api::pin_code(body).await {
-                Ok(()) => match api::is_device_activated().await {
-                    Ok(true) => done.set(true),
-                    // Forgot-PIN from step 8: go on enrolling with the new PIN.
-                    _ => navigate(Step::EnterPin.path(), Default::default()),
-                },
+                Ok(()) => {
+                    super::completed("pinReset");
+                    match api::is_device_activated().await {
+                        Ok(true) => done.set(true),
+                        // Forgot-PIN from step 8: go on enrolling with the new PIN.
+                        _ => navigate(Step::EnterPin.path(), Default::default()),
+                    }
+                }
                 Err(error) => fail(error),
             }
         }

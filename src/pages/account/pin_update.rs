@@ -34,7 +34,10 @@ pub fn PinUpdate() -> impl IntoView {
         };
         async move {
             match api::pin_code(body).await {
-                Ok(()) => done.set(true),
+                Ok(()) => {
+                    super::completed("pinUpdated");
+                    done.set(true);
+                }
                 Err(error) => {
                     form_error.set(Some(account_error(&error, auth)));
                     last_error.set(Some(error));

@@ -28,6 +28,7 @@ pub fn RemoveEnrollments() -> impl IntoView {
             };
             match api::enrollment(body).await {
                 Ok(()) => {
+                    super::completed("enrollmentsRemoved");
                     flow.enrollment_state.set(None);
                     navigate(routes::ENROLL, Default::default());
                 }

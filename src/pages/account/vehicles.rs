@@ -33,6 +33,7 @@ pub fn Vehicles() -> impl IntoView {
         async move {
             match api::remove_vehicle(vin.clone(), proof).await {
                 Ok(()) => {
+                    super::completed("vehicleRemoved");
                     pending_vin.set(None);
                     notice.set(Some(format!("Vehicle {vin} removed from your account.")));
                     list.refetch();

@@ -10,6 +10,14 @@ use crate::routes;
 #[component]
 pub fn Done() -> impl IntoView {
     let guard = use_step_guard(Step::Done);
+    // The guard lets this screen through only for an enrolled device.
+    Effect::new(move |announced: Option<bool>| {
+        let ready = matches!(guard.get(), crate::components::GuardState::Ready { .. });
+        if ready && announced != Some(true) {
+            crate::embed::send(wire::embed::PortalEvent::Enrolled);
+        }
+        ready || announced == Some(true)
+    });
     view! {
         <FlowStepper step=Step::Done/>
         <PageHeading title="This browser is enrolled"/>
