@@ -283,3 +283,16 @@ async fn remove_drops_devices_pin_and_block_but_keeps_the_phone() {
         .await
         .assert_error(2102);
 }
+
+#[tokio::test]
+async fn enroll_with_a_code_on_an_account_without_a_number_is_2307() {
+    let app = TestApp::new().await;
+    let client = app.client("new@demo.test").await;
+    client
+        .post(
+            ENROLLMENT,
+            json!({"action": "enroll", "pinCode": "135790", "smsCode": "123456"}),
+        )
+        .await
+        .assert_error(2307);
+}

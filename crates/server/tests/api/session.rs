@@ -359,3 +359,59 @@ async fn the_outbox_exists_only_in_demo_mode() {
         json!([])
     );
 }
+
+/// Every call that needs a session, with a body good enough to reach the checks.
+const AUTHENTICATED: &[(&str, &str)] = &[
+    ("GET", "/api/v1/session"),
+    (
+        "GET",
+        "/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated",
+    ),
+    (
+        "GET",
+        "/api/v1/pims/authentication/account?actionType=strong&type=isAccountBlocked",
+    ),
+    ("GET", "/api/v1/pims/authentication/trustedphonenumber"),
+    ("POST", "/api/v1/pims/authentication/smscode/request"),
+    ("POST", "/api/v1/pims/authentication/smscode"),
+    ("POST", "/api/v1/pims/authentication/enrollment"),
+    ("POST", "/api/v1/pims/authentication/pincode"),
+    ("POST", "/api/v1/pims/authentication/otp"),
+    ("GET", "/api/v1/pims/authentication/devices"),
+    ("GET", "/api/v1/pims/subscription/vehicle"),
+    ("POST", "/api/v1/pims/subscription/vehicle"),
+    ("GET", "/api/v1/account/events"),
+];
+
+#[tokio::test]
+async fn every_authenticated_call_wants_a_session_and_a_device_id() {
+    let app = TestApp::new().await;
+    let anonymous = app.anonymous();
+    let mut signed_in = app.client("enrolled@demo.test").await;
+    for (method, path) in AUTHENTICATED {
+        let body = (*method == "POST").then(|| json!({"action": "remove"}));
+        let method: axum::http::Method = method.parse().unwrap();
+        let answer = app
+            .send(anonymous.request(method.clone(), path, body.clone()))
+            .await;
+        answer.assert_error(2301);
+        signed_in.device = Some("3f2b8c1e9a4d4e6f8b2a1c3d5e7f9a0b".into());
+        let answer = app
+            .send(signed_in.request(method.clone(), path, body.clone()))
+            .await;
+        answer.assert_error(2102);
+        signed_in.device = None;
+        let answer = app.send(signed_in.request(method, path, body)).await;
+        answer.assert_error(2101);
+    }
+}
+
+#[tokio::test]
+async fn a_database_failure_is_2204_without_internals() {
+    let app = TestApp::new().await;
+    let client = app.client("new@demo.test").await;
+    app.state.pool.close().await;
+    let answer = client.get("/api/v1/session").await;
+    answer.assert_error(2204);
+    assert_eq!(answer.json["error"]["label"], "Server error");
+}
