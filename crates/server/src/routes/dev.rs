@@ -60,7 +60,12 @@ pub async fn outbox(
     }
     let Query(query) = query.map_err(|_| ApiError::invalid("query"))?;
     let to = query.get("to").map(|to| {
-        crate::phone::normalise(to, &state.policy().default_region).unwrap_or_else(|_| to.clone())
+        // An unencoded `?to=+336…` arrives as " 336…": the plus became a space.
+        let typed = match to.strip_prefix(' ') {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => format!("+{rest}"),
+            _ => to.clone(),
+        };
+        crate::phone::normalise(&typed, &state.policy().default_region).unwrap_or(typed)
     });
     let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
         "SELECT to_phone, text, purpose, sent_at FROM outbox
