@@ -405,3 +405,23 @@ export function countPosts(page: Page, fragment: string): { count(): number } {
   });
   return { count: () => count };
 }
+
+/**
+ * Makes `context` a browser already enrolled on `email` (through the API, with a new
+ * device id that the portal then finds in localStorage). Returns the API client of that
+ * device, signed in on its own session.
+ */
+export async function enrolledBrowser(
+  context: BrowserContext,
+  request: APIRequestContext,
+  secrets: Secrets,
+  email: string,
+  phone: string,
+  pin: string,
+): Promise<ApiClient> {
+  const api = await new ApiClient(request).signIn(email);
+  secrets.track(await api.enroll(phone, secrets.track(pin)));
+  expect(await api.isDeviceActivated()).toBe(true);
+  await useDeviceId(context, api.deviceId);
+  return api;
+}
