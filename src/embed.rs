@@ -154,7 +154,7 @@ pub fn apply_theme(properties: &std::collections::BTreeMap<String, String>) {
         return;
     };
     for (name, value) in properties {
-        if wire::embed::theme_property(name, value).is_ok() {
+        if wire::embed::theme_property(name, value) {
             let _ = root.style().set_property(name, value);
         }
     }
