@@ -73,6 +73,7 @@ impl Server {
             let copy = file.try_clone().map_err(|e| e.to_string())?;
             command.stdout(file).stderr(copy);
         }
+        stop_with_parent(&mut command);
         println!("    $ {}", crate::process::describe(&command));
         let child = command
             .spawn()
@@ -146,6 +147,29 @@ impl Drop for Server {
         }
     }
 }
+
+/// Asks Linux to send the server SIGTERM when xtask dies, so a killed `cargo xtask` (not only
+/// Ctrl-C, which reaches the whole process group) never leaves a server holding its port.
+#[cfg(target_os = "linux")]
+fn stop_with_parent(command: &mut Command) {
+    use std::ffi::{c_int, c_ulong};
+    use std::os::unix::process::CommandExt;
+    extern "C" {
+        fn prctl(option: c_int, ...) -> c_int;
+    }
+    const PR_SET_PDEATHSIG: c_int = 1;
+    const SIGTERM: c_ulong = 15;
+    // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no memory of ours.
+    unsafe {
+        command.pre_exec(|| {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stop_with_parent(_command: &mut Command) {}
 
 /// A free port on 127.0.0.1: bind port 0, read the port the system chose, release it.
 /// (Another process could take it before the server binds; on a test machine that is rare.)

@@ -80,11 +80,13 @@ pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
     let mut server = Server::start(&binary, &workspace.root, &options)?;
     server.wait_ready(READY_TIMEOUT)?;
     step(format!(
-        "the portal is at {}/  (demo accounts: new@demo.test, phone@demo.test, \
-         enrolled@demo.test, blocked@demo.test, full@demo.test; password demo-password; \
-         Ctrl-C stops)",
+        "the portal is at {}/  (Ctrl-C stops)",
         server.base_url()
     ));
+    println!(
+        "    demo accounts (password demo-password): new@demo.test, phone@demo.test, \
+         enrolled@demo.test, blocked@demo.test, full@demo.test"
+    );
     let status = server.wait()?;
     if status.success() {
         Ok(())
