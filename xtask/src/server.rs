@@ -44,6 +44,23 @@ impl ServerOptions {
     }
 }
 
+/// Why a started server is not serving.
+#[derive(Debug)]
+pub enum NotReady {
+    /// The process ended (message with the log's tail).
+    Exited(String),
+    /// Still running but not answering 200 in time.
+    TimedOut(String),
+}
+
+impl From<NotReady> for String {
+    fn from(not_ready: NotReady) -> String {
+        match not_ready {
+            NotReady::Exited(message) | NotReady::TimedOut(message) => message,
+        }
+    }
+}
+
 /// A running `portal-server`; dropping it kills the process (on success, failure or panic).
 pub struct Server {
     child: Child,
@@ -91,16 +108,16 @@ impl Server {
 
     /// Polls `GET /api/v1/config` until it answers 200; an error when the process exits first
     /// or `timeout` passes.
-    pub fn wait_ready(&mut self, timeout: Duration) -> Result<(), String> {
+    pub fn wait_ready(&mut self, timeout: Duration) -> Result<(), NotReady> {
         let start = Instant::now();
         let mut last;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!(
+                return Err(NotReady::Exited(format!(
                     "portal-server exited ({status}) before it was ready (is {} already in use?){}",
                     self.bind,
                     self.log_tail(40)
-                ));
+                )));
             }
             match http_status(&self.bind, READY_PATH) {
                 Ok(200) => return Ok(()),
@@ -108,14 +125,23 @@ impl Server {
                 Err(error) => last = error.to_string(),
             }
             if start.elapsed() > timeout {
-                return Err(format!(
+                return Err(NotReady::TimedOut(format!(
                     "portal-server did not answer 200 on {READY_PATH} within {}s (last: {last}){}",
                     timeout.as_secs(),
                     self.log_tail(40)
-                ));
+                )));
             }
             thread::sleep(Duration::from_millis(150));
         }
+    }
+
+    /// Whether the server's log file says its address was taken (another process got the
+    /// "free" port first).
+    pub fn lost_its_port(&self) -> bool {
+        self.log
+            .as_ref()
+            .and_then(|log| fs::read_to_string(log).ok())
+            .is_some_and(|text| text.contains("Address already in use"))
     }
 
     /// Waits until the server exits by itself (Ctrl-C in `serve`).
@@ -258,6 +284,10 @@ pub fn sqlite_url(dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    /// Tests that take ports run one at a time, or one's "free" port is the other's.
+    static PORTS: Mutex<()> = Mutex::new(());
 
     #[test]
     fn status_line_is_parsed_and_garbage_refused() {
@@ -276,6 +306,7 @@ mod tests {
 
     #[test]
     fn free_port_is_bindable_again() {
+        let _ports = PORTS.lock().unwrap_or_else(|e| e.into_inner());
         let port = free_port().unwrap();
         assert_ne!(port, 0);
         TcpListener::bind(("127.0.0.1", port)).unwrap();
@@ -283,6 +314,7 @@ mod tests {
 
     #[test]
     fn http_status_reads_the_answer_of_a_real_socket() {
+        let _ports = PORTS.lock().unwrap_or_else(|e| e.into_inner());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let bind = listener.local_addr().unwrap().to_string();
         let server = thread::spawn(move || {
@@ -325,6 +357,36 @@ mod tests {
                 "--demo"
             ]
         );
+    }
+
+    #[test]
+    fn a_server_that_cannot_bind_is_reported_as_exited_with_a_lost_port() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new("xtask-fake-server").unwrap();
+        let script = dir.path().join("fake-server");
+        fs::write(
+            &script,
+            "#!/bin/sh\necho 'cannot listen on 127.0.0.1:1: Address already in use (os error 98)'\nexit 1\n",
+        )
+        .unwrap();
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+        let options = ServerOptions {
+            bind: "127.0.0.1:1".into(),
+            database_url: sqlite_url(dir.path()),
+            static_dir: PathBuf::from("dist"),
+            demo: true,
+            log: Some(dir.path().join("server.log")),
+            hermetic: true,
+        };
+        let mut server = Server::start(&script, dir.path(), &options).unwrap();
+        let not_ready = server.wait_ready(Duration::from_secs(10));
+        assert!(
+            matches!(not_ready, Err(NotReady::Exited(_))),
+            "{not_ready:?}"
+        );
+        assert!(server.lost_its_port());
+        let message = String::from(not_ready.unwrap_err());
+        assert!(message.contains("Address already in use"), "{message}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::bootstrap::{self, Needs, WASM_TARGET};
 use crate::process::{format_duration, run, step, timed, which};
-use crate::server::{free_port, sqlite_url, Server, ServerOptions, TempDir};
+use crate::server::{free_port, sqlite_url, NotReady, Server, ServerOptions, TempDir};
 use crate::sizes;
 use crate::workspace::Workspace;
 
@@ -78,7 +78,7 @@ pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
     };
     step(format!("starting portal-server --demo on {bind}"));
     let mut server = Server::start(&binary, &workspace.root, &options)?;
-    server.wait_ready(READY_TIMEOUT)?;
+    server.wait_ready(READY_TIMEOUT).map_err(String::from)?;
     step(format!(
         "the portal is at {}/  (Ctrl-C stops)",
         server.base_url()
@@ -205,29 +205,43 @@ fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<()
 fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
     build_portal(workspace)?;
     let binary = build_server(workspace)?;
-    let database = TempDir::new("portal-e2e")?;
-    let port = free_port()?;
     let log = workspace.target_dir().join("xtask").join("e2e-server.log");
-    let options = ServerOptions {
-        bind: format!("127.0.0.1:{port}"),
-        database_url: sqlite_url(database.path()),
-        static_dir: workspace.dist(),
-        demo: true,
-        log: Some(log.clone()),
-        hermetic: true,
+    // The port is free when chosen but another process may take it before the server binds
+    // it (other test servers start the same way): then start again on another one.
+    let mut attempts_left = 3;
+    let (server, _database) = loop {
+        let database = TempDir::new("portal-e2e")?;
+        let port = free_port()?;
+        let options = ServerOptions {
+            bind: format!("127.0.0.1:{port}"),
+            database_url: sqlite_url(database.path()),
+            static_dir: workspace.dist(),
+            demo: true,
+            log: Some(log.clone()),
+            hermetic: true,
+        };
+        step(format!(
+            "starting portal-server --demo on 127.0.0.1:{port} (log: {})",
+            log.display()
+        ));
+        let mut server = Server::start(&binary, &workspace.root, &options)?;
+        let (ready, took) = timed(|| server.wait_ready(READY_TIMEOUT));
+        attempts_left -= 1;
+        match ready {
+            Ok(()) => {
+                step(format!(
+                    "server ready in {}; playwright test against {}",
+                    format_duration(took),
+                    server.base_url()
+                ));
+                break (server, database);
+            }
+            Err(NotReady::Exited(_)) if server.lost_its_port() && attempts_left > 0 => {
+                step(format!("port {port} was taken meanwhile; another one"));
+            }
+            Err(not_ready) => return Err(not_ready.into()),
+        }
     };
-    step(format!(
-        "starting portal-server --demo on 127.0.0.1:{port} (log: {})",
-        log.display()
-    ));
-    let mut server = Server::start(&binary, &workspace.root, &options)?;
-    let (ready, took) = timed(|| server.wait_ready(READY_TIMEOUT));
-    ready?;
-    step(format!(
-        "server ready in {}; playwright test against {}",
-        format_duration(took),
-        server.base_url()
-    ));
     let playwright = workspace.e2e().join("node_modules/.bin/playwright");
     let result = run(workspace
         .command(playwright)
