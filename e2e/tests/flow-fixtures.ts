@@ -146,7 +146,31 @@ export class Secrets {
     return value;
   }
 
-  watch(context: BrowserContext): void {
+  /** Every value written to web storage or history state, as the page wrote it. */
+  readonly writes: string[] = [];
+
+  async watch(context: BrowserContext): Promise<void> {
+    // Catches a secret written and removed again before the end of the test, too.
+    await context.exposeBinding('__e2eRecordWrite', (_source, text: string) => {
+      this.writes.push(text);
+    });
+    await context.addInitScript(() => {
+      const record = (text: string) => {
+        (window as unknown as { __e2eRecordWrite?: (t: string) => void }).__e2eRecordWrite?.(text);
+      };
+      const setItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (key: string, value: string) {
+        record(`${this === window.sessionStorage ? 'sessionStorage' : 'localStorage'}.setItem ${key}=${value}`);
+        return setItem.call(this, key, value);
+      };
+      for (const name of ['pushState', 'replaceState'] as const) {
+        const original = history[name];
+        history[name] = function (state: unknown, unused: string, url?: string | URL | null) {
+          record(`history.${name} ${JSON.stringify(state)} ${String(url ?? '')}`);
+          return original.call(this, state, unused, url);
+        };
+      }
+    });
     const watchPage = (page: Page) => {
       page.on('framenavigated', (frame) => this.urls.push(frame.url()));
       page.on('console', (message) => this.consoleMessages.push(`console.${message.type()}: ${message.text()}`));
@@ -160,6 +184,7 @@ export class Secrets {
   /** Fails when a tracked secret shows up anywhere the spec forbids. */
   async check(context: BrowserContext): Promise<void> {
     const places: string[] = [
+      ...this.writes,
       ...this.urls.map((url) => `URL ${url}`),
       ...this.consoleMessages.map((text) => `console: ${text}`),
     ];
@@ -216,7 +241,7 @@ export const test = base.extend<{ server: DemoServer; secrets: Secrets }>({
   secrets: [
     async ({ context }, use, testInfo: TestInfo) => {
       const secrets = new Secrets();
-      secrets.watch(context);
+      await secrets.watch(context);
       await use(secrets);
       if (testInfo.status !== testInfo.expectedStatus) {
         await testInfo.attach('browser console', {
