@@ -1,7 +1,10 @@
 //! `portal-server`: parse the configuration, open and migrate the database,
-//! seed the demo accounts when asked, serve.
+//! seed the demo accounts when asked, serve; on SIGTERM or Ctrl-C stop
+//! accepting, let the requests in flight finish, close the database.
 
+use std::future::IntoFuture;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use portal_server::clock::SystemClock;
@@ -48,14 +51,55 @@ async fn run(cli: Cli) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("portal-server listening on http://{address}");
     tracing::info!(%address, demo = state.settings.demo, "listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))
+    let pool = state.pool.clone();
+    let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        let name = shutdown_signal().await;
+        tracing::info!(
+            signal = name,
+            "shutting down: no new connections, finishing the requests in flight"
+        );
+        let _ = stopping_tx.send(true);
+    };
+    let server = axum::serve(listener, app(state))
+        .with_graceful_shutdown(signal)
+        .into_future();
+    let drained = tokio::select! {
+        result = server => {
+            result.map_err(|e| format!("server error: {e}"))?;
+            true
+        }
+        () = grace_period_over(stopping) => false,
+    };
+    if !drained {
+        tracing::warn!(
+            grace_seconds = SHUTDOWN_GRACE.as_secs(),
+            "requests still in flight after the grace period: stopping anyway"
+        );
+    }
+    // Waits for the connections to come back, then closes them.
+    match tokio::time::timeout(Duration::from_secs(10), db::close(&pool)).await {
+        Ok(Ok(())) => tracing::info!("database closed"),
+        Ok(Err(error)) => tracing::warn!(%error, "database closed without a checkpoint"),
+        Err(_) => tracing::warn!("database connections still busy: exiting without closing them"),
+    }
+    Ok(())
 }
 
-/// Ctrl-C, or SIGTERM (what process managers and test runners send).
-async fn shutdown_signal() {
+/// How long in-flight requests may take to finish after SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
+
+/// Completes `SHUTDOWN_GRACE` after the shutdown began (never, if it does not).
+async fn grace_period_over(mut stopping: tokio::sync::watch::Receiver<bool>) {
+    if stopping.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(SHUTDOWN_GRACE).await;
+}
+
+/// Ctrl-C, or SIGTERM (what process managers and test runners send): the
+/// name of the one that came.
+async fn shutdown_signal() -> &'static str {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -71,7 +115,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        () = ctrl_c => "SIGINT",
+        () = terminate => "SIGTERM",
     }
 }
