@@ -5,7 +5,6 @@ import { test as base, expect, type APIRequestContext, type BrowserContext, type
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEMO_PASSWORD, latestCode, type LatestCodeOptions } from './helpers';
@@ -36,18 +35,6 @@ function serverBinary(): string {
   return path.join(target, 'debug', 'portal-server');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const listener = net.createServer();
-    listener.once('error', reject);
-    listener.listen(0, '127.0.0.1', () => {
-      const address = listener.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      listener.close(() => resolve(port));
-    });
-  });
-}
-
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -66,24 +53,25 @@ export async function startDemoServer(timeoutMs = 60_000): Promise<DemoServer> {
   }
   const staticDir = process.env.PORTAL_STATIC_DIR ?? path.join(REPO_ROOT, 'dist');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-flow-'));
-  const port = await freePort();
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith('PORTAL_')) env[name] = value;
   }
-  const child = spawn(
-    binary,
-    [
-      '--demo',
-      '--bind',
-      `127.0.0.1:${port}`,
-      '--database-url',
-      `sqlite://${dir}/portal.db?mode=rwc`,
-      '--static-dir',
-      staticDir,
-    ],
-    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  // Port 0: the server picks a free port and prints it, so no other process can take it
+  // first. Under `setpriv --pdeathsig` it dies with the test worker, even a killed one.
+  const args = [
+    '--demo',
+    '--bind',
+    '127.0.0.1:0',
+    '--database-url',
+    `sqlite://${dir}/portal.db?mode=rwc`,
+    '--static-dir',
+    staticDir,
+  ];
+  const setpriv = '/usr/bin/setpriv';
+  const child = fs.existsSync(setpriv)
+    ? spawn(setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(binary, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
@@ -96,37 +84,35 @@ export async function startDemoServer(timeoutMs = 60_000): Promise<DemoServer> {
       resolve();
     }),
   );
-  const url = `http://127.0.0.1:${port}`;
-  const server: DemoServer = {
-    url,
-    log: () => output,
-    stop: async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exit;
-        clearTimeout(killer);
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exit;
+      clearTimeout(killer);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (exited) {
-      await server.stop();
+      await stop();
       throw new Error(`portal-server ${exited} before it was ready:\n${output}`);
     }
-    try {
-      const response = await fetch(`${url}/api/v1/config`);
-      if (response.status === 200) return server;
-    } catch {
-      // not listening yet
+    const url = /listening on (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
+    if (url) {
+      try {
+        const response = await fetch(`${url}/api/v1/config`);
+        if (response.status === 200) return { url, log: () => output, stop };
+      } catch {
+        // not answering yet
+      }
     }
     if (Date.now() > deadline) {
-      await server.stop();
-      throw new Error(`portal-server did not answer on ${url} within ${timeoutMs} ms:\n${output}`);
+      await stop();
+      throw new Error(`portal-server was not ready within ${timeoutMs} ms:\n${output}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
