@@ -1,13 +1,13 @@
 // Support for the flow tests (`*.spec.ts` next to this file): a private demo server per
 // test, the secrets that must never leak, API shortcuts for the state a test starts from,
 // and the steps several flows share.
-import { test as base, expect, type APIRequestContext, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { expect, type APIRequestContext, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEMO_PASSWORD, latestCode, type LatestCodeOptions } from './helpers';
+import { DEMO_PASSWORD, latestCode, test as base, type LatestCodeOptions } from './helpers';
 
 export { expect };
 
@@ -225,16 +225,10 @@ export const test = base.extend<{ server: DemoServer; secrets: Secrets }>({
     await use(server.url);
   },
   secrets: [
-    async ({ context }, use, testInfo: TestInfo) => {
+    async ({ context }, use) => {
       const secrets = new Secrets();
       await secrets.watch(context);
       await use(secrets);
-      if (testInfo.status !== testInfo.expectedStatus) {
-        await testInfo.attach('browser console', {
-          body: secrets.consoleMessages.join('\n') || '(nothing logged)',
-          contentType: 'text/plain',
-        });
-      }
       await secrets.check(context);
     },
     { auto: true },
