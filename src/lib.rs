@@ -9,11 +9,13 @@ pub mod components;
 pub mod device;
 pub mod embed;
 pub mod flow;
+pub mod i18n;
 pub mod messages;
 pub mod pages;
 pub mod routes;
 pub mod state;
 
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
 use leptos_router::StaticSegment;
@@ -21,7 +23,7 @@ use leptos_router::StaticSegment;
 use crate::components::DemoPhone;
 use crate::pages::{account, enroll, Home, NotFound, RequireSignIn, SignIn};
 use crate::routes::segment as seg;
-use crate::state::{Auth, Config, Flow};
+use crate::state::{Auth, Config, Flow, Lang};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -30,6 +32,10 @@ pub fn App() -> impl IntoView {
     provide_context(auth);
     provide_context(config);
     provide_context(Flow::new());
+    let initial = i18n::initial();
+    i18n::apply(initial, false);
+    let lang = Lang(RwSignal::new(initial));
+    provide_context(lang);
 
     // The session cookie survives a reload; ask the server who we are.
     leptos::task::spawn_local(async move {
@@ -40,7 +46,7 @@ pub fn App() -> impl IntoView {
         if let Ok(portal_config) = portal_config {
             if embedded {
                 embed::start(portal_config.frame_ancestors.clone(), move |command| {
-                    on_host_command(command, auth)
+                    on_host_command(command, auth, lang)
                 });
             }
             config.0.set(Some(portal_config));
@@ -65,9 +71,12 @@ pub fn App() -> impl IntoView {
             let _ = root.class_list().add_1("embedded");
         }
     }
-    view! {
+    // A change of language redraws every screen in the new language.
+    move || {
+        let _ = lang.0.get();
+        view! {
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main">{t("lib.skip_to_content")}</a>
             {(!embedded).then(|| view! { <Header/> })}
             <EmbedBridge/>
             <main id="main">
@@ -97,13 +106,14 @@ pub fn App() -> impl IntoView {
             </main>
             <DemoPhone/>
         </Router>
+        }
     }
 }
 
 const EMBED_SESSION_WAIT_MS: u64 = 2_000;
 
 /// What the host page asks, once `embed` checked its origin and content.
-fn on_host_command(command: wire::embed::HostCommand, auth: Auth) {
+fn on_host_command(command: wire::embed::HostCommand, auth: Auth, lang: Lang) {
     use wire::embed::HostCommand;
     match command {
         HostCommand::Session { token } => {
@@ -118,11 +128,10 @@ fn on_host_command(command: wire::embed::HostCommand, auth: Auth) {
             });
         }
         HostCommand::Locale { locale } => {
-            if let Some(root) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.document_element())
-            {
-                let _ = root.set_attribute("lang", &locale);
+            // The host knows its customer's language best; not saved, since
+            // it is the host's choice, not this browser's.
+            if let Some(locale) = i18n::Locale::parse(&locale) {
+                lang.set(locale, false);
             }
         }
         HostCommand::Theme { properties } => embed::apply_theme(&properties),
@@ -137,6 +146,35 @@ fn EmbedBridge() -> impl IntoView {
         let name = location.pathname.get();
         embed::send(wire::embed::PortalEvent::Step { name });
     });
+}
+
+/// Standalone only (embedded, the host says the language).
+#[component]
+fn LanguageSwitcher() -> impl IntoView {
+    let lang = state::use_lang();
+    view! {
+        <label class="visually-hidden" for="language">{t("lib.language")}</label>
+        <select
+            id="language"
+            class="language"
+            on:change=move |ev| {
+                if let Some(locale) = i18n::Locale::parse(&event_target_value(&ev)) {
+                    lang.set(locale, true);
+                }
+            }
+        >
+            {i18n::Locale::ALL
+                .into_iter()
+                .map(|locale| {
+                    view! {
+                        <option value=locale.tag() lang=locale.tag() selected=lang.0.get_untracked() == locale>
+                            {locale.name()}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
 }
 
 /// The portal's own header: name, who is signed in, sign-out.
@@ -157,14 +195,15 @@ fn Header() -> impl IntoView {
     });
     view! {
         <header class="site-header">
-            <A href=routes::HOME attr:class="brand">"Enrollment Portal"</A>
+            <A href=routes::HOME attr:class="brand">{t("lib.enrollment_portal")}</A>
+            <LanguageSwitcher/>
             <Show when=move || auth.login.get().is_some()>
-                <nav aria-label="Main">
-                    <A href=routes::ACCOUNT>"Account security"</A>
+                <nav aria-label=t("lib.main")>
+                    <A href=routes::ACCOUNT>{t("lib.account_security")}</A>
                 </nav>
                 <span class="login" data-testid="login">{move || auth.login.get()}</span>
                 <button type="button" class="secondary" disabled=move || sign_out.pending().get() on:click=move |_| { sign_out.dispatch(()); }>
-                    "Sign out"
+                    {t("lib.sign_out")}
                 </button>
             </Show>
         </header>

@@ -1,6 +1,7 @@
 //! Plain, specific words for every error the user can meet. One place, so the
 //! wording is consistent and every code is covered (see the tests).
 
+use crate::i18n::{t, tf, tn};
 use wire::validate::Problem;
 use wire::ErrorCode;
 
@@ -15,16 +16,10 @@ pub fn error_text(error: &ApiError) -> String {
             retry_after_seconds,
             label,
         } => code_text(*code, *remaining_attempts, *retry_after_seconds, label),
-        ApiError::SessionExpired => {
-            "Your session has expired. Please sign in again to continue.".to_string()
-        }
-        ApiError::Network(_) => {
-            "We could not reach the server. Check your connection and try again.".to_string()
-        }
-        ApiError::Timeout => "The server took too long to answer. Please try again.".to_string(),
-        ApiError::BadResponse(_) => {
-            "The server sent an answer we could not read. Please try again.".to_string()
-        }
+        ApiError::SessionExpired => t("messages.your_session_has_expired_please"),
+        ApiError::Network(_) => t("messages.we_could_not_reach_the"),
+        ApiError::Timeout => t("messages.the_server_took_too_long"),
+        ApiError::BadResponse(_) => t("messages.the_server_sent_an_answer"),
     }
 }
 
@@ -36,71 +31,58 @@ fn code_text(
 ) -> String {
     match code {
         ErrorCode::InvalidSmsCode => match remaining {
-            Some(n) => format!("That code is not right. {} left.", plural(n, "try", "tries")),
-            None => "That code is not right. Check the SMS and type it again.".to_string(),
+            Some(n) => tf(
+                "messages.code_wrong_tries_left",
+                &[("tries", &tn("plural.tries", n.into()))],
+            ),
+            None => t("messages.that_code_is_not_right"),
         },
-        ErrorCode::ExpiredSmsCode => {
-            "This code has expired or was tried too many times. Send a new code.".to_string()
-        }
-        ErrorCode::NoPhoneNumber => {
-            "Your account has no trusted phone number yet. Add one first.".to_string()
-        }
+        ErrorCode::ExpiredSmsCode => t("messages.this_code_has_expired_or"),
+        ErrorCode::NoPhoneNumber => t("messages.your_account_has_no_trusted"),
         ErrorCode::WrongPin => match remaining {
-            Some(0) => "Wrong PIN. Your PIN is now blocked.".to_string(),
-            Some(n) => format!(
-                "Wrong PIN. {} left before your PIN is blocked.",
-                plural(n, "try", "tries")
+            Some(0) => t("messages.wrong_pin_your_pin_is"),
+            Some(n) => tf(
+                "messages.wrong_pin_left_before_your",
+                &[("tries", &tn("plural.tries", n.into()))],
             ),
-            None => "Wrong PIN. Please try again.".to_string(),
+            None => t("messages.wrong_pin_please_try_again"),
         },
-        ErrorCode::SamePin => "Your new PIN must be different from your current PIN.".to_string(),
-        ErrorCode::AccountBlocked => "Your account is blocked after too many wrong PINs, or it has reached its device limit. Remove all enrollments to start again.".to_string(),
-        ErrorCode::NotVehicleOwner => "This vehicle is not linked to your account.".to_string(),
-        ErrorCode::PhoneAlreadyRegistered => "Your account already has a phone number. We will continue with the full method and send a code to it.".to_string(),
+        ErrorCode::SamePin => t("messages.your_new_pin_must_be"),
+        ErrorCode::AccountBlocked => t("messages.your_account_is_blocked_after"),
+        ErrorCode::NotVehicleOwner => t("messages.this_vehicle_is_not_linked"),
+        ErrorCode::PhoneAlreadyRegistered => t("messages.your_account_already_has_a"),
         ErrorCode::RateLimited => match retry_after {
-            Some(seconds) => format!(
-                "Too many attempts. Please wait {} and try again.",
-                plural(u32::try_from(seconds).unwrap_or(u32::MAX), "second", "seconds")
+            Some(seconds) => tf(
+                "messages.too_many_attempts_please_wait",
+                &[("seconds", &tn("plural.seconds", seconds))],
             ),
-            None => "Too many attempts. Please wait a moment and try again.".to_string(),
+            None => t("messages.too_many_attempts_please_wait_2"),
         },
-        ErrorCode::NeedStrongAuthentication => {
-            "Please confirm with your PIN to continue.".to_string()
-        }
-        ErrorCode::NeedBasicAuthentication => {
-            "Your session has expired. Please sign in again to continue.".to_string()
-        }
-        ErrorCode::ServerError | ErrorCode::Unknown => {
-            "Something went wrong on our side. Please try again.".to_string()
-        }
+        ErrorCode::NeedStrongAuthentication => t("messages.please_confirm_with_your_pin"),
+        ErrorCode::NeedBasicAuthentication => t("messages.your_session_has_expired_please"),
+        ErrorCode::ServerError | ErrorCode::Unknown => t("messages.something_went_wrong_on_our"),
         ErrorCode::MissingParameter | ErrorCode::InvalidParameter => {
             // The label names the parameter; it carries no secret.
-            format!("The server refused the request ({label}). Check what you typed.")
+            tf("messages.server_refused", &[("label", label)])
         }
-    }
-}
-
-pub fn plural(n: u32, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
     }
 }
 
 /// The sentence shown under a field that failed the local check.
 pub fn problem_text(problem: Problem) -> String {
     match problem {
-        Problem::Empty => "This field is required.".to_string(),
-        Problem::NotDigits => "Use digits only.".to_string(),
-        Problem::WrongLength { expected } => format!("Enter exactly {expected} characters."),
-        Problem::WeakPin => "This PIN is too easy to guess: avoid repeated digits (111111) and sequences (123456, 654321).".to_string(),
-        Problem::PinMismatch => "The two PINs do not match.".to_string(),
-        Problem::BadPhoneNumber => "Enter a valid mobile number, for example 06 12 34 56 78 or +33 6 12 34 56 78.".to_string(),
-        Problem::BadVin => "A VIN has letters and digits only.".to_string(),
-        Problem::VinForbiddenLetter => "A VIN never contains the letters I, O or Q (they look like 1 and 0).".to_string(),
-        Problem::BadDeviceId => "This browser's identifier is invalid.".to_string(),
-        Problem::BadEmail => "Enter an email address like name@example.com.".to_string(),
+        Problem::Empty => t("messages.this_field_is_required"),
+        Problem::NotDigits => t("messages.use_digits_only"),
+        Problem::WrongLength { expected } => {
+            tf("messages.enter_exactly", &[("n", &expected.to_string())])
+        }
+        Problem::WeakPin => t("messages.this_pin_is_too_easy"),
+        Problem::PinMismatch => t("messages.the_two_pins_do_not"),
+        Problem::BadPhoneNumber => t("messages.enter_a_valid_mobile_number"),
+        Problem::BadVin => t("messages.a_vin_has_letters_and"),
+        Problem::VinForbiddenLetter => t("messages.a_vin_never_contains_the"),
+        Problem::BadDeviceId => t("messages.this_browser_s_identifier_is"),
+        Problem::BadEmail => t("messages.enter_an_email_address_like"),
     }
 }
 

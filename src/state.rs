@@ -99,6 +99,21 @@ impl Default for Flow {
     }
 }
 
+/// The language the screens are drawn in; the app re-renders when it changes.
+#[derive(Clone, Copy)]
+pub struct Lang(pub RwSignal<crate::i18n::Locale>);
+
+impl Lang {
+    pub fn set(&self, locale: crate::i18n::Locale, save: bool) {
+        crate::i18n::apply(locale, save);
+        self.0.set(locale);
+    }
+}
+
+pub fn use_lang() -> Lang {
+    expect_context::<Lang>()
+}
+
 pub fn use_flow() -> Flow {
     expect_context::<Flow>()
 }

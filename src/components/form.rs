@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 
 /// The error area of a form: always in the DOM, so screen readers hear what is
@@ -28,7 +29,7 @@ pub fn SubmitButton(
     #[prop(into)] busy: Signal<bool>,
     #[prop(into, optional)] busy_label: Option<String>,
 ) -> impl IntoView {
-    let busy_label = busy_label.unwrap_or_else(|| "Please wait…".to_string());
+    let busy_label = busy_label.unwrap_or_else(|| t("form.please_wait"));
     view! {
         <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
             {move || if busy.get() { busy_label.clone() } else { label.clone() }}
@@ -42,7 +43,7 @@ pub fn SubmitButton(
 pub fn RetryButton(#[prop(into)] visible: Signal<bool>, on_retry: Callback<()>) -> impl IntoView {
     view! {
         <Show when=move || visible.get()>
-            <button type="button" class="secondary" on:click=move |_| on_retry.run(())>"Try again"</button>
+            <button type="button" class="secondary" on:click=move |_| on_retry.run(())>{t("form.try_again")}</button>
         </Show>
     }
 }

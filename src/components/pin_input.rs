@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 
 /// A PIN field: numeric keyboard, masked with a show toggle, length from the
@@ -66,7 +67,7 @@ pub fn PinInput(
                     aria-pressed=move || shown.get().to_string()
                     on:click=move |_| shown.update(|s| *s = !*s)
                 >
-                    {move || if shown.get() { "Hide PIN" } else { "Show PIN" }}
+                    {move || if shown.get() { t("pin_input.hide_pin") } else { t("pin_input.show_pin") }}
                 </button>
             </div>
             <p class="field-error" id=error_id>{move || error.get()}</p>

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 
 use super::now_ms;
@@ -63,12 +64,12 @@ pub fn SmsCodeInput(
     let can_resend = Memo::new(move |_| resend_in() == 0);
     view! {
         <div class="field">
-            <label for="sms-code">"Code received by SMS"</label>
+            <label for="sms-code">{t("sms_code_input.code_received_by_sms")}</label>
             <p class="hint" id="sms-code-hint">
                 {move || {
                     sent.with(|s| match s {
-                        Some(s) => format!("We sent a 6-digit code to {}.", s.masked_number),
-                        None => "Enter the 6-digit code we sent you.".to_string(),
+                        Some(s) => tf("sms_code_input.we_sent_a_code_to", &[("number", &s.masked_number)]),
+                        None => t("sms_code_input.enter_the_6_digit_code"),
                     })
                 }}
                 " "
@@ -78,9 +79,9 @@ pub fn SmsCodeInput(
                         if sent.with(Option::is_none) {
                             String::new()
                         } else if left == 0 {
-                            "This code has expired: send a new one.".to_string()
+                            t("sms_code_input.this_code_has_expired_send")
                         } else {
-                            format!("It expires in {}.", minutes_seconds(left))
+                            tf("sms_code_input.it_expires_in", &[("time", &minutes_seconds(left))])
                         }
                     }}
                 </span>
@@ -118,14 +119,14 @@ pub fn SmsCodeInput(
                     {move || {
                         let left = resend_in();
                         if left == 0 {
-                            "Send a new code".to_string()
+                            t("sms_code_input.send_a_new_code")
                         } else {
-                            format!("Send a new code ({})", minutes_seconds(left))
+                            tf("sms_code_input.send_a_new_code_in", &[("time", &minutes_seconds(left))])
                         }
                     }}
                 </button>
                 <span class="visually-hidden" aria-live="polite">
-                    {move || can_resend.get().then_some("You can now ask for a new code.")}
+                    {move || can_resend.get().then(|| t("sms_code_input.you_can_now_ask"))}
                 </span>
             </div>
         </div>

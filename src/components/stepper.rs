@@ -1,16 +1,17 @@
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 
 use crate::flow::StepperItem;
 
-fn item_label(item: StepperItem) -> &'static str {
+fn item_label(item: StepperItem) -> String {
     match item {
-        StepperItem::Method => "Method",
-        StepperItem::PhoneNumber => "Phone number",
-        StepperItem::VerifyPhone => "Verify phone",
-        StepperItem::CodeAndPin => "Code and PIN",
-        StepperItem::EnrollmentCode => "SMS code",
-        StepperItem::Pin => "PIN",
-        StepperItem::Done => "Done",
+        StepperItem::Method => t("stepper.method"),
+        StepperItem::PhoneNumber => t("stepper.phone_number"),
+        StepperItem::VerifyPhone => t("stepper.verify_phone"),
+        StepperItem::CodeAndPin => t("stepper.code_and_pin"),
+        StepperItem::EnrollmentCode => t("stepper.sms_code"),
+        StepperItem::Pin => t("stepper.pin"),
+        StepperItem::Done => t("stepper.done"),
     }
 }
 
@@ -19,7 +20,7 @@ fn item_label(item: StepperItem) -> &'static str {
 #[component]
 pub fn Stepper(#[prop(into)] items: Signal<(Vec<StepperItem>, usize)>) -> impl IntoView {
     view! {
-        <nav class="stepper" aria-label="Progress">
+        <nav class="stepper" aria-label=t("stepper.progress")>
             <ol>
                 {move || {
                     let (items, current) = items.get();
@@ -40,7 +41,10 @@ pub fn Stepper(#[prop(into)] items: Signal<(Vec<StepperItem>, usize)>) -> impl I
                                     <span class="stepper-number" aria-hidden="true">{index + 1}</span>
                                     <span class="stepper-label">{item_label(item)}</span>
                                     <span class="visually-hidden">
-                                        {format!(" (step {} of {total})", index + 1)}
+                                        {tf(
+                                            "stepper.step_of",
+                                            &[("n", &(index + 1).to_string()), ("total", &total.to_string())],
+                                        )}
                                     </span>
                                 </li>
                             }

@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 
 /// A VIN field: uppercase as typed, the I/O/Q rule explained up front.
@@ -8,9 +9,9 @@ pub fn VinInput(
 ) -> impl IntoView {
     view! {
         <div class="field">
-            <label for="vin">"Vehicle identification number (VIN)"</label>
+            <label for="vin">{t("vin_input.vehicle_identification_number_vin")}</label>
             <p class="hint" id="vin-hint">
-                "17 letters and digits, as printed on your registration document. A VIN never contains I, O or Q."
+                {t("vin_input.17_letters_and_digits_as")}
             </p>
             <input
                 id="vin"

@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -20,8 +21,8 @@ pub fn Home() -> impl IntoView {
     });
     view! {
         <section class="card">
-            <PageHeading title="Your security"/>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Checking this browser…"</p> }>
+            <PageHeading title=t("home.your_security")/>
+            <Suspense fallback=|| view! { <p class="loading" role="status">{t("home.checking_this_browser")}</p> }>
                 {move || {
                     status
                         .get()
@@ -31,32 +32,33 @@ pub fn Home() -> impl IntoView {
                                 view! {
                                     <div class="status" class:ok=enrolled data-testid="device-status">
                                         <p class="status-title">
-                                            {if enrolled { "This browser is enrolled" } else { "This browser is not enrolled" }}
+                                            {if enrolled { t("home.enrolled") } else { t("home.not_enrolled") }}
                                         </p>
                                         <p>
                                             {if enrolled {
-                                                "It is a strong-authentication device of your account."
+                                                {t("home.it_is_a_strong_authentication")}
                                             } else {
-                                                "Enroll it to confirm sensitive operations with your PIN."
+                                                {t("home.enroll_it_to_confirm_sensitive")}
                                             }}
                                         </p>
                                     </div>
                                     <ul class="summary">
                                         <li>
-                                            "Trusted phone: "
-                                            {masked_phone.unwrap_or_else(|| "none yet".to_string())}
+                                            {t("home.trusted_phone")}
+                                            " "
+                                            {masked_phone.unwrap_or_else(|| t("home.none_yet"))}
                                         </li>
                                         <li>
                                             {if probe.block.is_blocked() {
-                                                "Account: blocked (too many wrong PINs or device limit reached)"
+                                                {t("home.account_blocked_too_many_wrong")}
                                             } else {
-                                                "Account: not blocked"
+                                                {t("home.account_not_blocked")}
                                             }}
                                         </li>
                                     </ul>
                                     <div class="actions">
-                                        {(!enrolled).then(|| view! { <A href=routes::ENROLL attr:class="button primary">"Enroll this browser"</A> })}
-                                        <A href=routes::ACCOUNT attr:class="button secondary">"Manage account security"</A>
+                                        {(!enrolled).then(|| view! { <A href=routes::ENROLL attr:class="button primary">{t("account.hub.enroll_this_browser")}</A> })}
+                                        <A href=routes::ACCOUNT attr:class="button secondary">{t("home.manage_account_security")}</A>
                                     </div>
                                 }
                                 .into_any()

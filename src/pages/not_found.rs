@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -9,9 +10,9 @@ use crate::routes;
 pub fn NotFound() -> impl IntoView {
     view! {
         <section class="card">
-            <PageHeading title="Page not found"/>
-            <p>"This address does not match any page of the portal."</p>
-            <A href=routes::HOME>"Go to the home page"</A>
+            <PageHeading title=t("not_found.page_not_found")/>
+            <p>{t("not_found.this_address_does_not_match")}</p>
+            <A href=routes::HOME>{t("not_found.go_to_the_home_page")}</A>
         </section>
     }
 }

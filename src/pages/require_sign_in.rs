@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
@@ -13,7 +14,8 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
     let location = use_location();
     move || {
         if !auth.checked.get() {
-            return view! { <p class="loading" role="status">"Loading…"</p> }.into_any();
+            return view! { <p class="loading" role="status">{t("require_sign_in.loading")}</p> }
+                .into_any();
         }
         if auth.login.get().is_none() {
             let here = format!(

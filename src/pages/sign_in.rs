@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -45,7 +46,7 @@ pub fn SignIn() -> impl IntoView {
             match result {
                 Ok(created) => auth.login.set(Some(created.login)),
                 Err(ApiError::SessionExpired) => {
-                    form_error.set(Some("The email or the password is not right.".to_string()))
+                    form_error.set(Some(t("sign_in.the_email_or_the_password")))
                 }
                 Err(error) => form_error.set(Some(error_text(&error))),
             }
@@ -66,7 +67,7 @@ pub fn SignIn() -> impl IntoView {
         }
         email_error.set(None);
         if password.get_untracked().is_empty() {
-            form_error.set(Some("Enter your password.".to_string()));
+            form_error.set(Some(t("sign_in.enter_your_password")));
             return;
         }
         submit.dispatch((typed, password.get_untracked()));
@@ -76,11 +77,11 @@ pub fn SignIn() -> impl IntoView {
 
     view! {
         <section class="card narrow">
-            <PageHeading title="Sign in"/>
-            <p>"Sign in with your customer account to manage this browser's strong authentication."</p>
+            <PageHeading title=t("sign_in.sign_in")/>
+            <p>{t("sign_in.sign_in_with_your_customer")}</p>
             <form on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="email">"Email"</label>
+                    <label for="email">{t("sign_in.email")}</label>
                     <input
                         id="email"
                         name="email"
@@ -95,7 +96,7 @@ pub fn SignIn() -> impl IntoView {
                     <p class="field-error" id="email-error">{move || email_error.get()}</p>
                 </div>
                 <div class="field">
-                    <label for="password">"Password"</label>
+                    <label for="password">{t("sign_in.password")}</label>
                     <input
                         id="password"
                         name="password"
@@ -107,7 +108,7 @@ pub fn SignIn() -> impl IntoView {
                     />
                 </div>
                 <ErrorArea message=form_error/>
-                <SubmitButton label="Sign in" busy=submit.pending() busy_label="Signing in…"/>
+                <SubmitButton label=t("sign_in.sign_in") busy=submit.pending() busy_label=t("sign_in.signing_in")/>
             </form>
         </section>
     }

@@ -1,3 +1,4 @@
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use wire::api::SmsPurpose;
 use wire::validate;
@@ -87,16 +88,17 @@ pub fn ChangePhone() -> impl IntoView {
     };
     let resend = Callback::new(move |()| send_code());
     view! {
-        <PageHeading title="Change your phone number"/>
+        <PageHeading title=t("account.change_phone.change_your_phone_number")/>
         <p>
-            "Current trusted phone: "
+            {t("account.change_phone.current_trusted_phone")}
+            " "
             <span data-testid="current-phone">
                 {move || current.get().and_then(Result::ok).and_then(|p| p.masked_phone_number).unwrap_or_default()}
             </span>
         </p>
         <Show when=move || done.get().is_none() fallback=move || view! {
             <div class="status ok" role="status" data-testid="success">
-                {move || format!("Your trusted phone is now {}.", done.get().unwrap_or_default())}
+                {move || tf("account.change_phone.now", &[("number", &done.get().unwrap_or_default())])}
             </div>
         }>
             <Show
@@ -106,19 +108,20 @@ pub fn ChangePhone() -> impl IntoView {
                         <PhoneInput value=number region=region error=phone_error/>
                         <ErrorArea message=form_error/>
                         <WayOut error=last_error/>
-                        <SubmitButton label="Send a code to this number" busy=sender.busy busy_label="Sending…"/>
+                        <SubmitButton label=t("account.change_phone.send_a_code_to_this") busy=sender.busy busy_label=t("account.change_phone.sending")/>
                     </form>
                 }
             >
                 <form on:submit=on_code novalidate>
                     <p>
-                        {move || verified_number.get().map(|n| format!("New number: {n} "))}
-                        <button type="button" class="link-button" on:click=move |_| sender.sent.set(None)>"Change number"</button>
+                        {move || verified_number.get().map(|n| tf("account.change_phone.new_number", &[("number", &n)]))}
+                        " "
+                        <button type="button" class="link-button" on:click=move |_| sender.sent.set(None)>{t("account.change_phone.change_number")}</button>
                     </p>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <ErrorArea message=form_error/>
                     <WayOut error=last_error/>
-                    <SubmitButton label="Confirm the new number" busy=modify.pending() busy_label="Checking…"/>
+                    <SubmitButton label=t("account.change_phone.confirm_the_new_number") busy=modify.pending() busy_label=t("account.change_phone.checking")/>
                 </form>
             </Show>
         </Show>

@@ -1,3 +1,4 @@
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -7,18 +8,18 @@ use crate::messages::error_text;
 use crate::routes;
 use crate::state::use_auth;
 
-fn event_text(kind: wire::api::EventKind) -> &'static str {
+fn event_text(kind: wire::api::EventKind) -> String {
     use wire::api::EventKind::*;
     match kind {
-        Enrolled => "A browser was enrolled",
-        EnrollmentsRemoved => "All enrollments were removed",
-        PinSet => "PIN set",
-        PinChanged => "PIN changed",
-        PinReset => "PIN reset",
-        PhoneAdded => "Phone number added",
-        PhoneChanged => "Phone number changed",
-        VehicleRemoved => "Vehicle removed",
-        Lockout => "PIN blocked after too many wrong tries",
+        Enrolled => t("account.hub.a_browser_was_enrolled"),
+        EnrollmentsRemoved => t("account.hub.all_enrollments_were_removed"),
+        PinSet => t("account.hub.pin_set"),
+        PinChanged => t("account.hub.pin_changed"),
+        PinReset => t("account.hub.pin_reset"),
+        PhoneAdded => t("account.hub.phone_number_added"),
+        PhoneChanged => t("account.hub.phone_number_changed"),
+        VehicleRemoved => t("account.hub.vehicle_removed"),
+        Lockout => t("account.hub.pin_blocked_after_too_many"),
     }
 }
 
@@ -27,7 +28,10 @@ pub fn format_time(unix_seconds: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
         unix_seconds as f64 * 1000.0,
     ));
-    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    String::from(date.to_locale_string(
+        crate::i18n::current().tag(),
+        &wasm_bindgen::JsValue::UNDEFINED,
+    ))
 }
 
 /// The management hub: phone, PIN, devices, vehicles, recent security events.
@@ -50,61 +54,61 @@ pub fn Hub() -> impl IntoView {
         result
     });
     view! {
-        <PageHeading title="Account security"/>
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading your account…"</p> }>
+        <PageHeading title=t("lib.account_security")/>
+        <Suspense fallback=|| view! { <p class="loading" role="status">{t("account.hub.loading_your_account")}</p> }>
             {move || data.get().map(|result| match result {
                 Err(error) => view! { <div class="form-error" role="alert">{error_text(&error)}</div> }.into_any(),
                 Ok((phone, devices, vehicles, events)) => {
                     let this_enrolled = devices.iter().any(|d| d.current);
                     view! {
                         <section aria-labelledby="phone-heading" class="panel">
-                            <h2 id="phone-heading">"Trusted phone"</h2>
-                            <p data-testid="masked-phone">{phone.masked_phone_number.clone().unwrap_or_else(|| "No trusted phone number yet.".to_string())}</p>
-                            {phone.phone_number.is_some().then(|| view! { <A href=routes::ACCOUNT_PHONE>"Change phone number"</A> })}
+                            <h2 id="phone-heading">{t("account.hub.trusted_phone")}</h2>
+                            <p data-testid="masked-phone">{phone.masked_phone_number.clone().unwrap_or_else(|| t("account.hub.no_trusted_phone_number_yet"))}</p>
+                            {phone.phone_number.is_some().then(|| view! { <A href=routes::ACCOUNT_PHONE>{t("account.hub.change_phone_number")}</A> })}
                         </section>
                         <section aria-labelledby="pin-heading" class="panel">
-                            <h2 id="pin-heading">"PIN"</h2>
+                            <h2 id="pin-heading">{t("stepper.pin")}</h2>
                             <ul class="links">
-                                <li><A href=routes::ACCOUNT_PIN_UPDATE>"Change PIN"</A></li>
-                                <li><A href=routes::ACCOUNT_PIN_RESET>"Forgot PIN: reset it by SMS"</A></li>
+                                <li><A href=routes::ACCOUNT_PIN_UPDATE>{t("account.hub.change_pin")}</A></li>
+                                <li><A href=routes::ACCOUNT_PIN_RESET>{t("account.hub.forgot_pin_reset_it_by")}</A></li>
                             </ul>
                         </section>
                         <section aria-labelledby="devices-heading" class="panel">
-                            <h2 id="devices-heading">"Enrolled devices"</h2>
+                            <h2 id="devices-heading">{t("account.hub.enrolled_devices")}</h2>
                             {if devices.is_empty() {
-                                view! { <p>"No enrolled device."</p> }.into_any()
+                                view! { <p>{t("account.hub.no_enrolled_device")}</p> }.into_any()
                             } else {
                                 view! {
                                     <ul class="devices" data-testid="devices">
                                         {devices.into_iter().map(|d| view! {
                                             <li>
                                                 <strong>{d.label.clone()}</strong>
-                                                {d.current.then_some(" (this browser)")}
-                                                <span class="hint">{format!(" enrolled {}", format_time(d.enrolled_at))}</span>
+                                                {d.current.then(|| t("account.hub.this_browser"))}
+                                                <span class="hint">" "{tf("account.hub.enrolled_at", &[("time", &format_time(d.enrolled_at))])}</span>
                                             </li>
                                         }).collect_view()}
                                     </ul>
                                 }.into_any()
                             }}
-                            {(!this_enrolled).then(|| view! { <p><A href=routes::ENROLL>"Enroll this browser"</A></p> })}
-                            <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button danger">"Remove all enrollments"</A>
+                            {(!this_enrolled).then(|| view! { <p><A href=routes::ENROLL>{t("account.hub.enroll_this_browser")}</A></p> })}
+                            <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button danger">{t("account.hub.remove_all_enrollments")}</A>
                         </section>
                         <section aria-labelledby="vehicles-heading" class="panel">
-                            <h2 id="vehicles-heading">"Vehicles"</h2>
+                            <h2 id="vehicles-heading">{t("account.hub.vehicles")}</h2>
                             <ul>
                                 {vehicles.into_iter().map(|v| view! { <li>{v.label} " " <span class="vin">{v.vin}</span></li> }).collect_view()}
                             </ul>
-                            <A href=routes::ACCOUNT_VEHICLES>"Manage vehicles"</A>
+                            <A href=routes::ACCOUNT_VEHICLES>{t("account.hub.manage_vehicles")}</A>
                         </section>
                         <section aria-labelledby="events-heading" class="panel">
-                            <h2 id="events-heading">"Recent security events"</h2>
-                            {events.is_empty().then(|| view! { <p>"No security event yet."</p> })}
+                            <h2 id="events-heading">{t("account.hub.recent_security_events")}</h2>
+                            {events.is_empty().then(|| view! { <p>{t("account.hub.no_security_event_yet")}</p> })}
                             <ul class="events" data-testid="events">
                                 {events.into_iter().take(10).map(|e| view! {
                                     <li>
                                         {event_text(e.kind)}
                                         <span class="hint">
-                                            {format!(" · {}", format_time(e.at))}
+                                            " "{tf("account.hub.event_detail", &[("time", &format_time(e.at))])}
                                             {e.device.map(|d| format!(" · {d}"))}
                                         </span>
                                     </li>

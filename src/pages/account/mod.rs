@@ -14,6 +14,7 @@ pub use pin_update::PinUpdate;
 pub use remove_enrollments::RemoveEnrollments;
 pub use vehicles::Vehicles;
 
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use wire::ErrorCode;
@@ -50,7 +51,7 @@ fn BackToHub() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     move || {
         (location.pathname.get() != routes::ACCOUNT).then(|| {
-            view! { <A href=routes::ACCOUNT attr:class="back">"← Account security"</A> }
+            view! { <A href=routes::ACCOUNT attr:class="back">{t("account.account_security")}</A> }
         })
     }
 }
@@ -61,8 +62,7 @@ pub fn account_error(error: &ApiError, auth: Auth) -> String {
     auth.notice(error);
     match error.code() {
         Some(ErrorCode::NeedStrongAuthentication) => {
-            "This browser must be enrolled before it can change your account's security."
-                .to_string()
+            { t("account.this_browser_must_be_enrolled") }.to_string()
         }
         _ => error_text(error),
     }
@@ -75,11 +75,11 @@ pub fn WayOut(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     move || {
         match error.get().and_then(|e| e.code()) {
         Some(ErrorCode::AccountBlocked) => Some(
-            view! { <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button secondary">"Remove all enrollments"</A> }
+            view! { <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button secondary">{t("account.hub.remove_all_enrollments")}</A> }
                 .into_any(),
         ),
         Some(ErrorCode::NeedStrongAuthentication) => Some(
-            view! { <A href=routes::ENROLL attr:class="button secondary">"Enroll this browser"</A> }.into_any(),
+            view! { <A href=routes::ENROLL attr:class="button secondary">{t("account.hub.enroll_this_browser")}</A> }.into_any(),
         ),
         _ => None,
     }

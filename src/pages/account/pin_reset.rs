@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use wire::api::{Discriminator, PinRequest, SmsPurpose};
@@ -92,18 +93,18 @@ pub fn PinReset() -> impl IntoView {
     let resend = Callback::new(move |()| send_code());
 
     view! {
-        <PageHeading title="Reset your PIN"/>
+        <PageHeading title=t("account.pin_reset.reset_your_pin")/>
         <Show when=move || !done.get() fallback=|| view! {
-            <div class="status ok" role="status" data-testid="success">"Your PIN has been reset."</div>
+            <div class="status ok" role="status" data-testid="success">{t("account.pin_reset.your_pin_has_been_reset")}</div>
         }>
             <Show
                 when=move || sender.sent.get().is_some()
                 fallback=move || view! {
                     <form on:submit=on_send>
-                        <p>"We will send a code by SMS to your trusted phone. With it you choose a new PIN."</p>
+                        <p>{t("account.pin_reset.we_will_send_a_code")}</p>
                         <ErrorArea message=form_error/>
                         <WayOut error=last_error/>
-                        <SubmitButton label="Send the code" busy=sender.busy busy_label="Sending…"/>
+                        <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
                     </form>
                 }
             >
@@ -111,7 +112,7 @@ pub fn PinReset() -> impl IntoView {
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <PinInput
                         id="new-pin"
-                        label="New PIN"
+                        label=t("account.pin_reset.new_pin")
                         value=pin
                         length=Signal::derive(move || config.pin_length())
                         error=pin_error
@@ -120,7 +121,7 @@ pub fn PinReset() -> impl IntoView {
                     />
                     <PinInput
                         id="confirm-pin"
-                        label="Type the new PIN again"
+                        label=t("account.pin_reset.type_the_new_pin_again")
                         value=confirmation
                         length=Signal::derive(move || config.pin_length())
                         error=confirmation_error
@@ -128,7 +129,7 @@ pub fn PinReset() -> impl IntoView {
                     />
                     <ErrorArea message=form_error/>
                     <WayOut error=last_error/>
-                    <SubmitButton label="Reset my PIN" busy=reset.pending() busy_label="Saving…"/>
+                    <SubmitButton label=t("account.pin_reset.reset_my_pin") busy=reset.pending() busy_label=t("account.pin_reset.saving")/>
                 </form>
             </Show>
         </Show>

@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use wire::api::{Discriminator, PinRequest};
 use wire::validate;
@@ -63,7 +64,7 @@ pub fn PinUpdate() -> impl IntoView {
         .then_some(validate::Problem::PinMismatch);
         old_error.set(old_problem.map(problem_text));
         new_error.set(if same {
-            Some("Your new PIN must be different from your current PIN.".to_string())
+            Some(t("messages.your_new_pin_must_be"))
         } else {
             new_problem.map(problem_text)
         });
@@ -79,25 +80,25 @@ pub fn PinUpdate() -> impl IntoView {
         confirmation.set(String::new());
     };
     view! {
-        <PageHeading title="Change your PIN"/>
+        <PageHeading title=t("account.pin_update.change_your_pin")/>
         <Show when=move || !done.get() fallback=|| view! {
-            <div class="status ok" role="status" data-testid="success">"Your PIN has been changed."</div>
+            <div class="status ok" role="status" data-testid="success">{t("account.pin_update.your_pin_has_been_changed")}</div>
         }>
             <form on:submit=on_submit novalidate>
-                <PinInput id="old-pin" label="Current PIN" value=old length=Signal::derive(move || config.pin_length()) error=old_error autocomplete="current-password"/>
+                <PinInput id="old-pin" label=t("account.pin_update.current_pin") value=old length=Signal::derive(move || config.pin_length()) error=old_error autocomplete="current-password"/>
                 <PinInput
                     id="new-pin"
-                    label="New PIN"
+                    label=t("account.pin_reset.new_pin")
                     value=new
                     length=Signal::derive(move || config.pin_length())
                     error=new_error
                     autocomplete="new-password"
                     hint=pin_hint(config.pin_length())
                 />
-                <PinInput id="confirm-pin" label="Type the new PIN again" value=confirmation length=Signal::derive(move || config.pin_length()) error=confirmation_error autocomplete="new-password"/>
+                <PinInput id="confirm-pin" label=t("account.pin_reset.type_the_new_pin_again") value=confirmation length=Signal::derive(move || config.pin_length()) error=confirmation_error autocomplete="new-password"/>
                 <ErrorArea message=form_error/>
                 <WayOut error=last_error/>
-                <SubmitButton label="Change my PIN" busy=update.pending() busy_label="Saving…"/>
+                <SubmitButton label=t("account.pin_update.change_my_pin") busy=update.pending() busy_label=t("account.pin_reset.saving")/>
             </form>
         </Show>
     }

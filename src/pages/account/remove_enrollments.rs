@@ -1,3 +1,4 @@
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -39,9 +40,9 @@ pub fn RemoveEnrollments() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !confirmed.get_untracked() {
-            form_error.set(Some(
-                "Tick the box to confirm that you want to remove all enrollments.".to_string(),
-            ));
+            form_error.set(Some(t(
+                "account.remove_enrollments.tick_the_box_to_confirm",
+            )));
             return;
         }
         if !remove.pending().get_untracked() {
@@ -50,26 +51,26 @@ pub fn RemoveEnrollments() -> impl IntoView {
     };
     let count = move || devices.get().and_then(Result::ok).map(|d| d.len());
     view! {
-        <PageHeading title="Remove all enrollments"/>
-        <p>"This will:"</p>
+        <PageHeading title=t("account.hub.remove_all_enrollments")/>
+        <p>{t("account.remove_enrollments.this_will")}</p>
         <ul>
             <li>{move || match count() {
-                Some(1) => "remove the 1 enrolled device of your account,".to_string(),
-                Some(n) => format!("remove all {n} enrolled devices of your account,"),
-                None => "remove every enrolled device of your account,".to_string(),
+                Some(1) => t("account.remove_enrollments.remove_the_1_enrolled_device"),
+                Some(n) => tf("account.remove_enrollments.remove_all_n", &[("n", &n.to_string())]),
+                None => t("account.remove_enrollments.remove_every_enrolled_device_of"),
             }}</li>
-            <li>"delete your PIN and unblock your account."</li>
+            <li>{t("account.remove_enrollments.delete_your_pin_and_unblock")}</li>
         </ul>
-        <p>"Your trusted phone number stays. Afterwards you enroll this browser again and choose a new PIN."</p>
+        <p>{t("account.remove_enrollments.your_trusted_phone_number_stays")}</p>
         <form on:submit=on_submit>
             <label class="choice">
                 <input type="checkbox" prop:checked=move || confirmed.get() on:change=move |ev| confirmed.set(event_target_checked(&ev))/>
-                <span>"I understand: remove all enrollments"</span>
+                <span>{t("account.remove_enrollments.i_understand_remove_all_enrollments")}</span>
             </label>
             <ErrorArea message=form_error/>
             <div class="actions">
-                <SubmitButton label="Remove all enrollments" busy=remove.pending() busy_label="Removing…"/>
-                <A href=routes::ACCOUNT attr:class="button secondary">"Cancel"</A>
+                <SubmitButton label=t("account.hub.remove_all_enrollments") busy=remove.pending() busy_label=t("account.remove_enrollments.removing")/>
+                <A href=routes::ACCOUNT attr:class="button secondary">{t("account.remove_enrollments.cancel")}</A>
             </div>
         </form>
     }

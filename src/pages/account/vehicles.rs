@@ -1,3 +1,4 @@
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use wire::validate;
 use wire::ErrorCode;
@@ -35,7 +36,7 @@ pub fn Vehicles() -> impl IntoView {
                 Ok(()) => {
                     super::completed("vehicleRemoved");
                     pending_vin.set(None);
-                    notice.set(Some(format!("Vehicle {vin} removed from your account.")));
+                    notice.set(Some(tf("account.vehicles.removed", &[("vin", &vin)])));
                     list.refetch();
                 }
                 Err(error) if error.code() == Some(ErrorCode::NeedStrongAuthentication) => {
@@ -113,11 +114,11 @@ pub fn Vehicles() -> impl IntoView {
     let busy = Signal::derive(move || remove.pending().get() || step_up.pending().get());
 
     view! {
-        <PageHeading title="Your vehicles"/>
+        <PageHeading title=t("account.vehicles.your_vehicles")/>
         <div class="status ok" role="status" data-testid="notice">{move || notice.get()}</div>
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading your vehicles…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading" role="status">{t("account.vehicles.loading_your_vehicles")}</p> }>
             {move || list.get().map(|result| match result {
-                Ok(vehicles) if vehicles.is_empty() => view! { <p>"No vehicle is linked to your account."</p> }.into_any(),
+                Ok(vehicles) if vehicles.is_empty() => view! { <p>{t("account.vehicles.no_vehicle_is_linked_to")}</p> }.into_any(),
                 Ok(vehicles) => view! {
                     <ul class="vehicles" data-testid="vehicles">
                         {vehicles.into_iter().map(|v| {
@@ -126,8 +127,8 @@ pub fn Vehicles() -> impl IntoView {
                                 <li>
                                     <span><strong>{v.label.clone()}</strong> " " <span class="vin">{v.vin.clone()}</span></span>
                                     <button type="button" class="secondary" disabled=move || busy.get()
-                                        aria-label=format!("Remove {} ({})", v.label, v.vin)
-                                        on:click=move |_| start_removal(vin.clone())>"Remove"</button>
+                                        aria-label=tf("account.vehicles.remove_label", &[("label", &v.label), ("vin", &v.vin)])
+                                        on:click=move |_| start_removal(vin.clone())>{t("account.vehicles.remove")}</button>
                                 </li>
                             }
                         }).collect_view()}
@@ -137,22 +138,22 @@ pub fn Vehicles() -> impl IntoView {
             })}
         </Suspense>
         <form on:submit=on_vin novalidate>
-            <h2>"Remove a vehicle by VIN"</h2>
+            <h2>{t("account.vehicles.remove_a_vehicle_by_vin")}</h2>
             <VinInput value=vin error=vin_error/>
             <ErrorArea message=form_error/>
             <WayOut error=last_error/>
-            <SubmitButton label="Remove this vehicle" busy=busy busy_label="Removing…"/>
+            <SubmitButton label=t("account.vehicles.remove_this_vehicle") busy=busy busy_label=t("account.remove_enrollments.removing")/>
         </form>
         <Show when=move || pending_vin.get().is_some()>
             <div class="dialog-backdrop">
                 <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="step-up-title">
-                    <h2 id="step-up-title">"Confirm with your PIN"</h2>
-                    <p>{move || format!("Removing vehicle {} needs your PIN.", pending_vin.get().unwrap_or_default())}</p>
+                    <h2 id="step-up-title">{t("account.vehicles.confirm_with_your_pin")}</h2>
+                    <p>{move || tf("account.vehicles.needs_pin", &[("vin", &pending_vin.get().unwrap_or_default())])}</p>
                     <form on:submit=on_pin novalidate>
-                        <PinInput id="step-up-pin" label="PIN" value=pin length=Signal::derive(move || config.pin_length()) error=pin_error autocomplete="current-password"/>
+                        <PinInput id="step-up-pin" label=t("stepper.pin") value=pin length=Signal::derive(move || config.pin_length()) error=pin_error autocomplete="current-password"/>
                         <div class="actions">
-                            <SubmitButton label="Confirm" busy=busy busy_label="Checking…"/>
-                            <button type="button" class="secondary" on:click=move |_| { pending_vin.set(None); pin.set(String::new()); }>"Cancel"</button>
+                            <SubmitButton label=t("account.vehicles.confirm") busy=busy busy_label=t("account.change_phone.checking")/>
+                            <button type="button" class="secondary" on:click=move |_| { pending_vin.set(None); pin.set(String::new()); }>{t("account.remove_enrollments.cancel")}</button>
                         </div>
                     </form>
                 </div>

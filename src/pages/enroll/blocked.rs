@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -9,25 +10,26 @@ use crate::routes;
 #[component]
 pub fn Blocked() -> impl IntoView {
     let guard = use_step_guard(Step::Blocked);
-    let reason = move || {
-        match guard.get() {
+    let reason = move || match guard.get() {
         GuardState::Ready { probe, .. } => match probe.block {
-            wire::api::BlockState::AccountBlocked => "Your account already has the maximum number of enrolled devices, so this browser cannot be added.",
-            wire::api::BlockState::PinBlocked => "Your PIN was entered wrongly too many times, so it is blocked.",
-            _ => "Your account is blocked.",
+            wire::api::BlockState::AccountBlocked => {
+                t("enroll.blocked.your_account_already_has_the")
+            }
+            wire::api::BlockState::PinBlocked => t("enroll.blocked.your_pin_was_entered_wrongly"),
+            _ => t("enroll.blocked.your_account_is_blocked"),
         },
-        _ => "",
-    }
+        _ => String::new(),
     };
     view! {
-        <PageHeading title="Your account is blocked"/>
+        <PageHeading title=t("enroll.blocked.your_account_is_blocked_2")/>
         <Guarded state=guard>
             <p data-testid="blocked-reason">{reason}</p>
             <p>
-                "To start again, remove all enrollments: every enrolled device is removed and your PIN is deleted. "
-                "Your phone number stays. You then enroll this browser again and choose a new PIN."
+                {t("enroll.blocked.to_start_again_remove_all")}
+                " "
+                {t("enroll.blocked.your_phone_number_stays_you")}
             </p>
-            <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button primary">"Remove all enrollments"</A>
+            <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button primary">{t("account.hub.remove_all_enrollments")}</A>
         </Guarded>
     }
 }

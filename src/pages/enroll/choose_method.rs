@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -26,12 +27,12 @@ pub fn ChooseMethod() -> impl IntoView {
     };
     view! {
         <FlowStepper step=Step::ChooseMethod/>
-        <PageHeading title="Add a trusted phone number"/>
+        <PageHeading title=t("enroll.choose_method.add_a_trusted_phone_number")/>
         <Guarded state=guard>
-            <p>"Your account has no trusted phone number yet. It receives the codes that protect your account."</p>
+            <p>{t("enroll.choose_method.your_account_has_no_trusted")}</p>
             <form on:submit=on_submit.clone()>
                 <fieldset>
-                    <legend>"How do you want to continue?"</legend>
+                    <legend>{t("enroll.choose_method.how_do_you_want_to")}</legend>
                     <label class="choice">
                         <input
                             type="radio"
@@ -41,8 +42,8 @@ pub fn ChooseMethod() -> impl IntoView {
                             on:change=move |_| choice.set(Method::Shortcut)
                         />
                         <span>
-                            <strong>"Quick enrollment (recommended)"</strong>
-                            <span class="hint">"Phone number, code and PIN on one screen: one SMS."</span>
+                            <strong>{t("enroll.choose_method.quick_enrollment_recommended")}</strong>
+                            <span class="hint">{t("enroll.choose_method.phone_number_code_and_pin")}</span>
                         </span>
                     </label>
                     <label class="choice">
@@ -54,12 +55,12 @@ pub fn ChooseMethod() -> impl IntoView {
                             on:change=move |_| choice.set(Method::Full)
                         />
                         <span>
-                            <strong>"Step by step"</strong>
-                            <span class="hint">"Register the number first, then enroll this browser: two SMS."</span>
+                            <strong>{t("enroll.choose_method.step_by_step")}</strong>
+                            <span class="hint">{t("enroll.choose_method.register_the_number_first_then")}</span>
                         </span>
                     </label>
                 </fieldset>
-                <button type="submit" class="primary">"Continue"</button>
+                <button type="submit" class="primary">{t("enroll.choose_method.continue")}</button>
             </form>
         </Guarded>
     }

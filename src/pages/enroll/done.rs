@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -20,15 +21,15 @@ pub fn Done() -> impl IntoView {
     });
     view! {
         <FlowStepper step=Step::Done/>
-        <PageHeading title="This browser is enrolled"/>
+        <PageHeading title=t("enroll.done.this_browser_is_enrolled")/>
         <Guarded state=guard>
             <div class="status ok" data-testid="enrolled">
-                <p class="status-title">"Done: this browser is a strong-authentication device of your account."</p>
+                <p class="status-title">{t("enroll.done.done_this_browser_is_a")}</p>
             </div>
-            <p>"You can now confirm sensitive operations with your PIN, change your PIN or phone number, and manage your vehicles."</p>
+            <p>{t("enroll.done.you_can_now_confirm_sensitive")}</p>
             <div class="actions">
-                <A href=routes::ACCOUNT attr:class="button primary">"Go to account security"</A>
-                <A href=routes::HOME attr:class="button secondary">"Back to home"</A>
+                <A href=routes::ACCOUNT attr:class="button primary">{t("enroll.done.go_to_account_security")}</A>
+                <A href=routes::HOME attr:class="button secondary">{t("enroll.done.back_to_home")}</A>
             </div>
         </Guarded>
     }

@@ -1,3 +1,4 @@
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use wire::api::SmsPurpose;
@@ -55,8 +56,7 @@ pub fn EnrollmentCode() -> impl IntoView {
                         );
                     }
                     Ok(None) => form_error.set(Some(
-                        "The server did not say whether your account has a PIN. Please try again."
-                            .to_string(),
+                        { t("enroll.enrollment_code.the_server_did_not_say") }.to_string(),
                     )),
                     Err(error) => {
                         form_error.set(react(Step::EnrollmentCode, &error, auth, &navigate))
@@ -97,7 +97,7 @@ pub fn EnrollmentCode() -> impl IntoView {
 
     view! {
         <FlowStepper step=Step::EnrollmentCode/>
-        <PageHeading title="Confirm it is you"/>
+        <PageHeading title=t("enroll.enrollment_code.confirm_it_is_you")/>
         <Guarded state=guard>
             <Show
                 when=move || sender.sent.get().is_some()
@@ -106,13 +106,13 @@ pub fn EnrollmentCode() -> impl IntoView {
                     move || view! {
                         <form on:submit=on_send.clone()>
                             <p>
-                                {move || format!(
-                                    "We will send a 6-digit code by SMS to your trusted phone {}.",
-                                    masked().unwrap_or_default()
+                                {move || tf(
+                                    "enroll.enrollment_code.we_will_send_a_6",
+                                    &[("number", &masked().unwrap_or_default())],
                                 )}
                             </p>
                             <ErrorArea message=form_error/>
-                            <SubmitButton label="Send the code" busy=sender.busy busy_label="Sending…"/>
+                            <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
                         </form>
                     }
                 }
@@ -120,7 +120,7 @@ pub fn EnrollmentCode() -> impl IntoView {
                 <form on:submit=on_code novalidate>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <ErrorArea message=form_error/>
-                    <SubmitButton label="Continue" busy=submit.pending() busy_label="Checking…"/>
+                    <SubmitButton label=t("enroll.choose_method.continue") busy=submit.pending() busy_label=t("account.change_phone.checking")/>
                 </form>
             </Show>
         </Guarded>

@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -63,22 +64,22 @@ pub fn EnterPin() -> impl IntoView {
     };
     view! {
         <FlowStepper step=Step::EnterPin/>
-        <PageHeading title="Enter your PIN"/>
+        <PageHeading title=t("enroll.enter_pin.enter_your_pin")/>
         <Guarded state=guard>
-            <p>"Your account already has a PIN. Enter it to enroll this browser."</p>
+            <p>{t("enroll.enter_pin.your_account_already_has_a")}</p>
             <form on:submit=on_submit novalidate>
                 <PinInput
                     id="pin"
-                    label="PIN"
+                    label=t("stepper.pin")
                     value=pin
                     length=Signal::derive(move || config.pin_length())
                     error=pin_error
                     autocomplete="current-password"
                 />
                 <ErrorArea message=form_error/>
-                <SubmitButton label="Enroll this browser" busy=enroll.pending() busy_label="Checking…"/>
+                <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("account.change_phone.checking")/>
             </form>
-            <p><A href=routes::ACCOUNT_PIN_RESET>"Forgot your PIN?"</A></p>
+            <p><A href=routes::ACCOUNT_PIN_RESET>{t("enroll.enter_pin.forgot_your_pin")}</A></p>
         </Guarded>
     }
 }

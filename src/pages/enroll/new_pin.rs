@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use wire::api::{Discriminator, EnrollmentRequest};
@@ -65,13 +66,13 @@ pub fn NewPin() -> impl IntoView {
     };
     view! {
         <FlowStepper step=Step::NewPin/>
-        <PageHeading title="Choose your PIN"/>
+        <PageHeading title=t("enroll.new_pin.choose_your_pin")/>
         <Guarded state=guard>
-            <p>"Your PIN confirms sensitive operations on this browser. Keep it secret."</p>
+            <p>{t("enroll.new_pin.your_pin_confirms_sensitive_operations")}</p>
             <form on:submit=on_submit novalidate>
                 <PinInput
                     id="new-pin"
-                    label="Choose a PIN"
+                    label=t("enroll.new_pin.choose_a_pin")
                     value=pin
                     length=Signal::derive(move || config.pin_length())
                     error=pin_error
@@ -80,14 +81,14 @@ pub fn NewPin() -> impl IntoView {
                 />
                 <PinInput
                     id="confirm-pin"
-                    label="Type the PIN again"
+                    label=t("enroll.new_pin.type_the_pin_again")
                     value=confirmation
                     length=Signal::derive(move || config.pin_length())
                     error=confirmation_error
                     autocomplete="new-password"
                 />
                 <ErrorArea message=form_error/>
-                <SubmitButton label="Enroll this browser" busy=enroll.pending() busy_label="Enrolling…"/>
+                <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("enroll.new_pin.enrolling")/>
             </form>
         </Guarded>
     }

@@ -1,3 +1,4 @@
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use wire::api::SmsPurpose;
@@ -110,7 +111,7 @@ pub fn RegisterPhone() -> impl IntoView {
 
     view! {
         <FlowStepper step=Step::RegisterPhone sub_step=code_stage/>
-        <PageHeading title="Register your phone number"/>
+        <PageHeading title=t("enroll.register_phone.register_your_phone_number")/>
         <Guarded state=guard>
             <Show
                 when=move || code_stage.get()
@@ -120,21 +121,22 @@ pub fn RegisterPhone() -> impl IntoView {
                         <form on:submit=on_number.clone() novalidate>
                             <PhoneInput value=flow.phone region=region error=phone_error/>
                             <ErrorArea message=form_error/>
-                            <SubmitButton label="Send the code" busy=sender.busy busy_label="Sending…"/>
+                            <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
                         </form>
                     }
                 }
             >
                 <form on:submit=on_code novalidate>
                     <p>
-                        {move || verified_number.get().map(|n| format!("Number: {n} "))}
+                        {move || verified_number.get().map(|n| tf("enroll.number", &[("number", &n)]))}
+                        " "
                         <button type="button" class="link-button" on:click=move |_| { sender.sent.set(None); }>
-                            "Change number"
+                            {t("account.change_phone.change_number")}
                         </button>
                     </p>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <ErrorArea message=form_error/>
-                    <SubmitButton label="Confirm the number" busy=confirm.pending() busy_label="Checking…"/>
+                    <SubmitButton label=t("enroll.register_phone.confirm_the_number") busy=confirm.pending() busy_label=t("account.change_phone.checking")/>
                 </form>
             </Show>
         </Guarded>

@@ -1,3 +1,4 @@
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use wire::api::{Discriminator, EnrollmentRequest, SmsPurpose};
@@ -126,7 +127,7 @@ pub fn Shortcut() -> impl IntoView {
 
     view! {
         <FlowStepper step=Step::Shortcut/>
-        <PageHeading title="Quick enrollment"/>
+        <PageHeading title=t("enroll.shortcut.quick_enrollment")/>
         <Guarded state=guard>
             <Show
                 when=move || sender.sent.get().is_some()
@@ -136,22 +137,23 @@ pub fn Shortcut() -> impl IntoView {
                         <form on:submit=on_number.clone() novalidate>
                             <PhoneInput value=flow.phone region=region error=phone_error/>
                             <ErrorArea message=form_error/>
-                            <SubmitButton label="Send the code" busy=sender.busy busy_label="Sending…"/>
+                            <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
                         </form>
                     }
                 }
             >
                 <form on:submit=on_finish novalidate>
                     <p>
-                        {move || verified_number.get().map(|n| format!("Number: {n} "))}
+                        {move || verified_number.get().map(|n| tf("enroll.number", &[("number", &n)]))}
+                        " "
                         <button type="button" class="link-button" on:click=move |_| { sender.sent.set(None); }>
-                            "Change number"
+                            {t("account.change_phone.change_number")}
                         </button>
                     </p>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <PinInput
                         id="new-pin"
-                        label="Choose a PIN"
+                        label=t("enroll.new_pin.choose_a_pin")
                         value=pin
                         length=Signal::derive(move || config.pin_length())
                         error=pin_error
@@ -160,14 +162,14 @@ pub fn Shortcut() -> impl IntoView {
                     />
                     <PinInput
                         id="confirm-pin"
-                        label="Type the PIN again"
+                        label=t("enroll.new_pin.type_the_pin_again")
                         value=confirmation
                         length=Signal::derive(move || config.pin_length())
                         error=confirmation_error
                         autocomplete="new-password"
                     />
                     <ErrorArea message=form_error/>
-                    <SubmitButton label="Enroll this browser" busy=enroll.pending() busy_label="Enrolling…"/>
+                    <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("enroll.new_pin.enrolling")/>
                 </form>
             </Show>
         </Guarded>
@@ -176,5 +178,5 @@ pub fn Shortcut() -> impl IntoView {
 
 /// The weak-PIN rule, explained before the user submits.
 pub fn pin_hint(length: u8) -> String {
-    format!("{length} digits. Avoid repeated digits (111111) and sequences (123456 or 654321): they are refused.")
+    tf("enroll.pin_hint", &[("length", &length.to_string())])
 }
