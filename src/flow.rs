@@ -103,6 +103,17 @@ pub fn guard(current: Step, probe: Probe) -> Option<Step> {
     (!allowed).then_some(expected)
 }
 
+/// The two PIN screens depend on step 6's answer, which only this tab knows:
+/// without it (a bookmark, another tab) the code step asks again; with it,
+/// the wrong PIN screen gives way to the right one.
+pub fn pin_screen_guard(current: Step, answer: Option<EnrollmentState>) -> Option<Step> {
+    if !matches!(current, Step::NewPin | Step::EnterPin) {
+        return None;
+    }
+    let right = answer.map_or(Step::EnrollmentCode, after_enrollment_code);
+    (right != current).then_some(right)
+}
+
 /// What a screen does with a failed call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reaction {
@@ -346,6 +357,33 @@ mod tests {
         );
         assert_eq!(guard(Step::Done, enrolled), None);
         assert_eq!(guard(Step::Blocked, phone), Some(Step::EnrollmentCode));
+    }
+
+    #[test]
+    fn pin_screens_follow_the_answer_of_step_6() {
+        use EnrollmentState::*;
+        assert_eq!(pin_screen_guard(Step::NewPin, Some(NotEnrolled)), None);
+        assert_eq!(
+            pin_screen_guard(Step::EnterPin, Some(AlreadyEnrolled)),
+            None
+        );
+        assert_eq!(
+            pin_screen_guard(Step::NewPin, Some(AlreadyEnrolled)),
+            Some(Step::EnterPin)
+        );
+        assert_eq!(
+            pin_screen_guard(Step::EnterPin, Some(NotEnrolled)),
+            Some(Step::NewPin)
+        );
+        assert_eq!(
+            pin_screen_guard(Step::EnterPin, None),
+            Some(Step::EnrollmentCode)
+        );
+        assert_eq!(
+            pin_screen_guard(Step::NewPin, None),
+            Some(Step::EnrollmentCode)
+        );
+        assert_eq!(pin_screen_guard(Step::EnrollmentCode, None), None);
     }
 
     #[test]

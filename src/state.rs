@@ -82,13 +82,44 @@ pub struct Flow {
     pub phone: RwSignal<String>,
 }
 
+const ENROLLMENT_STATE_KEY: &str = "portal.flow.enrollmentState";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
 impl Flow {
+    /// Step 6's answer survives a reload of this tab (it is not a secret: it
+    /// only says whether the account has a PIN), so the PIN screens can tell
+    /// which of them applies after a reload or a bookmark.
     pub fn new() -> Flow {
+        let saved = session_storage()
+            .and_then(|s| s.get_item(ENROLLMENT_STATE_KEY).ok().flatten())
+            .and_then(|text| match text.as_str() {
+                "AlreadyEnrolled" => Some(EnrollmentState::AlreadyEnrolled),
+                "NotEnrolled" => Some(EnrollmentState::NotEnrolled),
+                _ => None,
+            });
         Flow {
             method: RwSignal::new(None),
             had_phone: RwSignal::new(None),
-            enrollment_state: RwSignal::new(None),
+            enrollment_state: RwSignal::new(saved),
             phone: RwSignal::new(String::new()),
+        }
+    }
+
+    pub fn set_enrollment_state(&self, state: Option<EnrollmentState>) {
+        self.enrollment_state.set(state);
+        if let Some(storage) = session_storage() {
+            let _ = match state {
+                Some(EnrollmentState::AlreadyEnrolled) => {
+                    storage.set_item(ENROLLMENT_STATE_KEY, "AlreadyEnrolled")
+                }
+                Some(EnrollmentState::NotEnrolled) => {
+                    storage.set_item(ENROLLMENT_STATE_KEY, "NotEnrolled")
+                }
+                None => storage.remove_item(ENROLLMENT_STATE_KEY),
+            };
         }
     }
 }

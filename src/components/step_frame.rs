@@ -53,7 +53,10 @@ pub fn use_step_guard(step: Step) -> RwSignal<GuardState> {
                     if flow.had_phone.get_untracked().is_none() {
                         flow.had_phone.set(Some(probe.has_phone));
                     }
-                    match flow::guard(step, probe) {
+                    let redirect = flow::guard(step, probe).or_else(|| {
+                        flow::pin_screen_guard(step, flow.enrollment_state.get_untracked())
+                    });
+                    match redirect {
                         Some(other) => navigate(
                             other.path(),
                             NavigateOptions {

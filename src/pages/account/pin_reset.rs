@@ -19,6 +19,7 @@ use crate::state::{use_auth, use_config};
 #[component]
 pub fn PinReset() -> impl IntoView {
     let auth = use_auth();
+    let flow = crate::state::use_flow();
     let config = use_config();
     let navigate = use_navigate();
     let sender = CodeSender::new();
@@ -56,7 +57,12 @@ pub fn PinReset() -> impl IntoView {
                     match api::is_device_activated().await {
                         Ok(true) => done.set(true),
                         // Forgot-PIN from step 8: go on enrolling with the new PIN.
-                        _ => navigate(Step::EnterPin.path(), Default::default()),
+                        _ => {
+                            flow.set_enrollment_state(Some(
+                                wire::api::EnrollmentState::AlreadyEnrolled,
+                            ));
+                            navigate(Step::EnterPin.path(), Default::default())
+                        }
                     }
                 }
                 Err(error) => fail(error),

@@ -30,7 +30,7 @@ pub fn RemoveEnrollments() -> impl IntoView {
             match api::enrollment(body).await {
                 Ok(()) => {
                     super::completed("enrollmentsRemoved");
-                    flow.enrollment_state.set(None);
+                    flow.set_enrollment_state(None);
                     navigate(routes::ENROLL, Default::default());
                 }
                 Err(error) => form_error.set(Some(account_error(&error, auth))),

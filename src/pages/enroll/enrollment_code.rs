@@ -49,7 +49,7 @@ pub fn EnrollmentCode() -> impl IntoView {
             async move {
                 match api::submit_sms_code("enrollment", code, None).await {
                     Ok(Some(accepted)) => {
-                        flow.enrollment_state.set(Some(accepted.status));
+                        flow.set_enrollment_state(Some(accepted.status));
                         navigate(
                             flow::after_enrollment_code(accepted.status).path(),
                             Default::default(),
