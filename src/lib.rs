@@ -181,6 +181,7 @@ fn LanguageSwitcher() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let auth = state::use_auth();
+    let flow = state::use_flow();
     let navigate = leptos_router::hooks::use_navigate();
     let sign_out = Action::new_local(move |_: &()| {
         let navigate = navigate.clone();
@@ -188,6 +189,7 @@ fn Header() -> impl IntoView {
             // Signing out locally even if the server is unreachable: the user
             // asked to leave, and the token is gone from memory either way.
             let _ = api::sign_out().await;
+            flow.set_enrollment_state(None);
             auth.login.set(None);
             embed::send(wire::embed::PortalEvent::SignedOut);
             navigate(routes::SIGN_IN, Default::default());

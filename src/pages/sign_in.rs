@@ -12,7 +12,6 @@ use crate::state::use_auth;
 #[component]
 pub fn SignIn() -> impl IntoView {
     let auth = use_auth();
-    let flow = crate::state::use_flow();
     let navigate = use_navigate();
     let query = use_query_map();
     let next = move || routes::safe_next(query.with_untracked(|q| q.get("next")).as_deref());
@@ -45,11 +44,11 @@ pub fn SignIn() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(result) = submit.value().get() {
             match result {
-                Ok(created) => {
-                    // Another account may sign in in this tab: forget the last flow.
-                    flow.set_enrollment_state(None);
-                    auth.login.set(Some(created.login));
-                }
+                // Step 6's answer is kept: signing in again after the session
+                // expired mid-flow returns to the same PIN screen. (Were it
+                // another account's, its ticket would not exist and the
+                // server's 2305 sends the user back to the code step.)
+                Ok(created) => auth.login.set(Some(created.login)),
                 Err(ApiError::SessionExpired) => {
                     form_error.set(Some(t("sign_in.the_email_or_the_password")))
                 }
