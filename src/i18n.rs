@@ -281,7 +281,7 @@ mod tests {
             || literal.starts_with('-')
             || matches!(
                 literal,
-                "GET" | "POST" | "DELETE" | "FR" | "Authorization" | "Content-Type"
+                "GET" | "POST" | "DELETE" | "FR" | "Authorization" | "Content-Type" | "Escape"
             );
         has_letter && (starts_upper || spaced_words) && !technical
     }

@@ -26,13 +26,22 @@ pub fn now_ms() -> f64 {
 }
 
 /// Moves focus to the first invalid field of a form after a failed submit.
+/// Deferred a tick, so the `aria-invalid` just set has reached the DOM.
 pub fn focus_first_invalid() {
+    focus_later("[aria-invalid=\"true\"]");
+}
+
+/// Focuses the first element matching `selector` once the view has updated.
+pub fn focus_later(selector: &'static str) {
     use wasm_bindgen::JsCast;
-    let element = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("[aria-invalid=\"true\"]").ok().flatten())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(element) = element {
-        let _ = element.focus();
-    }
+    leptos::task::spawn_local(async move {
+        leptos::task::tick().await;
+        let element = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(selector).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    });
 }

@@ -41,6 +41,8 @@ pub fn Vehicles() -> impl IntoView {
                 }
                 Err(error) if error.code() == Some(ErrorCode::NeedStrongAuthentication) => {
                     pending_vin.set(Some(vin));
+                    // The dialog takes the focus, so keyboard users land in it.
+                    crate::components::focus_later("#step-up-pin");
                 }
                 Err(error) => {
                     pending_vin.set(None);
@@ -146,7 +148,18 @@ pub fn Vehicles() -> impl IntoView {
         </form>
         <Show when=move || pending_vin.get().is_some()>
             <div class="dialog-backdrop">
-                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="step-up-title">
+                <div
+                    class="dialog"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-labelledby="step-up-title"
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            pending_vin.set(None);
+                            pin.set(String::new());
+                        }
+                    }
+                >
                     <h2 id="step-up-title">{t("account.vehicles.confirm_with_your_pin")}</h2>
                     <p>{move || tf("account.vehicles.needs_pin", &[("vin", &pending_vin.get().unwrap_or_default())])}</p>
                     <form on:submit=on_pin novalidate>
