@@ -9,6 +9,7 @@ mod bootstrap;
 mod process;
 mod server;
 mod sizes;
+mod snapshot;
 mod tasks;
 mod versions;
 mod workspace;

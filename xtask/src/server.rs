@@ -215,10 +215,10 @@ pub fn http_status(bind: &str, path: &str) -> io::Result<u16> {
         .ok_or_else(|| io::Error::other(format!("{bind} resolves to nothing")))?;
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        stream,
+    let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {bind}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
-    )?;
+    );
+    stream.write_all(request.as_bytes())?;
     let mut head = [0u8; 64];
     let mut read = 0;
     while read < head.len() {
@@ -319,9 +319,14 @@ mod tests {
         let bind = listener.local_addr().unwrap().to_string();
         let server = thread::spawn(move || {
             let (mut stream, _) = listener.accept().unwrap();
-            let mut request = [0u8; 512];
-            let n = stream.read(&mut request).unwrap();
-            let request = String::from_utf8_lossy(&request[..n]).into_owned();
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 512];
+            while !request.ends_with(b"\r\n\r\n") {
+                let n = stream.read(&mut buffer).unwrap();
+                assert!(n > 0, "the client closed before the end of its request");
+                request.extend_from_slice(&buffer[..n]);
+            }
+            let request = String::from_utf8_lossy(&request).into_owned();
             stream
                 .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
                 .unwrap();
@@ -378,7 +383,18 @@ mod tests {
             log: Some(dir.path().join("server.log")),
             hermetic: true,
         };
-        let mut server = Server::start(&script, dir.path(), &options).unwrap();
+        // Another test's fork may still hold the script open for writing for a moment
+        // ("Text file busy"): try again briefly.
+        let mut server = (0..50)
+            .find_map(|_| match Server::start(&script, dir.path(), &options) {
+                Ok(server) => Some(server),
+                Err(error) if error.contains("Text file busy") => {
+                    thread::sleep(Duration::from_millis(20));
+                    None
+                }
+                Err(error) => panic!("{error}"),
+            })
+            .expect("the script stays busy");
         let not_ready = server.wait_ready(Duration::from_secs(10));
         assert!(
             matches!(not_ready, Err(NotReady::Exited(_))),

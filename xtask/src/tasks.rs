@@ -1,14 +1,15 @@
 //! The commands: build, serve, test.
 
 use std::env;
-use std::fs;
-use std::path::PathBuf;
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::bootstrap::{self, Needs, WASM_TARGET};
 use crate::process::{format_duration, run, step, timed, which};
 use crate::server::{free_port, sqlite_url, NotReady, Server, ServerOptions, TempDir};
 use crate::sizes;
+use crate::snapshot;
 use crate::workspace::Workspace;
 
 /// How long a fresh server may take to answer (a debug build seeds the demo accounts).
@@ -17,11 +18,13 @@ const READY_TIMEOUT: Duration = Duration::from_secs(90);
 /// `cargo xtask build`: bootstrap, `trunk build --release --offline`, size table.
 pub fn build(workspace: &Workspace) -> Result<(), String> {
     bootstrap::ensure(workspace, Needs::BUILD)?;
-    build_portal(workspace)
+    build_portal(workspace, None)
 }
 
-/// The release build of the portal into `dist/`, then the size of each file.
-pub fn build_portal(workspace: &Workspace) -> Result<(), String> {
+/// The release build of the portal into `dist/`, then the size of each file. With
+/// `copy_to`, also a checked copy of `dist/` (see `snapshot`), built again once when
+/// someone else's `trunk build` changed `dist/` under our feet.
+pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(), String> {
     for needed in ["Trunk.toml", "index.html"] {
         if !workspace.path(needed).exists() {
             return Err(format!(
@@ -31,20 +34,59 @@ pub fn build_portal(workspace: &Workspace) -> Result<(), String> {
     }
     step("cargo fetch (trunk builds offline)");
     run(workspace.cargo().arg("fetch"))?;
-    step("trunk build --release --offline");
-    let (result, took) = timed(|| {
-        run(workspace
-            .command("trunk")
-            .args(["build", "--release", "--offline"]))
-    });
-    result?;
-    step(format!(
-        "portal built in {} into dist/",
-        format_duration(took)
-    ));
-    let files = sizes::measure(&workspace.dist())?;
-    print!("{}", sizes::format_table(&files));
-    Ok(())
+    let _lock = lock_dist(workspace)?;
+    let mut attempts_left = 2;
+    loop {
+        attempts_left -= 1;
+        step("trunk build --release --offline");
+        let (result, took) = timed(|| {
+            run(workspace
+                .command("trunk")
+                .args(["build", "--release", "--offline"]))
+        });
+        result?;
+        step(format!(
+            "portal built in {} into dist/",
+            format_duration(took)
+        ));
+        let files = sizes::measure(&workspace.dist())?;
+        print!("{}", sizes::format_table(&files));
+        let Some(copy) = copy_to else {
+            return Ok(());
+        };
+        match snapshot::snapshot(&workspace.dist(), copy) {
+            Ok(()) => return Ok(()),
+            Err(error) if attempts_left > 0 => {
+                step(format!("{error}: building again"));
+                fs::remove_dir_all(copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Holds `target/xtask/dist.lock` so two `cargo xtask` runs in one checkout never build
+/// `dist/` at the same time (a plain `trunk build` by hand does not take it).
+fn lock_dist(workspace: &Workspace) -> Result<File, String> {
+    let dir = workspace.target_dir().join("xtask");
+    fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let path = dir.join("dist.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => {
+            step("waiting for another cargo xtask to finish building dist/");
+            file.lock()
+                .map_err(|e| format!("locking {}: {e}", path.display()))?;
+            Ok(file)
+        }
+        Err(TryLockError::Error(e)) => Err(format!("locking {}: {e}", path.display())),
+    }
 }
 
 /// `cargo build -p portal-server` (debug: it reuses what `cargo test --workspace` compiled,
@@ -65,7 +107,7 @@ pub fn build_server(workspace: &Workspace) -> Result<PathBuf, String> {
 /// database under `data/`, until Ctrl-C.
 pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
     bootstrap::ensure(workspace, Needs::BUILD)?;
-    build_portal(workspace)?;
+    build_portal(workspace, None)?;
     let binary = build_server(workspace)?;
     fs::create_dir_all(workspace.path("data")).map_err(|e| format!("creating data/: {e}"))?;
     let options = ServerOptions {
@@ -201,9 +243,11 @@ fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<()
 }
 
 /// Build the portal and the server, start the server on a free port with a throw-away
-/// database, run Playwright against it, stop the server whatever happens.
+/// database and a private copy of `dist/` (see `snapshot`), run Playwright against it,
+/// stop the server whatever happens.
 fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
-    build_portal(workspace)?;
+    let portal = TempDir::new("portal-e2e-dist")?;
+    build_portal(workspace, Some(portal.path()))?;
     let binary = build_server(workspace)?;
     let log = workspace.target_dir().join("xtask").join("e2e-server.log");
     // The port is free when chosen but another process may take it before the server binds
@@ -215,7 +259,7 @@ fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
         let options = ServerOptions {
             bind: format!("127.0.0.1:{port}"),
             database_url: sqlite_url(database.path()),
-            static_dir: workspace.dist(),
+            static_dir: portal.path().to_path_buf(),
             demo: true,
             log: Some(log.clone()),
             hermetic: true,
@@ -248,7 +292,9 @@ fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
         .current_dir(workspace.e2e())
         .arg("test")
         .args(extra)
-        .env("PORTAL_URL", server.base_url()));
+        .env("PORTAL_URL", server.base_url())
+        // Tests that start their own server (e2e/tests/flow-fixtures.ts) serve the same copy.
+        .env("PORTAL_STATIC_DIR", portal.path()));
     if result.is_err() {
         eprintln!("{}", server.log_tail(30));
     }
