@@ -44,9 +44,8 @@ test('expiry on the enrollment code step: sign in again, back on the step, finis
   await expect(page.getByTestId('enrolled')).toBeVisible();
 });
 
-// PORTAL BUG (since 9e75e32): signing in again clears step 6's answer even for the same
-// account, so /enroll/pin/new sends the user back to the code step instead of the PIN.
-test.fixme('expiry on the new-PIN step: sign in again, back on the step, finish (phone@)', async ({
+// Step 6's answer (which PIN screen) survives signing in again to the same account.
+test('expiry on the new-PIN step: sign in again, back on the step, finish (phone@)', async ({
   page,
   request,
   secrets,
