@@ -45,7 +45,7 @@ pub async fn issue(
     let code = crypto::random_digits(wire::validate::SMS_CODE_LENGTH);
     let mac = code_mac(state, account.id, purpose, phone, &code);
 
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, account.id).await?;
     sqlx::query("DELETE FROM sms_codes WHERE account_id = $1 AND created_at < $2")
         .bind(account.id)
         .bind(now - 86_400)
@@ -106,7 +106,7 @@ pub async fn issue(
     }
 
     // The newest code of a purpose supersedes the older ones.
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, account.id).await?;
     sqlx::query(
         "UPDATE sms_codes SET used = 1 WHERE account_id = $1 AND purpose = $2 AND id < $3 AND used = 0",
     )

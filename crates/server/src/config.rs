@@ -18,7 +18,8 @@ pub struct Cli {
     /// Listen address.
     #[arg(long, env = "PORTAL_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// SQLite database URL (its parent directory is created when missing).
+    /// `sqlite://FILE` (one instance; the file's directory is created when
+    /// missing) or `postgres://USER:PASSWORD@HOST/DB` (one or several instances).
     #[arg(
         long,
         env = "PORTAL_DATABASE_URL",

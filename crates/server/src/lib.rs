@@ -1,10 +1,11 @@
 //! `portal-server`: the reference backend of the Enrollment Portal.
 //!
-//! Codemap: [`config`] (flags, TOML policy), [`db`] (SQLite, migrations, the
-//! server key), [`error`] (the envelope and `ApiError`), [`auth`] (session and
-//! device extractors), [`routes`] (one module per resource), [`sms`] (delivery),
-//! [`crypto`] (tokens, MACs, argon2id), [`middleware`] (request id, security
-//! headers, static files), [`seed`] (demo accounts).
+//! Codemap: [`config`] (flags, TOML policy), [`db`] (SQLite or PostgreSQL,
+//! migrations, write transactions, the server key), [`error`] (the envelope
+//! and `ApiError`), [`auth`] (session and device extractors), [`routes`] (one
+//! module per resource), [`sms`] (delivery), [`crypto`] (tokens, MACs,
+//! argon2id), [`middleware`] (request id, security headers, static files),
+//! [`seed`] (demo accounts).
 //!
 //! Invariants: the server is the authority (every rule is checked here, whatever
 //! the portal did); counters and single-use flags change in one SQL statement

@@ -58,8 +58,8 @@ pub async fn check(
         return Ok(pin_hash);
     }
     let max = i64::from(state.policy().max_pin_failures);
-    let mut tx = db::begin_write(&state.pool).await?;
-    let counted: Option<(i64, bool)> = sqlx::query_as(
+    let mut tx = db::begin_write(&state.pool, account_id).await?;
+    let counted: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE accounts
          SET pin_failures = pin_failures + 1,
              pin_blocked = CASE WHEN pin_failures + 1 >= $2 THEN 1 ELSE 0 END
@@ -75,6 +75,7 @@ pub async fn check(
         tx.commit().await?;
         return Err(ErrorCode::AccountBlocked.into());
     };
+    let blocked = blocked != 0;
     if blocked {
         store::record_event(
             &mut *tx,

@@ -90,7 +90,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), ApiError> {
         } else {
             0
         };
-        let mut tx = crate::db::begin_write(&state.pool).await?;
+        let mut tx = crate::db::begin(&state.pool).await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO accounts (email, password_hash, locale, trusted_phone, pin_hash, pin_failures, pin_blocked, created_at)
              VALUES ($1, $2, 'en', $3, $4, $5, $6, $7)
@@ -101,7 +101,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), ApiError> {
         .bind(demo.phone)
         .bind(&pin_hash)
         .bind(failures)
-        .bind(demo.pin_blocked)
+        .bind(i64::from(demo.pin_blocked))
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;

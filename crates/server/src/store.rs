@@ -1,7 +1,8 @@
 //! Reads and writes of account state shared by several routes. Every query is
 //! scoped to one account id, the session's.
 
-use sqlx::{Executor, FromRow};
+use sqlx::any::AnyRow;
+use sqlx::{Executor, FromRow, Row};
 use wire::api::{BlockState, EventKind};
 use wire::ErrorCode;
 
@@ -10,7 +11,7 @@ use crate::error::ApiError;
 use crate::AppState;
 
 /// The account row.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Account {
     pub id: i64,
     pub email: String,
@@ -19,6 +20,21 @@ pub struct Account {
     pub pin_hash: Option<String>,
     pub pin_failures: i64,
     pub pin_blocked: bool,
+}
+
+/// By hand: flags are 0/1 integers in both databases.
+impl<'r> FromRow<'r, AnyRow> for Account {
+    fn from_row(row: &'r AnyRow) -> Result<Account, sqlx::Error> {
+        Ok(Account {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            locale: row.try_get("locale")?,
+            trusted_phone: row.try_get("trusted_phone")?,
+            pin_hash: row.try_get("pin_hash")?,
+            pin_failures: row.try_get("pin_failures")?,
+            pin_blocked: row.try_get::<i64, _>("pin_blocked")? != 0,
+        })
+    }
 }
 
 const ACCOUNT_COLUMNS: &str =

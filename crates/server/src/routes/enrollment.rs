@@ -103,7 +103,7 @@ async fn enroll(
             .ok_or(ErrorCode::NoPhoneNumber)?;
         let checked =
             codes::check(state, account.id, SmsPurpose::Enrollment, &phone, &sms_code).await?;
-        let mut tx = db::begin_write(&state.pool).await?;
+        let mut tx = db::begin_write(&state.pool, account.id).await?;
         codes::consume(&mut tx, checked).await?;
         issue_ticket(state, &mut tx, account.id, &session.device_id).await?;
         tx.commit().await?;
@@ -112,7 +112,7 @@ async fn enroll(
     let now = state.now();
     if first_pin {
         let hash = state.hasher.hash(pin_code).await?;
-        let mut tx = db::begin_write(&state.pool).await?;
+        let mut tx = db::begin_write(&state.pool, account.id).await?;
         let set = sqlx::query(
             "UPDATE accounts SET pin_hash = $1, pin_failures = 0, pin_blocked = 0 WHERE id = $2 AND pin_hash IS NULL",
         )
@@ -128,7 +128,7 @@ async fn enroll(
         finish_enrollment(state, tx, session, &label).await?;
     } else {
         pin::check(state, account.id, &pin_code, &label).await?;
-        let tx = db::begin_write(&state.pool).await?;
+        let tx = db::begin_write(&state.pool, account.id).await?;
         finish_enrollment(state, tx, session, &label).await?;
     }
     ok_null()
@@ -222,7 +222,7 @@ async fn enroll_with_phone(
         pin::check(state, account.id, &pin_code, &label).await?;
     }
     let now = state.now();
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, account.id).await?;
     codes::consume(&mut tx, checked).await?;
     let set = sqlx::query(
         "UPDATE accounts SET trusted_phone = $1 WHERE id = $2 AND trusted_phone IS NULL",
@@ -264,7 +264,7 @@ async fn enroll_with_phone(
 /// keeps the phone number.
 async fn remove(state: &AppState, session: &AuthSession) -> ApiResult<()> {
     let now = state.now();
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, session.account_id).await?;
     let account_id = session.account_id;
     sqlx::query("DELETE FROM devices WHERE account_id = $1")
         .bind(account_id)

@@ -64,7 +64,7 @@ pub async fn otp(
     let proof = crypto::random_token();
     let now = state.now();
     let ttl = state.policy().step_up_ttl_seconds;
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, session.account_id).await?;
     sqlx::query(
         "DELETE FROM step_up_proofs WHERE account_id = $1 AND (used = 1 OR expires_at <= $2)",
     )

@@ -73,7 +73,7 @@ async fn reset(state: &AppState, session: &AuthSession, body: &PinRequest) -> Ap
         return Err(ErrorCode::SamePin.into());
     }
     let new_hash = state.hasher.hash(new_pin).await?;
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, account.id).await?;
     codes::consume(&mut tx, checked).await?;
     let set = sqlx::query(
         "UPDATE accounts SET pin_hash = $1, pin_failures = 0 WHERE id = $2 AND pin_blocked = 0 AND pin_hash = $3",
@@ -113,7 +113,7 @@ async fn update(state: &AppState, session: &AuthSession, body: &PinRequest) -> A
         return Err(ErrorCode::SamePin.into());
     }
     let new_hash = state.hasher.hash(new_pin).await?;
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, session.account_id).await?;
     let set = sqlx::query(
         "UPDATE accounts SET pin_hash = $1, pin_failures = 0 WHERE id = $2 AND pin_blocked = 0 AND pin_hash = $3",
     )

@@ -154,7 +154,7 @@ async fn add_phone(state: &AppState, session: &AuthSession, body: &SmsCodeSubmit
         &code,
     )
     .await?;
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, account.id).await?;
     codes::consume(&mut tx, checked).await?;
     let set = sqlx::query(
         "UPDATE accounts SET trusted_phone = $1 WHERE id = $2 AND trusted_phone IS NULL",
@@ -202,7 +202,7 @@ async fn modify_phone(
         &code,
     )
     .await?;
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, account.id).await?;
     codes::consume(&mut tx, checked).await?;
     let set =
         sqlx::query("UPDATE accounts SET trusted_phone = $1 WHERE id = $2 AND trusted_phone = $3")
@@ -241,7 +241,7 @@ async fn enrollment_code(
         .clone()
         .ok_or(ErrorCode::NoPhoneNumber)?;
     let checked = codes::check(state, account.id, SmsPurpose::Enrollment, &phone, &code).await?;
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, account.id).await?;
     codes::consume(&mut tx, checked).await?;
     issue_ticket(state, &mut tx, account.id, &session.device_id).await?;
     let has_pin: Option<String> = sqlx::query_scalar("SELECT pin_hash FROM accounts WHERE id = $1")

@@ -82,7 +82,7 @@ pub async fn remove_property(
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .ok_or(ErrorCode::NeedStrongAuthentication)?;
-    let mut tx = db::begin_write(&state.pool).await?;
+    let mut tx = db::begin_write(&state.pool, session.account_id).await?;
     let proof_id = live_proof(&state, &mut tx, &session, proof)
         .await?
         .ok_or(ErrorCode::NeedStrongAuthentication)?;

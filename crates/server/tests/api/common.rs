@@ -51,6 +51,57 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub dir: tempfile::TempDir,
     pub settings: Settings,
+    pub database: TestDatabase,
+}
+
+/// The environment variable that runs these tests on PostgreSQL:
+/// `PORTAL_TEST_DATABASE_URL=postgres://user:password@127.0.0.1/db`.
+pub const TEST_DATABASE_URL: &str = "PORTAL_TEST_DATABASE_URL";
+
+/// Where one test keeps its data: a fresh SQLite file in its folder or, when
+/// `PORTAL_TEST_DATABASE_URL` names a PostgreSQL database, a fresh schema in
+/// it. The schemas are left behind (dropping one at the end of a test could
+/// wait on a connection the test's stopped runtime never returns): `cargo
+/// xtask test` recreates its test database before each run.
+pub struct TestDatabase {
+    pub url: String,
+    /// The schema, on PostgreSQL.
+    pub schema: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn new(dir: &tempfile::TempDir) -> TestDatabase {
+        match std::env::var(TEST_DATABASE_URL) {
+            Ok(base) if base.starts_with("postgres") => {
+                use sqlx::{Connection, Executor};
+                let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::PgConnection::connect(&base)
+                    .await
+                    .expect("connect to PORTAL_TEST_DATABASE_URL");
+                admin
+                    .execute(format!("CREATE SCHEMA {schema}").as_str())
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                let separator = if base.contains('?') { '&' } else { '?' };
+                TestDatabase {
+                    url: format!("{base}{separator}options[search_path]={schema}"),
+                    schema: Some(schema),
+                }
+            }
+            _ => TestDatabase {
+                url: format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("data/portal.db").display()
+                ),
+                schema: None,
+            },
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.schema.is_some()
+    }
 }
 
 impl TestApp {
@@ -62,18 +113,17 @@ impl TestApp {
     pub async fn with_settings(settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(START);
-        TestApp::open(dir, clock, settings).await
+        let database = TestDatabase::new(&dir).await;
+        TestApp::open(dir, database, clock, settings).await
     }
 
-    pub fn database_url(dir: &tempfile::TempDir) -> String {
-        format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("data/portal.db").display()
-        )
-    }
-
-    async fn open(dir: tempfile::TempDir, clock: ManualClock, settings: Settings) -> TestApp {
-        let pool = db::open(&TestApp::database_url(&dir)).await.unwrap();
+    async fn open(
+        dir: tempfile::TempDir,
+        database: TestDatabase,
+        clock: ManualClock,
+        settings: Settings,
+    ) -> TestApp {
+        let pool = db::open(&database.url).await.unwrap();
         let state = AppState::new(pool, settings.clone(), Arc::new(clock.clone()))
             .await
             .unwrap();
@@ -86,20 +136,22 @@ impl TestApp {
             clock,
             dir,
             settings,
+            database,
         }
     }
 
-    /// A new server process on the same database file (and the same clock).
+    /// A new server process on the same database (and the same clock).
     pub async fn restart(self) -> TestApp {
         let TestApp {
             state,
             clock,
             dir,
             settings,
+            database,
             ..
         } = self;
         state.pool.close().await;
-        TestApp::open(dir, clock, settings).await
+        TestApp::open(dir, database, clock, settings).await
     }
 
     pub fn static_dir(&self) -> PathBuf {
