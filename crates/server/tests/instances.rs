@@ -1,0 +1,272 @@
+//! Two `portal-server` processes on one PostgreSQL database, the attacks of
+//! `tests/api/concurrency.rs` split across both: the limits hold exactly as
+//! on one instance (3 counted wrong PINs, 5 tries per SMS code, one code per
+//! resend cooldown, 10 SMS an hour).
+//!
+//! Needs `PORTAL_TEST_DATABASE_URL=postgres://...` (skipped without it); run
+//! by `cargo xtask test` (suite `reliability`), or
+//! `cargo test -p portal-server --test instances -- --ignored --nocapture`.
+
+#[path = "support/process.rs"]
+mod process;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use process::*;
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor};
+
+/// A fresh schema in the test database; the URL the servers get.
+async fn fresh_schema(base: &str) -> (String, String) {
+    let schema = format!("instances_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(base).await.unwrap();
+    admin
+        .execute(format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let separator = if base.contains('?') { '&' } else { '?' };
+    (
+        format!("{base}{separator}options[search_path]={schema}"),
+        schema,
+    )
+}
+
+/// Two servers on `database_url` with the given extra flags, started together.
+async fn two_instances(
+    dir: &Path,
+    database_url: &str,
+    extra: &[&str],
+) -> (ServerProcess, ServerProcess) {
+    let policy = cheap_policy(dir, "");
+    let static_dir = dir.join("no-dist");
+    let mut args = vec![
+        "--demo",
+        "--database-url",
+        database_url,
+        "--static-dir",
+        static_dir.to_str().unwrap(),
+        "--config",
+        policy.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let mut first = ServerProcess::start(free_port(), &args, &dir.join("first.log"));
+    let mut second = ServerProcess::start(free_port(), &args, &dir.join("second.log"));
+    first.wait_ready(Duration::from_secs(60)).await;
+    second.wait_ready(Duration::from_secs(60)).await;
+    (first, second)
+}
+
+/// Sends `body` to `path` `count` times at once, alternating the two instances;
+/// returns the error codes (0 for SUCCEEDED).
+async fn split_attack(
+    clients: [&Api; 2],
+    path: &str,
+    count: usize,
+    body: impl Fn(usize) -> Value,
+) -> Vec<u64> {
+    let mut tasks = Vec::new();
+    for i in 0..count {
+        let client = clients[i % 2].clone();
+        let body = body(i);
+        let path = path.to_string();
+        tasks.push(tokio::spawn(async move {
+            let reply = client.post(&path, body).await.expect("an answer");
+            assert!(reply.status < 500, "{:?}", reply.json);
+            reply
+        }));
+    }
+    let mut codes = Vec::new();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        codes.push(if reply.succeeded() { 0 } else { reply.code() });
+    }
+    codes
+}
+
+fn count(codes: &[u64], code: u64) -> usize {
+    codes.iter().filter(|c| **c == code).count()
+}
+
+async fn scalar(pool: &sqlx::PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "starts two servers on PostgreSQL: run by `cargo xtask test` (reliability)"]
+async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
+    let Ok(base) = std::env::var("PORTAL_TEST_DATABASE_URL") else {
+        println!("two-instance test skipped: set PORTAL_TEST_DATABASE_URL=postgres://...");
+        return;
+    };
+    assert!(
+        base.starts_with("postgres"),
+        "PORTAL_TEST_DATABASE_URL is not PostgreSQL"
+    );
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, schema) = fresh_schema(&base).await;
+    let (first, second) = two_instances(dir.path(), &database_url, &[]).await;
+    let inspect = sqlx::PgPool::connect(&database_url).await.unwrap();
+    let accounts = scalar(&inspect, "SELECT COUNT(*) FROM accounts").await;
+    assert_eq!(accounts, 5, "both instances seeded the demo accounts once");
+    let migrations = scalar(&inspect, "SELECT COUNT(*) FROM _sqlx_migrations").await;
+    assert_eq!(migrations, 1, "one migration run");
+
+    // 1. Wrong PINs: a session opened on one instance, used on both.
+    let mut on_first = Api::new(&first.base_url());
+    assert!(on_first
+        .sign_in("enrolled@demo.test", PASSWORD)
+        .await
+        .unwrap());
+    let on_second = on_first.on(&second.base_url());
+    let reply = on_first
+        .post(SMS_REQUEST, json!({"type": "enrollment"}))
+        .await
+        .unwrap();
+    assert!(reply.succeeded(), "{:?}", reply.json);
+    let code = on_second.last_code("+33612345679").await.unwrap().unwrap();
+    let reply = on_second
+        .post(SMS_SUBMIT, json!({"action": "enrollment", "smsCode": code}))
+        .await
+        .unwrap();
+    assert_eq!(reply.result()["status"], "AlreadyEnrolled");
+    let pins = split_attack(
+        [&on_first, &on_second],
+        ENROLLMENT,
+        100,
+        |i| json!({"action": "enroll", "pinCode": format!("{:06}", 900_000 + i * 7)}),
+    )
+    .await;
+    let counted = count(&pins, 2308);
+    let refused = count(&pins, 2317);
+    assert_eq!(counted, 3, "{pins:?}");
+    assert_eq!(refused, 97, "{pins:?}");
+    let reply = on_second
+        .post(ENROLLMENT, json!({"action": "enroll", "pinCode": PIN}))
+        .await
+        .unwrap();
+    assert_eq!(reply.code(), 2317, "the right PIN after the lockout");
+    let failures = scalar(
+        &inspect,
+        "SELECT pin_failures FROM accounts WHERE email = 'enrolled@demo.test'",
+    )
+    .await;
+    assert_eq!(failures, 3);
+    let lockouts = scalar(
+        &inspect,
+        "SELECT COUNT(*) FROM security_events e JOIN accounts a ON a.id = e.account_id
+         WHERE a.email = 'enrolled@demo.test' AND e.kind = 'lockout'",
+    )
+    .await;
+    assert_eq!(lockouts, 1);
+
+    // 2. Wrong SMS codes: 5 tries per code, whichever instance checks it.
+    let mut on_first = Api::new(&first.base_url());
+    assert!(on_first.sign_in("phone@demo.test", PASSWORD).await.unwrap());
+    let on_second = on_first.on(&second.base_url());
+    let reply = on_second
+        .post(SMS_REQUEST, json!({"type": "enrollment"}))
+        .await
+        .unwrap();
+    assert!(reply.succeeded(), "{:?}", reply.json);
+    let code = on_first.last_code("+33612345678").await.unwrap().unwrap();
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let guesses = split_attack(
+        [&on_first, &on_second],
+        SMS_SUBMIT,
+        50,
+        |_| json!({"action": "enrollment", "smsCode": wrong}),
+    )
+    .await;
+    let checked = count(&guesses, 2305);
+    let dead = count(&guesses, 2306);
+    assert_eq!(checked, 5, "{guesses:?}");
+    assert_eq!(dead, 45, "{guesses:?}");
+    let reply = on_first
+        .post(SMS_SUBMIT, json!({"action": "enrollment", "smsCode": code}))
+        .await
+        .unwrap();
+    assert_eq!(
+        reply.code(),
+        2306,
+        "the right code after its tries are spent"
+    );
+
+    // 3. The resend cooldown: 20 requests at once, one code sent.
+    let mut on_first = Api::new(&first.base_url());
+    assert!(on_first.sign_in("full@demo.test", PASSWORD).await.unwrap());
+    let on_second = on_first.on(&second.base_url());
+    let cooldown = split_attack(
+        [&on_first, &on_second],
+        SMS_REQUEST,
+        20,
+        |_| json!({"type": "enrollment"}),
+    )
+    .await;
+    let sent_in_cooldown = count(&cooldown, 0);
+    let cooled = count(&cooldown, 2391);
+    assert_eq!(sent_in_cooldown, 1, "{cooldown:?}");
+    assert_eq!(cooled, 19, "{cooldown:?}");
+    let messages = scalar(
+        &inspect,
+        "SELECT COUNT(*) FROM outbox WHERE to_phone = '+33612345671'",
+    )
+    .await;
+    assert_eq!(messages, 1);
+    drop((first, second));
+
+    // 4. The hourly limit, with the cooldown off: both instances restarted.
+    let (first, second) = two_instances(
+        dir.path(),
+        &database_url,
+        &["--sms-resend-cooldown-seconds", "0"],
+    )
+    .await;
+    let mut on_first = Api::new(&first.base_url());
+    assert!(on_first
+        .sign_in("blocked@demo.test", PASSWORD)
+        .await
+        .unwrap());
+    let on_second = on_first.on(&second.base_url());
+    let requests = split_attack(
+        [&on_first, &on_second],
+        SMS_REQUEST,
+        30,
+        |_| json!({"type": "enrollment"}),
+    )
+    .await;
+    let sent_in_hour = count(&requests, 0);
+    let limited = count(&requests, 2391);
+    assert_eq!(sent_in_hour, 10, "{requests:?}");
+    assert_eq!(limited, 20, "{requests:?}");
+    let messages = scalar(
+        &inspect,
+        "SELECT COUNT(*) FROM outbox WHERE to_phone = '+33612345670'",
+    )
+    .await;
+    assert_eq!(messages, 10);
+    drop((first, second));
+
+    inspect.close().await;
+    let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
+    admin
+        .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
+        .await
+        .unwrap();
+    println!(
+        "two instances on one PostgreSQL database, every attack split half and half: \
+         {} concurrent wrong PINs -> {counted} counted (2308), {refused} refused (2317), \
+         pin_failures = {failures}, {lockouts} lockout event; {} concurrent wrong SMS codes -> \
+         {checked} checked (2305), {dead} refused (2306), then the right code 2306; \
+         {} concurrent code requests in the 30 s cooldown -> {sent_in_cooldown} sent, \
+         {cooled} refused (2391); {} requests without cooldown -> {sent_in_hour} sent \
+         (the hourly limit), {limited} refused (2391); took {:.1}s",
+        pins.len(),
+        guesses.len(),
+        cooldown.len(),
+        requests.len(),
+        started.elapsed().as_secs_f64(),
+    );
+}
