@@ -47,6 +47,20 @@ impl ApiError {
         }
     }
 
+    /// The parameter a 2101/2102 is about (the server names it in the label,
+    /// "Invalid parameter: phoneNumber"), so the screen can show the error
+    /// next to that field.
+    pub fn parameter(&self) -> Option<&str> {
+        match self {
+            ApiError::Api {
+                code: ErrorCode::MissingParameter | ErrorCode::InvalidParameter,
+                label,
+                ..
+            } => label.rsplit_once(": ").map(|(_, name)| name),
+            _ => None,
+        }
+    }
+
     /// Worth offering a "try again" button: the request may not have reached
     /// the server, or the server failed on its side.
     pub fn is_retryable(&self) -> bool {
@@ -356,6 +370,19 @@ mod tests {
             }
         );
         assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn parameter_errors_name_their_field() {
+        let body = r#"{"transactionId":"t","status":"FAILED","error":{"code":2102,"label":"Invalid parameter: phoneNumber"}}"#;
+        let error = decode::<()>(response(400, body)).unwrap_err();
+        assert_eq!(error.parameter(), Some("phoneNumber"));
+        let body =
+            r#"{"transactionId":"t","status":"FAILED","error":{"code":2305,"label":"x: y"}}"#;
+        assert_eq!(
+            decode::<()>(response(422, body)).unwrap_err().parameter(),
+            None
+        );
     }
 
     #[test]

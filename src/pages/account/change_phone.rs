@@ -30,6 +30,12 @@ pub fn ChangePhone() -> impl IntoView {
     let done = RwSignal::new(None::<String>);
 
     let fail = move |error: ApiError| {
+        // The server's numbering plan is stricter than the portal's check.
+        if error.parameter() == Some("phoneNumber") {
+            phone_error.set(Some(problem_text(validate::Problem::BadPhoneNumber)));
+            focus_first_invalid();
+            return;
+        }
         form_error.set(Some(account_error(&error, auth)));
         last_error.set(Some(error));
     };

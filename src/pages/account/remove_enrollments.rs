@@ -55,6 +55,7 @@ pub fn RemoveEnrollments() -> impl IntoView {
         <p>{t("account.remove_enrollments.this_will")}</p>
         <ul>
             <li>{move || match count() {
+                Some(0) => t("account.remove_enrollments.no_device_left"),
                 Some(1) => t("account.remove_enrollments.remove_the_1_enrolled_device"),
                 Some(n) => tf("account.remove_enrollments.remove_all_n", &[("n", &n.to_string())]),
                 None => t("account.remove_enrollments.remove_every_enrolled_device_of"),

@@ -59,7 +59,13 @@ pub fn Shortcut() -> impl IntoView {
                 SmsPurpose::PhoneNumberCertification,
                 Some(number),
                 move |error| {
-                    form_error.set(react(Step::Shortcut, &error, auth, &navigate));
+                    // The server's numbering plan is stricter than the portal's check.
+                    if error.parameter() == Some("phoneNumber") {
+                        phone_error.set(Some(problem_text(validate::Problem::BadPhoneNumber)));
+                        focus_first_invalid();
+                    } else {
+                        form_error.set(react(Step::Shortcut, &error, auth, &navigate));
+                    }
                 },
             );
         }
