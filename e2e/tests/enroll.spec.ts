@@ -130,7 +130,7 @@ test('full method without a phone: new@ chooses "Step by step", registers the nu
 // PORTAL/WIRE vs SERVER: the shared crate's phone rule only checks lengths, the server's
 // (libphonenumber) refuses unallocated ranges such as +33 71…: 2102 lands in the form
 // error as "The server refused the request (Invalid parameter: phoneNumber)…".
-test.fixme('a number the server would refuse is explained next to the phone field (new@)', async ({ page, request }) => {
+test('a number the server would refuse is explained next to the phone field (new@)', async ({ page, request }) => {
   await signIn(page, 'new@demo.test');
   await page.goto('/enroll/phone/shortcut');
   await expectHeading(page, 'Quick enrollment');
