@@ -56,6 +56,8 @@ pub struct Inner {
     pub dummy_password_hash: String,
     /// The Content-Security-Policy header, computed once (see `csp`).
     pub csp: String,
+    /// The OpenAPI document for this policy, computed once (see `openapi`).
+    pub openapi: String,
 }
 
 impl Deref for AppState {
@@ -101,7 +103,9 @@ impl AppState {
         // Load the numbering plan now rather than on the first request.
         let _ = phone::normalise("0612345678", &settings.policy.default_region);
         let csp = csp::for_static_dir(&settings.frame_ancestors, settings.static_dir.as_deref());
+        let openapi = openapi::document_json(&settings.policy);
         Ok(AppState(Arc::new(Inner {
+            openapi,
             csp,
             pool,
             clock,

@@ -4,14 +4,15 @@
 //! field for field (the OpenAPI test checks the routes; the wire types'
 //! own tests pin the field names).
 
-use std::sync::OnceLock;
-
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes;
+use crate::config::Policy;
+use crate::{routes, AppState};
 
 /// Path of the document itself.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -70,14 +71,117 @@ impl Modify for Security {
     }
 }
 
-/// The document as JSON text, built once.
-pub fn document_json() -> &'static str {
-    static DOCUMENT: OnceLock<String> = OnceLock::new();
-    DOCUMENT.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
-            .expect("the document serialises")
-    })
+/// The document as JSON text for a server running `policy`: the request
+/// schemas state exactly what the server accepts (the PIN length it is
+/// configured with, the weak PINs it refuses), so that any request valid
+/// against the document is taken for what it says, never refused as malformed.
+pub fn document_json(policy: &Policy) -> String {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    refine(&mut document, policy);
+    serde_json::to_string_pretty(&document).expect("the document serialises")
+}
+
+/// What the derive cannot say: patterns that depend on the policy, enums of
+/// query parameters, the device id's form.
+fn refine(document: &mut Value, policy: &Policy) {
+    let length = policy.pin_length;
+    let digits = format!("^[0-9]{{{length}}}$");
+    let schemas = &mut document["components"]["schemas"];
+    schemas["Pin"] = json!({
+        "type": "string",
+        "pattern": digits,
+        "description": format!("The PIN to check: {length} digits (the configured PIN length)."),
+        "examples": [&"2468013579"[..usize::from(length)]],
+    });
+    schemas["NewPin"] = json!({
+        "type": "string",
+        "pattern": digits,
+        "not": {"enum": weak_pins(length)},
+        "examples": [&"1357924680"[..usize::from(length)]],
+        "description": format!(
+            "A PIN being chosen: {length} digits, neither all the same digit nor a run \
+             going up or down by one (wrapping 9-0), e.g. 111111, 123456, 654321, 890123."
+        ),
+    });
+    schemas["SmsCode"] = json!({
+        "type": "string",
+        "pattern": "^[0-9]{6}$",
+        "description": "The 6-digit code of the SMS (spaces and dashes in it are also accepted).",
+        "examples": ["493027"],
+    });
+    schemas["PhoneNumber"] = json!({
+        "type": "string",
+        "pattern": FR_MOBILE_PATTERN,
+        "description": "A phone number. The pattern is the form every client sends (a French \
+                        mobile number in E.164); any number that is valid for its country is \
+                        accepted, in E.164 or national form (default region FR), and stored in E.164.",
+        "examples": ["+33612345678"],
+    });
+    schemas["Vin"] = json!({
+        "type": "string",
+        "pattern": "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$",
+        "description": "17 characters of A-H, J-N, P, R-Z and 0-9 (no I, O or Q), compared case-insensitively.",
+        "examples": ["VF3UPHNS0KS123456"],
+    });
+    for (name, value) in schemas::DISCRIMINATORS {
+        document["components"]["schemas"][*name] = json!({"type": "string", "enum": [value]});
+    }
+    let Some(paths) = document["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            // `get_mut`, not indexing: indexing would add `"parameters": null`.
+            let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                let name = parameter["name"].as_str().unwrap_or_default().to_string();
+                let schema = &mut parameter["schema"];
+                match (path.as_str(), name.as_str()) {
+                    (_, "X-Device-Id") => {
+                        schema["pattern"] = json!(DEVICE_ID_PATTERN);
+                    }
+                    ("/api/v1/pims/authentication/account", "actionType") => {
+                        schema["enum"] = json!(["strong"]);
+                    }
+                    ("/api/v1/pims/authentication/account", "type") => {
+                        schema["enum"] = json!(["isDeviceActivated", "isAccountBlocked"]);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// A canonical UUID (the portal's device id).
+const DEVICE_ID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// French mobile numbers in E.164, as libphonenumber's metadata has them.
+const FR_MOBILE_PATTERN: &str = "^\\+33(?:6(?:[0-24-8][0-9]|3[0-8]|9[589])|7[3-9][0-9])[0-9]{6}$";
+
+/// Every PIN of `length` digits that `wire::validate::is_weak_pin` refuses.
+fn weak_pins(length: u8) -> Vec<String> {
+    let mut pins = Vec::new();
+    for first in 0..10i32 {
+        for step in [0, 1, -1] {
+            let pin: String = (0..i32::from(length))
+                .map(|i| char::from(b'0' + (first + step * i).rem_euclid(10) as u8))
+                .collect();
+            if !pins.contains(&pin) {
+                pins.push(pin);
+            }
+        }
+    }
+    pins
 }
 
 /// `GET /api/openapi.json`: this API's OpenAPI 3.1 document (not enveloped).
@@ -87,8 +191,8 @@ pub fn document_json() -> &'static str {
     tag = "portal",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
 )]
-pub async fn openapi_json() -> Response {
-    let mut response = document_json().into_response();
+pub async fn openapi_json(State(state): State<AppState>) -> Response {
+    let mut response = state.openapi.clone().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -161,9 +265,13 @@ pub mod schemas {
         pub kind: Option<String>,
     }
 
+    /// Email and password. Unknown accounts and wrong passwords get the same 2301.
     #[derive(Serialize, ToSchema)]
     pub struct SignIn {
+        /// Not blank (case-insensitive).
+        #[schema(min_length = 1, max_length = 320, pattern = "\\S")]
         pub email: String,
+        #[schema(min_length = 1, max_length = 1024)]
         pub password: String,
     }
 
@@ -213,14 +321,87 @@ pub mod schemas {
         pub masked_phone_number: Option<String>,
     }
 
+    /// The PIN to check (pattern from the configured length; see `refine`).
+    #[derive(Serialize, ToSchema)]
+    pub struct Pin(String);
+
+    /// A PIN being chosen (pattern and weak PINs; see `refine`).
+    #[derive(Serialize, ToSchema)]
+    pub struct NewPin(String);
+
+    /// An SMS code (see `refine`).
+    #[derive(Serialize, ToSchema)]
+    pub struct SmsCode(String);
+
+    /// A phone number (see `refine`).
+    #[derive(Serialize, ToSchema)]
+    pub struct PhoneNumber(String);
+
+    /// A VIN (see `refine`).
+    #[derive(Serialize, ToSchema)]
+    pub struct Vin(String);
+
+    /// One value of a discriminator (`action` or `type`): the schema gets its
+    /// `enum` from [`DISCRIMINATORS`] (see `refine`).
+    macro_rules! discriminator {
+        ($($name:ident => $value:literal,)*) => {
+            $(
+                #[derive(Serialize, ToSchema)]
+                pub enum $name {
+                    Value,
+                }
+            )*
+            /// Schema name and value of each discriminator.
+            pub const DISCRIMINATORS: &[(&str, &str)] = &[$((stringify!($name), $value)),*];
+        };
+    }
+
+    discriminator! {
+        PhoneNumberCertificationType => "phoneNumberCertification",
+        EnrollmentType => "enrollment",
+        ResetPinType => "resetPIN",
+        AddPhoneNumberAction => "addPhoneNumber",
+        EnrollmentAction => "enrollment",
+        ModifyPhoneNumberAction => "modifyPhoneNumber",
+        EnrollAction => "enroll",
+        EnrollWithPhoneNumberAction => "enrollWithPhoneNumber",
+        RemoveAction => "remove",
+        ResetAction => "reset",
+        UpdateAction => "update",
+        WithPinAction => "withPIN",
+        RemovePropertyAction => "removeProperty",
+    }
+
+    /// Certify a new number (4.1, 4.2, D).
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
-    pub struct SmsCodeRequest {
-        /// `phoneNumberCertification`, `enrollment` or `resetPIN` (also accepted as `action`).
+    pub struct PhoneNumberCertificationCodeRequest {
         #[serde(rename = "type")]
-        pub kind: String,
-        /// For `phoneNumberCertification`: E.164 or national form (default region FR).
-        pub phone_number: Option<String>,
+        pub kind: PhoneNumberCertificationType,
+        pub phone_number: PhoneNumber,
+    }
+
+    /// A code to the trusted number for step 6.
+    #[derive(Serialize, ToSchema)]
+    pub struct EnrollmentCodeRequest {
+        #[serde(rename = "type")]
+        pub kind: EnrollmentType,
+    }
+
+    /// A code to the trusted number for B (reset PIN).
+    #[derive(Serialize, ToSchema)]
+    pub struct ResetPinCodeRequest {
+        #[serde(rename = "type")]
+        pub kind: ResetPinType,
+    }
+
+    /// Which code to send: `type` (also accepted as `action`).
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub enum SmsCodeRequest {
+        PhoneNumberCertification(PhoneNumberCertificationCodeRequest),
+        Enrollment(EnrollmentCodeRequest),
+        ResetPin(ResetPinCodeRequest),
     }
 
     #[derive(Serialize, ToSchema)]
@@ -231,15 +412,39 @@ pub mod schemas {
         pub masked_phone_number: String,
     }
 
+    /// 4.2: the first trusted number.
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
-    pub struct SmsCodeSubmit {
-        /// `addPhoneNumber`, `enrollment` or `modifyPhoneNumber` (also accepted as `type`).
-        pub action: String,
-        /// 6 digits.
-        pub sms_code: String,
-        /// For `addPhoneNumber` and `modifyPhoneNumber`.
-        pub phone_number: Option<String>,
+    pub struct AddPhoneNumberSubmit {
+        pub action: AddPhoneNumberAction,
+        pub sms_code: SmsCode,
+        pub phone_number: PhoneNumber,
+    }
+
+    /// Step 6: the enrollment code.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct EnrollmentSubmit {
+        pub action: EnrollmentAction,
+        pub sms_code: SmsCode,
+    }
+
+    /// D: replace the trusted number.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ModifyPhoneNumberSubmit {
+        pub action: ModifyPhoneNumberAction,
+        pub sms_code: SmsCode,
+        pub phone_number: PhoneNumber,
+    }
+
+    /// A code being submitted: `action` (also accepted as `type`).
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub enum SmsCodeSubmit {
+        AddPhoneNumber(AddPhoneNumberSubmit),
+        Enrollment(EnrollmentSubmit),
+        ModifyPhoneNumber(ModifyPhoneNumberSubmit),
     }
 
     #[derive(Serialize, ToSchema)]
@@ -254,43 +459,74 @@ pub mod schemas {
         pub status: EnrollmentState,
     }
 
+    /// Steps 7 and 8: the new PIN (no PIN yet) or the PIN to check; the
+    /// enrollment ticket of step 6, or an enrollment `smsCode` instead.
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
-    pub struct EnrollmentRequest {
-        /// `enroll`, `enrollWithPhoneNumber` or `remove` (also accepted as `type`).
-        pub action: String,
-        /// The new PIN (no PIN yet) or the PIN to check.
-        pub pin_code: Option<String>,
-        /// `enroll`: an enrollment code instead of the ticket of step 6;
-        /// `enrollWithPhoneNumber`: the phoneNumberCertification code.
-        pub sms_code: Option<String>,
-        /// `enrollWithPhoneNumber` only.
-        pub phone_number: Option<String>,
+    pub struct Enroll {
+        pub action: EnrollAction,
+        pub pin_code: NewPin,
+        pub sms_code: Option<SmsCode>,
     }
 
+    /// 4.1: first number, its phoneNumberCertification code and the first PIN.
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
-    pub struct PinRequest {
-        /// `reset` or `update` (also accepted as `type`).
-        pub action: String,
-        /// `reset`: the new PIN.
-        pub pin_code: Option<String>,
-        /// `reset`: the resetPIN code.
-        pub sms_code: Option<String>,
-        /// `update`.
+    pub struct EnrollWithPhoneNumber {
+        pub action: EnrollWithPhoneNumberAction,
+        pub pin_code: NewPin,
+        pub sms_code: SmsCode,
+        pub phone_number: PhoneNumber,
+    }
+
+    /// A: remove every enrollment, the PIN and the lockout.
+    #[derive(Serialize, ToSchema)]
+    pub struct RemoveEnrollments {
+        pub action: RemoveAction,
+    }
+
+    /// `action` (also accepted as `type`).
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub enum EnrollmentRequest {
+        Enroll(Enroll),
+        EnrollWithPhoneNumber(EnrollWithPhoneNumber),
+        Remove(RemoveEnrollments),
+    }
+
+    /// B: a new PIN against a resetPIN code.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ResetPin {
+        pub action: ResetAction,
+        pub pin_code: NewPin,
+        pub sms_code: SmsCode,
+    }
+
+    /// C: the old PIN (counted toward the lockout) and the new one.
+    #[derive(Serialize, ToSchema)]
+    pub struct UpdatePin {
+        pub action: UpdateAction,
         #[serde(rename = "oldPIN")]
-        pub old_pin: Option<String>,
-        /// `update`.
+        pub old_pin: Pin,
         #[serde(rename = "newPIN")]
-        pub new_pin: Option<String>,
+        pub new_pin: NewPin,
     }
 
+    /// `action` (also accepted as `type`).
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub enum PinRequest {
+        Reset(ResetPin),
+        Update(UpdatePin),
+    }
+
+    /// Step-up: `action` (also accepted as `type`).
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct OtpRequest {
-        /// `withPIN` (also accepted as `type`).
-        pub action: String,
-        pub pin_code: String,
+        pub action: WithPinAction,
+        pub pin_code: Pin,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -312,12 +548,11 @@ pub mod schemas {
         pub vehicles: Vec<Vehicle>,
     }
 
+    /// E: `action` (also accepted as `type`).
     #[derive(Serialize, ToSchema)]
     pub struct VehicleRequest {
-        /// `removeProperty` (also accepted as `type`).
-        pub action: String,
-        /// 17 characters, no I, O or Q; case-insensitive.
-        pub vin: String,
+        pub action: RemovePropertyAction,
+        pub vin: Vin,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -430,5 +665,61 @@ pub mod schemas {
         pub transaction_id: String,
         pub status: Outcome,
         pub result: Option<SmsCodeAccepted>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weak_pin_list_is_what_the_server_refuses() {
+        for length in 4..=6u8 {
+            let listed = weak_pins(length);
+            let refused: Vec<String> = (0..10u32.pow(u32::from(length)))
+                .map(|n| format!("{n:0width$}", width = usize::from(length)))
+                .filter(|pin| wire::validate::is_weak_pin(pin))
+                .collect();
+            assert_eq!(listed.len(), refused.len(), "length {length}");
+            assert!(refused.iter().all(|pin| listed.contains(pin)));
+        }
+    }
+
+    #[test]
+    fn the_phone_pattern_admits_only_numbers_the_server_takes() {
+        // The pattern's prefixes after +33, spelled out.
+        for prefix in 600..800u32 {
+            let (first, second, third) = (prefix / 100, prefix / 10 % 10, prefix % 10);
+            let admitted = match (first, second) {
+                (6, 3) => third <= 8,
+                (6, 9) => matches!(third, 5 | 8 | 9),
+                (6, _) => true,
+                (7, _) => second >= 3,
+                _ => false,
+            };
+            if admitted {
+                for rest in ["000000", "123456", "999999"] {
+                    let number = format!("+33{prefix}{rest}");
+                    assert_eq!(
+                        crate::phone::normalise(&number, "FR").ok().as_deref(),
+                        Some(number.as_str())
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_document_states_the_configured_pin_length_and_discriminators() {
+        let policy = Policy {
+            pin_length: 4,
+            ..Policy::default()
+        };
+        let document: Value = serde_json::from_str(&document_json(&policy)).unwrap();
+        let schemas = &document["components"]["schemas"];
+        assert_eq!(schemas["Pin"]["pattern"], "^[0-9]{4}$");
+        assert_eq!(schemas["NewPin"]["not"]["enum"][1], "0123");
+        assert_eq!(schemas["EnrollAction"]["enum"], json!(["enroll"]));
+        assert_eq!(schemas["ResetPinType"]["enum"], json!(["resetPIN"]));
     }
 }

@@ -135,8 +135,9 @@ pub async fn who_am_i(session: AuthSession) -> ApiResult<SessionInfo> {
     delete,
     path = "/api/v1/session",
     tag = "session",
+    description = "Idempotent: without a session (none, expired or already revoked) it answers 200 too and clears the cookie.",
     params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
-    security(("bearer" = []), ("cookie" = [])),
+    security((), ("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Signed out; the cookie is cleared", body = crate::openapi::schemas::SucceededNull),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
