@@ -45,8 +45,9 @@ process.on('exit', () => {
  * test that uses it finds every demo account in its seeded state and no rate limit spent.
  * The binary is `$PORTAL_SERVER_BIN`, else `target/debug/portal-server` (what
  * `cargo xtask test e2e` builds); the portal is `$PORTAL_STATIC_DIR`, else `dist/`.
+ * `extraArgs` go after the defaults (e.g. `--frame-ancestors`, `--cors-origins`).
  */
-export async function startDemoServer(timeoutMs = 60_000): Promise<DemoServer> {
+export async function startDemoServer(timeoutMs = 60_000, extraArgs: readonly string[] = []): Promise<DemoServer> {
   const binary = serverBinary();
   if (!fs.existsSync(binary)) {
     throw new Error(`${binary} is missing: run \`cargo build -p portal-server\` (or \`cargo xtask test e2e\`)`);
@@ -67,6 +68,7 @@ export async function startDemoServer(timeoutMs = 60_000): Promise<DemoServer> {
     `sqlite://${dir}/portal.db?mode=rwc`,
     '--static-dir',
     staticDir,
+    ...extraArgs,
   ];
   const setpriv = '/usr/bin/setpriv';
   const child = fs.existsSync(setpriv)
@@ -209,10 +211,13 @@ export class Secrets {
  * The flow tests' `test`: every test gets its own fresh demo server (its URL is the
  * `baseURL` of `page`, `context` and `request`), and `secrets`, checked after the test.
  */
-export const test = base.extend<{ server: DemoServer; secrets: Secrets }>({
+export const test = base.extend<{ server: DemoServer; secrets: Secrets; serverArgs: string[] }>({
+  // Extra flags for the test's server; a spec overrides this (`test.use`, or a fixture
+  // that depends on others, as embed-fixtures.ts does). None by default.
+  serverArgs: [[], { option: true }],
   server: [
-    async ({}, use, testInfo: TestInfo) => {
-      const server = await startDemoServer();
+    async ({ serverArgs }, use, testInfo: TestInfo) => {
+      const server = await startDemoServer(60_000, serverArgs);
       await use(server);
       await server.stop();
       if (testInfo.status !== testInfo.expectedStatus) {

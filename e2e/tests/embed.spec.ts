@@ -1,0 +1,246 @@
+// Embedding (shared spec portal.md, "Embedding"): the example host page on one loopback
+// origin, the portal on another, talking with postMessage; a third origin that must be
+// ignored, and one that must not be able to frame the portal at all.
+import { type Frame, type Page } from '@playwright/test';
+import { embedTest as test, hostEvents, type StaticServer } from './embed-fixtures';
+import { DEMO_PASSWORD } from './helpers';
+import { expect, latestCodeTracked } from './flow-fixtures';
+
+/** Opens the example host on its origin, signs in there, waits for the portal's first screen. */
+async function openHost(page: Page, host: StaticServer, portalUrl: string) {
+  await page.goto(`${host.origin}/index.html?portal=${encodeURIComponent(portalUrl)}`);
+  // The host's form is prefilled with new@demo.test / demo-password.
+  await expect(page.locator('#email')).toHaveValue('new@demo.test');
+  await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Security settings', level: 1 })).toBeVisible();
+  const frame = page.frameLocator('iframe[name=portal]');
+  // new@ has no phone: the probe at /enroll lands on step 3.
+  await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Add a trusted phone number');
+  return frame;
+}
+
+/** The portal's frame (for `evaluate`). */
+function portalFrame(page: Page): Frame {
+  const frame = page.frame({ name: 'portal' });
+  expect(frame, 'the host created iframe[name=portal]').toBeTruthy();
+  return frame as Frame;
+}
+
+async function primaryColour(frame: Frame): Promise<string> {
+  return frame.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--color-primary').trim());
+}
+
+test('the host hands over its session: shortcut enrollment inside the iframe, with ready, step, resize and enrolled', async ({
+  page,
+  host,
+  server,
+  request,
+  secrets,
+}) => {
+  const frame = await openHost(page, host, server.url);
+  // Embedded: no header of the portal's own (no sign-out, no language switcher).
+  await expect(frame.locator('header.site-header')).toHaveCount(0);
+  await expect(frame.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+
+  await expect(frame.getByRole('radio', { name: /Quick enrollment/ })).toBeChecked();
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Quick enrollment');
+  await frame.getByLabel('Mobile phone number').fill('06 11 22 33 44');
+  const since = Date.now();
+  await frame.getByRole('button', { name: 'Send the code' }).click();
+  const code = await latestCodeTracked(secrets, request, '+33611223344', { since, purpose: 'phoneNumberCertification' });
+  await frame.getByLabel('Code received by SMS').fill(code);
+  const pin = secrets.track('482915');
+  await frame.getByLabel('Choose a PIN').fill(pin);
+  await frame.getByLabel('Type the PIN again').fill(pin);
+  await frame.getByRole('button', { name: 'Enroll this browser' }).click();
+  await expect(frame.getByRole('heading', { level: 1 })).toHaveText('This browser is enrolled');
+  await expect(frame.getByTestId('enrolled')).toBeVisible();
+
+  // What the host heard.
+  await expect.poll(async () => (await hostEvents(page)).some((m) => m.type === 'enrolled')).toBe(true);
+  const events = await hostEvents(page);
+  for (const message of events) {
+    expect(message.source, JSON.stringify(message)).toBe('enrollment-portal');
+    expect(message.v, JSON.stringify(message)).toBe(1);
+  }
+  expect(events[0].type, 'the first message is ready').toBe('ready');
+  const steps = events.filter((m) => m.type === 'step').map((m) => m.name);
+  expect(steps, 'never the sign-in screen: the host handed over its session').not.toContain('/sign-in');
+  const distinct = steps.filter((name, i) => name !== steps[i - 1]);
+  const wanted = ['/enroll/phone', '/enroll/phone/shortcut', '/enroll/done'];
+  expect(
+    distinct.filter((name) => wanted.includes(name ?? '')),
+    `a step message for each screen, in order (all steps: ${JSON.stringify(steps)})`,
+  ).toEqual(wanted);
+
+  // resize: the last height is the content's, and the host sized the iframe to it.
+  const portal = portalFrame(page);
+  await expect
+    .poll(
+      async () => {
+        const resizes = (await hostEvents(page)).filter((m) => m.type === 'resize');
+        const last = resizes[resizes.length - 1]?.height ?? -1;
+        const content = await portal.evaluate(() => document.body.scrollHeight);
+        return Math.abs(last - content) <= 2;
+      },
+      { message: 'the last resize height is document.body.scrollHeight (±2 px)' },
+    )
+    .toBe(true);
+  const resizes = (await hostEvents(page)).filter((m) => m.type === 'resize');
+  expect(resizes.length, 'a resize per layout change').toBeGreaterThan(1);
+  const last = resizes[resizes.length - 1].height as number;
+  const frameHeight = await page.locator('iframe[name=portal]').evaluate((el) => el.getBoundingClientRect().height);
+  // The iframe has a 1 px border on each side (host.css).
+  expect(Math.abs(frameHeight - 2 - last)).toBeLessThanOrEqual(2);
+});
+
+// PORTAL: `resize` reports document.body.scrollHeight, which leaves out the 16 px bottom
+// margin of the last child (.demo-phone, margin-bottom: var(--space)) collapsing through
+// <body>: the iframe sized to it still scrolls by 16 px (html scrollHeight 573, height 557).
+test.fixme('the iframe sized to the last resize height has nothing left to scroll', async ({ page, host, server }) => {
+  await openHost(page, host, server.url);
+  const portal = portalFrame(page);
+  await expect
+    .poll(async () => {
+      const resizes = (await hostEvents(page)).filter((m) => m.type === 'resize');
+      const last = resizes[resizes.length - 1]?.height ?? -1;
+      return Math.abs(last - (await portal.evaluate(() => document.body.scrollHeight))) <= 2;
+    })
+    .toBe(true);
+  const scroll = await portal.evaluate(() => ({
+    scrollHeight: document.documentElement.scrollHeight,
+    clientHeight: document.documentElement.clientHeight,
+  }));
+  expect(scroll.scrollHeight, 'no vertical scrollbar inside the iframe').toBeLessThanOrEqual(scroll.clientHeight + 2);
+});
+
+// PORTAL: EmbedBridge's Effect sends `step` for the first route before embed::start has
+// the allowlist (from /api/v1/config), so it goes to no origin; only later screens are
+// announced. With ?start=/enroll/phone the host never hears "/enroll/phone".
+test.fixme('the first screen is announced to the host with a step message', async ({ page, host, server }) => {
+  await page.goto(`${host.origin}/index.html?start=/enroll/phone&portal=${encodeURIComponent(server.url)}`);
+  await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
+  const frame = page.frameLocator('iframe[name=portal]');
+  await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Add a trusted phone number');
+  await expect
+    .poll(async () => (await hostEvents(page)).filter((m) => m.type === 'step').map((m) => m.name))
+    .toEqual(['/enroll/phone']);
+});
+
+test('a theme message from the host changes the primary colour; theme and session messages from a third origin are ignored', async ({
+  page,
+  host,
+  third,
+  server,
+  request,
+}) => {
+  const frame = await openHost(page, host, server.url);
+  const portal = portalFrame(page);
+  const continueButton = frame.getByRole('button', { name: 'Continue' });
+  expect(await primaryColour(portal)).toBe('#0b5cad');
+  await expect(continueButton).toHaveCSS('background-color', 'rgb(11, 92, 173)');
+
+  // Every request the portal sends from now on, with its Authorization header.
+  const authorizations: string[] = [];
+  page.on('request', (r) => {
+    const header = r.headers()['authorization'];
+    if (header) authorizations.push(header);
+  });
+
+  // A frame of a third origin (another port) inside the host page posts to the portal.
+  await page.evaluate((src) => {
+    const iframe = document.createElement('iframe');
+    iframe.name = 'third';
+    iframe.src = src;
+    document.body.appendChild(iframe);
+  }, `${third.origin}/frame.html`);
+  await expect.poll(() => page.frame({ name: 'third' })?.url() ?? '').toBe(`${third.origin}/frame.html`);
+  const thirdFrame = page.frame({ name: 'third' }) as Frame;
+  await thirdFrame.waitForLoadState('load');
+  const green = { source: 'enrollment-host', v: 1, type: 'theme', properties: { '--color-primary': '#00ff00' } };
+  const delivered = await thirdFrame.evaluate((message) => {
+    const target = (window.parent as unknown as Record<string, Window>)['portal'];
+    if (!target) return false;
+    target.postMessage(message, '*');
+    return true;
+  }, green);
+  expect(delivered, 'the third-origin frame reached the portal window').toBe(true);
+
+  // A real session token of another account, offered by the third origin.
+  const signIn = await request.post('/api/v1/session', {
+    data: { email: 'enrolled@demo.test', password: DEMO_PASSWORD },
+  });
+  const otherToken = (await signIn.json()).result.token as string;
+  expect(otherToken.length).toBeGreaterThan(15);
+  await thirdFrame.evaluate((token) => {
+    const target = (window.parent as unknown as Record<string, Window>)['portal'];
+    target.postMessage({ source: 'enrollment-host', v: 1, type: 'session', token }, '*');
+  }, otherToken);
+
+  // Give the portal ample time to (wrongly) act on them.
+  await page.waitForTimeout(1_500);
+  expect(await primaryColour(portal), 'a theme from a third origin is ignored').toBe('#0b5cad');
+  await expect(continueButton).toHaveCSS('background-color', 'rgb(11, 92, 173)');
+  expect(
+    authorizations.filter((h) => h.includes(otherToken)),
+    'the portal never used a token from a third origin',
+  ).toEqual([]);
+  // Still new@'s flow (enrolled@ has a phone: it would be on /enroll/sms).
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Quick enrollment');
+
+  // The host's own theme applies.
+  await page.getByRole('button', { name: "Use the host's red theme" }).click();
+  await expect.poll(() => primaryColour(portal)).toBe('#b00020');
+  expect(await portal.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--radius').trim())).toBe(
+    '2px',
+  );
+  await expect(frame.getByRole('button', { name: 'Send the code' })).toHaveCSS('background-color', 'rgb(176, 0, 32)');
+
+  // Control: the very message the third origin sent is accepted from the host origin.
+  await page.evaluate(
+    ([message, origin]) => {
+      (window.frames as unknown as Record<string, Window>)['portal'].postMessage(message, origin);
+    },
+    [green, new URL(server.url).origin] as const,
+  );
+  await expect.poll(() => primaryColour(portal)).toBe('#00ff00');
+});
+
+test('frame-ancestors: a page on a non-allowed origin cannot frame the portal; the host origin can', async ({
+  page,
+  host,
+  third,
+  server,
+  request,
+}) => {
+  const response = await request.get('/sign-in');
+  expect(response.status()).toBe(200);
+  const csp = response.headers()['content-security-policy'] ?? '';
+  expect(csp).toContain(`frame-ancestors 'self' ${host.origin}`);
+  expect(csp).not.toContain(third.origin);
+
+  const src = encodeURIComponent(`${server.url}/sign-in`);
+  // Control: the allowed host origin frames the portal, which renders (signed out: sign-in).
+  await page.goto(`${host.origin}/frame.html?src=${src}`);
+  await expect(page.frameLocator('iframe[name=portal]').getByRole('heading', { name: 'Sign in', level: 1 })).toBeVisible({
+    timeout: 15_000,
+  });
+
+  // The same page on another origin: the browser refuses to render the portal in it.
+  const refusals: string[] = [];
+  page.on('console', (m) => {
+    if (/frame-ancestors/.test(m.text())) refusals.push(m.text());
+  });
+  await page.goto(`${third.origin}/frame.html?src=${src}`);
+  await expect(page.getByRole('heading', { name: 'Another site' })).toBeVisible();
+  await expect.poll(() => refusals.length, { message: 'Chromium reports the frame-ancestors refusal' }).toBeGreaterThan(0);
+  const frame = page.frame({ name: 'portal' });
+  // Longer than the allowed case took: the portal would have drawn its sign-in by now.
+  await page.waitForTimeout(3_000);
+  expect(frame?.url() ?? '', 'the frame is not the portal').not.toContain(server.url);
+  await expect(page.frameLocator('iframe[name=portal]').getByRole('heading', { name: 'Sign in' })).toHaveCount(0);
+  const portalScripts = frame ? await frame.evaluate(() => document.querySelectorAll('script[src*=portal], link[href*=portal]').length).catch(() => 0) : 0;
+  expect(portalScripts, 'nothing of the portal loaded in the refused frame').toBe(0);
+});
