@@ -19,6 +19,9 @@ thread_local! {
     static EMBEDDED: bool = detect();
     static ALLOWLIST: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     static HOST_ORIGIN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Events raised before the allowlist is known (the first screen renders
+    /// before the config arrives), sent right after `ready`.
+    static PENDING: RefCell<Option<Vec<PortalEvent>>> = const { RefCell::new(Some(Vec::new())) };
 }
 
 /// `?embed=1` on the iframe's address, or being framed at all (so a reload
@@ -87,13 +90,27 @@ pub fn start(allowlist: Vec<String>, on_command: impl Fn(HostCommand) + 'static)
         });
     let _ = window.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
     listener.forget();
-    observe_height();
+    let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
     send(PortalEvent::Ready);
+    for event in pending {
+        send(event);
+    }
+    observe_height();
 }
 
 /// Tells the host something; a no-op outside embedded mode.
 pub fn send(event: PortalEvent) {
     if !is_embedded() {
+        return;
+    }
+    let queued = PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(queue) if event != PortalEvent::Ready => {
+            queue.push(event.clone());
+            true
+        }
+        _ => false,
+    });
+    if queued {
         return;
     }
     let Some(window) = web_sys::window() else {

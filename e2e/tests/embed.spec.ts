@@ -4,7 +4,7 @@
 import { type Frame, type Page } from '@playwright/test';
 import { embedTest as test, hostEvents, type StaticServer } from './embed-fixtures';
 import { DEMO_PASSWORD } from './helpers';
-import { expect, latestCodeTracked } from './flow-fixtures';
+import { DEMO_PHONE, DEMO_PIN, expect, latestCodeTracked } from './flow-fixtures';
 
 /** Opens the example host on its origin, signs in there, waits for the portal's first screen. */
 async function openHost(page: Page, host: StaticServer, portalUrl: string) {
@@ -16,7 +16,18 @@ async function openHost(page: Page, host: StaticServer, portalUrl: string) {
   const frame = page.frameLocator('iframe[name=portal]');
   // new@ has no phone: the probe at /enroll lands on step 3.
   await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Add a trusted phone number');
+  await afterStartUp(page);
   return frame;
+}
+
+/**
+ * Waits until the portal's embedded start-up is over: it waits up to 2 s for the host's
+ * session (EMBED_SESSION_WAIT_MS) and, when that wait ends, redraws the signed-in screen
+ * from scratch even though the session came long before (see the fixme test below).
+ * Typing before that would be lost; the flows here start after it.
+ */
+async function afterStartUp(page: Page): Promise<void> {
+  await portalFrame(page).waitForFunction(() => performance.now() > 2_500);
 }
 
 /** The portal's frame (for `evaluate`). */
@@ -95,10 +106,137 @@ test('the host hands over its session: shortcut enrollment inside the iframe, wi
   expect(Math.abs(frameHeight - 2 - last)).toBeLessThanOrEqual(2);
 });
 
+test("management inside the iframe: completed and error messages, the host's locale, a reload keeps the session, an ended one says signedOut", async ({
+  page,
+  host,
+  server,
+  request,
+  secrets,
+}) => {
+  test.setTimeout(90_000);
+  // The headers of the portal's authenticated calls (to end its session later).
+  const authenticated: Record<string, string>[] = [];
+  page.on('request', (r) => {
+    const headers = r.headers();
+    if (r.url().startsWith(server.url) && headers['authorization']?.startsWith('Bearer ')) {
+      authenticated.push({ Authorization: headers['authorization'], 'X-Device-Id': headers['x-device-id'] ?? '' });
+    }
+  });
+  await page.goto(`${host.origin}/index.html?portal=${encodeURIComponent(server.url)}`);
+  await page.locator('#email').fill('enrolled@demo.test');
+  await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
+  const frame = page.frameLocator('iframe[name=portal]');
+  const heading = frame.getByRole('heading', { level: 1 });
+
+  // enrolled@ has a phone and a PIN: enrollment code, then the PIN (step 8).
+  await expect(heading).toHaveText('Confirm it is you');
+  await afterStartUp(page);
+  const since = Date.now();
+  await frame.getByRole('button', { name: 'Send the code' }).click();
+  const code = await latestCodeTracked(secrets, request, DEMO_PHONE.enrolled, { since, purpose: 'enrollment' });
+  await frame.getByLabel('Code received by SMS').fill(code);
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await expect(heading).toHaveText('Enter your PIN');
+  await frame.getByLabel('PIN', { exact: true }).fill(secrets.track(DEMO_PIN));
+  await frame.getByRole('button', { name: 'Enroll this browser' }).click();
+  await expect(heading).toHaveText('This browser is enrolled');
+  await expect.poll(async () => (await hostEvents(page)).filter((m) => m.type === 'enrolled').length).toBe(1);
+
+  // C, with a wrong current PIN first: `error` with the API code, then `completed`.
+  await frame.getByRole('link', { name: 'Go to account security' }).click();
+  await expect(heading).toHaveText('Account security');
+  await frame.getByRole('link', { name: 'Change PIN' }).click();
+  await expect(heading).toHaveText('Change your PIN');
+  const newPin = secrets.track('527148');
+  const pinFields = ['Current PIN', 'New PIN', 'Type the new PIN again'];
+  const changePin = async (current: string) => {
+    await frame.getByLabel('Current PIN').fill(secrets.track(current));
+    await frame.getByLabel('New PIN', { exact: true }).fill(newPin);
+    await frame.getByLabel('Type the new PIN again').fill(newPin);
+    await frame.getByRole('button', { name: 'Change my PIN' }).click();
+  };
+  await changePin('135792');
+  await expect(frame.getByTestId('form-error')).toHaveText('Wrong PIN. 2 tries left before your PIN is blocked.');
+  for (const label of pinFields) await expect(frame.getByLabel(label, { exact: true })).toHaveValue('');
+  await expect
+    .poll(async () => (await hostEvents(page)).filter((m) => m.type === 'error').map((m) => m.code))
+    .toEqual([2308]);
+  await changePin(DEMO_PIN);
+  await expect(frame.getByTestId('success')).toHaveText('Your PIN has been changed.');
+  await expect
+    .poll(async () => (await hostEvents(page)).filter((m) => m.type === 'completed').map((m) => m.action))
+    .toEqual(['pinUpdated']);
+
+  // locale: the host's language, not saved as this browser's choice.
+  const portalOrigin = new URL(server.url).origin;
+  await page.evaluate(
+    ([origin]) => {
+      (window.frames as unknown as Record<string, Window>)['portal'].postMessage(
+        { source: 'enrollment-host', v: 1, type: 'locale', locale: 'fr-FR' },
+        origin,
+      );
+    },
+    [portalOrigin] as const,
+  );
+  await expect(heading).toHaveText('Changer votre code PIN');
+  const portal = portalFrame(page);
+  expect(await portal.evaluate(() => document.documentElement.lang)).toBe('fr');
+  expect(await portal.evaluate(() => localStorage.getItem('portal.locale'))).toBeNull();
+
+  // A reload inside the iframe: `ready` again, the host answers with its token again, and
+  // the portal is back on the same screen, still embedded, without a sign-in.
+  const before = await hostEvents(page);
+  await portal.evaluate(() => location.reload());
+  await expect.poll(async () => (await hostEvents(page)).filter((m) => m.type === 'ready').length).toBe(2);
+  await expect(heading).toHaveText('Change your PIN');
+  await afterStartUp(page);
+  await expect(frame.locator('header.site-header')).toHaveCount(0);
+  const after = (await hostEvents(page)).slice(before.length);
+  expect(after.filter((m) => m.type === 'step').map((m) => m.name)).not.toContain('/sign-in');
+  expect(after.filter((m) => m.type === 'signedOut')).toEqual([]);
+
+  // The session ends on the server (as an expiry would): the next call says signedOut.
+  expect(authenticated.length, "the portal sends the host's token as a bearer token").toBeGreaterThan(0);
+  const ended = await request.delete('/api/v1/session', { headers: authenticated[authenticated.length - 1] });
+  expect(ended.status(), await ended.text()).toBe(200);
+  await frame.getByRole('link', { name: /Account security/ }).click();
+  await expect.poll(async () => (await hostEvents(page)).filter((m) => m.type === 'signedOut').length).toBe(1);
+});
+
+// PORTAL: embedded, App waits EMBED_SESSION_WAIT_MS (2 s) for the host's session, then
+// calls auth.checked.set(true) even when the session arrived long before; the set
+// notifies RequireSignIn, which redraws its children: the screen's state is thrown away
+// (a radio just chosen, a PIN typed, an error shown, a code sent) and the focus jumps back
+// to the h1. Reproduced on /account/pin/update: the "Wrong PIN" message and the PIN
+// typed after it vanish ~2 s after the iframe loaded.
+test.fixme('the screen is not redrawn when the embedded start-up ends: what the user chose in the first seconds stays', async ({
+  page,
+  host,
+  server,
+}) => {
+  await page.goto(`${host.origin}/index.html?start=/enroll/phone&portal=${encodeURIComponent(server.url)}`);
+  await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
+  const frame = page.frameLocator('iframe[name=portal]');
+  await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Add a trusted phone number');
+  const portal = portalFrame(page);
+  const startedAt = await portal.evaluate(() => performance.now());
+  expect(startedAt, 'the screen is up before the 2 s wait ends (else this test proves nothing)').toBeLessThan(2_000);
+  await portal.evaluate(() => {
+    (document.querySelector('h1') as HTMLElement & { marked?: boolean }).marked = true;
+  });
+  await frame.getByRole('radio', { name: /Step by step/ }).check();
+  await portal.waitForFunction(() => performance.now() > 3_000);
+  await expect(frame.getByRole('radio', { name: /Step by step/ })).toBeChecked();
+  expect(
+    await portal.evaluate(() => (document.querySelector('h1') as HTMLElement & { marked?: boolean }).marked === true),
+    'the same heading element: the screen was not drawn again',
+  ).toBe(true);
+});
+
 // PORTAL: `resize` reports document.body.scrollHeight, which leaves out the 16 px bottom
 // margin of the last child (.demo-phone, margin-bottom: var(--space)) collapsing through
 // <body>: the iframe sized to it still scrolls by 16 px (html scrollHeight 573, height 557).
-test.fixme('the iframe sized to the last resize height has nothing left to scroll', async ({ page, host, server }) => {
+test('the iframe sized to the last resize height has nothing left to scroll', async ({ page, host, server }) => {
   await openHost(page, host, server.url);
   const portal = portalFrame(page);
   await expect
@@ -118,7 +256,7 @@ test.fixme('the iframe sized to the last resize height has nothing left to scrol
 // PORTAL: EmbedBridge's Effect sends `step` for the first route before embed::start has
 // the allowlist (from /api/v1/config), so it goes to no origin; only later screens are
 // announced. With ?start=/enroll/phone the host never hears "/enroll/phone".
-test.fixme('the first screen is announced to the host with a step message', async ({ page, host, server }) => {
+test('the first screen is announced to the host with a step message', async ({ page, host, server }) => {
   await page.goto(`${host.origin}/index.html?start=/enroll/phone&portal=${encodeURIComponent(server.url)}`);
   await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
   const frame = page.frameLocator('iframe[name=portal]');
