@@ -137,7 +137,10 @@ pub struct Lang(pub RwSignal<crate::i18n::Locale>);
 impl Lang {
     pub fn set(&self, locale: crate::i18n::Locale, save: bool) {
         crate::i18n::apply(locale, save);
-        self.0.set(locale);
+        // Redrawing loses what is being typed: only for a real change.
+        if self.0.get_untracked() != locale {
+            self.0.set(locale);
+        }
     }
 }
 
