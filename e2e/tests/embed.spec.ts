@@ -16,25 +16,32 @@ async function openHost(page: Page, host: StaticServer, portalUrl: string) {
   const frame = page.frameLocator('iframe[name=portal]');
   // new@ has no phone: the probe at /enroll lands on step 3.
   await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Add a trusted phone number');
-  await afterStartUp(page);
   return frame;
 }
 
 /**
  * Waits until the portal's embedded start-up is over: it waits up to 2 s for the host's
- * session (EMBED_SESSION_WAIT_MS) and, when that wait ends, redraws the signed-in screen
- * from scratch even though the session came long before (see the fixme test below).
- * Typing before that would be lost; the flows here start after it.
+ * session (EMBED_SESSION_WAIT_MS), then confirms the access check once more. The flows
+ * here act at once, inside that window; the test that needs the window over waits here.
  */
 async function afterStartUp(page: Page): Promise<void> {
-  await portalFrame(page).waitForFunction(() => {
-    // The wait starts when the first session check and the config have both answered.
+  const portal = portalFrame(page);
+  await expect.poll(() => startUpWaitEnds(portal)).toBeGreaterThan(0);
+  const ends = await startUpWaitEnds(portal);
+  await portal.waitForFunction((at) => performance.now() > at + 300, ends);
+}
+
+/**
+ * When the portal's 2 s wait for the host's session ends (frame's performance.now()): it
+ * starts once the first session check and the config have answered; 0 before that.
+ */
+async function startUpWaitEnds(portal: Frame): Promise<number> {
+  return portal.evaluate(() => {
     const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
     const ends = ['/api/v1/session', '/api/v1/config'].map(
-      (path) => entries.find((e) => new URL(e.name).pathname === path)?.responseEnd,
+      (path) => entries.find((e) => new URL(e.name).pathname === path)?.responseEnd ?? 0,
     );
-    if (ends.some((end) => end === undefined || end === 0)) return false;
-    return performance.now() > Math.max(...(ends as number[])) + 2_300;
+    return ends.every((end) => end > 0) ? Math.max(...ends) + 2_000 : 0;
   });
 }
 
@@ -138,7 +145,6 @@ test("management inside the iframe: completed and error messages, the host's loc
 
   // enrolled@ has a phone and a PIN: enrollment code, then the PIN (step 8).
   await expect(heading).toHaveText('Confirm it is you');
-  await afterStartUp(page);
   const since = Date.now();
   await frame.getByRole('button', { name: 'Send the code' }).click();
   const code = await latestCodeTracked(secrets, request, DEMO_PHONE.enrolled, { since, purpose: 'enrollment' });
@@ -197,7 +203,6 @@ test("management inside the iframe: completed and error messages, the host's loc
   await portal.evaluate(() => location.reload());
   await expect.poll(async () => (await hostEvents(page)).filter((m) => m.type === 'ready').length).toBe(2);
   await expect(heading).toHaveText('Change your PIN');
-  await afterStartUp(page);
   await expect(frame.locator('header.site-header')).toHaveCount(0);
   const after = (await hostEvents(page)).slice(before.length);
   expect(after.filter((m) => m.type === 'step').map((m) => m.name)).not.toContain('/sign-in');
@@ -211,12 +216,9 @@ test("management inside the iframe: completed and error messages, the host's loc
   await expect.poll(async () => (await hostEvents(page)).filter((m) => m.type === 'signedOut').length).toBe(1);
 });
 
-// PORTAL: embedded, App waits EMBED_SESSION_WAIT_MS (2 s) for the host's session, then
-// calls auth.checked.set(true) even when the session arrived long before; the set
-// notifies RequireSignIn, which redraws its children: the screen's state is thrown away
-// (a radio just chosen, a PIN typed, an error shown, a code sent) and the focus jumps back
-// to the h1. Reproduced on /account/pin/update: the "Wrong PIN" message and the PIN
-// typed after it vanish ~2 s after the iframe loaded.
+// Was a bug (fixed in 06302e7): when the 2 s wait for the host's session ended, the
+// portal confirmed the access check again and RequireSignIn redrew the screen from
+// scratch, throwing away what the user had chosen or typed, and any error shown.
 test('the screen is not redrawn when the embedded start-up ends: what the user chose in the first seconds stays', async ({
   page,
   host,
@@ -227,13 +229,15 @@ test('the screen is not redrawn when the embedded start-up ends: what the user c
   const frame = page.frameLocator('iframe[name=portal]');
   await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Add a trusted phone number');
   const portal = portalFrame(page);
-  const startedAt = await portal.evaluate(() => performance.now());
-  expect(startedAt, 'the screen is up before the 2 s wait ends (else this test proves nothing)').toBeLessThan(2_000);
   await portal.evaluate(() => {
     (document.querySelector('h1') as HTMLElement & { marked?: boolean }).marked = true;
   });
   await frame.getByRole('radio', { name: /Step by step/ }).check();
-  await portal.waitForFunction(() => performance.now() > 3_000);
+  const checkedAt = await portal.evaluate(() => performance.now());
+  expect(checkedAt, 'chosen before the 2 s wait ends (else this test proves nothing)').toBeLessThan(
+    await startUpWaitEnds(portal),
+  );
+  await afterStartUp(page);
   await expect(frame.getByRole('radio', { name: /Step by step/ })).toBeChecked();
   expect(
     await portal.evaluate(() => (document.querySelector('h1') as HTMLElement & { marked?: boolean }).marked === true),
@@ -241,9 +245,8 @@ test('the screen is not redrawn when the embedded start-up ends: what the user c
   ).toBe(true);
 });
 
-// PORTAL: `resize` reports document.body.scrollHeight, which leaves out the 16 px bottom
-// margin of the last child (.demo-phone, margin-bottom: var(--space)) collapsing through
-// <body>: the iframe sized to it still scrolls by 16 px (html scrollHeight 573, height 557).
+// Was a bug (fixed in 49ae04d): the last child's bottom margin collapsed through <body>,
+// so the height in `resize` left the iframe 16 px to scroll.
 test('the iframe sized to the last resize height has nothing left to scroll', async ({ page, host, server }) => {
   await openHost(page, host, server.url);
   const portal = portalFrame(page);
@@ -261,9 +264,8 @@ test('the iframe sized to the last resize height has nothing left to scroll', as
   expect(scroll.scrollHeight, 'no vertical scrollbar inside the iframe').toBeLessThanOrEqual(scroll.clientHeight + 2);
 });
 
-// PORTAL: EmbedBridge's Effect sends `step` for the first route before embed::start has
-// the allowlist (from /api/v1/config), so it goes to no origin; only later screens are
-// announced. With ?start=/enroll/phone the host never hears "/enroll/phone".
+// Was a bug (fixed in 49ae04d): the first screen's `step` went out before the allowlist
+// was known, to no origin, so a host opening the portal on a screen never heard of it.
 test('the first screen is announced to the host with a step message', async ({ page, host, server }) => {
   await page.goto(`${host.origin}/index.html?start=/enroll/phone&portal=${encodeURIComponent(server.url)}`);
   await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
