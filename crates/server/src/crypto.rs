@@ -2,6 +2,8 @@
 //! under the server key) compared in constant time, and argon2id hashes
 //! computed on the blocking pool, off the async workers.
 
+use std::sync::Arc;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,6 +13,7 @@ use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 use crate::config::HashCost;
 use crate::error::ApiError;
@@ -90,15 +93,39 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// argon2id with the configured cost; hashing and checking run on the blocking pool.
+/// argon2id with the configured cost; hashing and checking run on the blocking
+/// pool, at most one per core at a time. Each one holds `memory_kib` (19 MiB by
+/// default) while it runs: unbounded, a flood of sign-ins would take the
+/// blocking pool's 512 threads, ~10 GiB, and every core; bounded, the extra
+/// callers wait their turn and memory stays at cores × cost.
 #[derive(Clone, Debug)]
 pub struct Hasher {
     cost: HashCost,
+    running: Arc<Semaphore>,
 }
 
 impl Hasher {
     pub fn new(cost: HashCost) -> Hasher {
-        Hasher { cost }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Hasher {
+            cost,
+            running: Arc::new(Semaphore::new(cores.max(2))),
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a slot is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _slot = self
+            .running
+            .acquire()
+            .await
+            .map_err(|e| ApiError::internal(format!("hash slots: {e}")))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ApiError::internal(format!("hash task: {e}")))?
     }
 
     fn argon2(cost: HashCost) -> Result<Argon2<'static>, ApiError> {
@@ -110,7 +137,7 @@ impl Hasher {
     /// The PHC string of `secret`.
     pub async fn hash(&self, secret: String) -> Result<String, ApiError> {
         let cost = self.cost;
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             let salt = SaltString::generate(&mut OsRng);
             Hasher::argon2(cost)?
                 .hash_password(secret.as_bytes(), &salt)
@@ -118,13 +145,12 @@ impl Hasher {
                 .map_err(|e| ApiError::internal(format!("argon2 hash: {e}")))
         })
         .await
-        .map_err(|e| ApiError::internal(format!("hash task: {e}")))?
     }
 
     /// Whether `secret` matches the PHC string `hash` (its own parameters apply).
     pub async fn verify(&self, secret: String, hash: String) -> Result<bool, ApiError> {
         let cost = self.cost;
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             let parsed = PasswordHash::new(&hash)
                 .map_err(|e| ApiError::internal(format!("stored hash: {e}")))?;
             Ok(Hasher::argon2(cost)?
@@ -132,7 +158,6 @@ impl Hasher {
                 .is_ok())
         })
         .await
-        .map_err(|e| ApiError::internal(format!("verify task: {e}")))?
     }
 }
 

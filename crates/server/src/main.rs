@@ -14,6 +14,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
+    return_large_allocations_to_the_system();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
@@ -85,6 +86,26 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Each argon2 hash allocates its whole cost (19 MiB by default) and frees it.
+/// glibc's malloc raises its mmap threshold after the first such free and then
+/// keeps later ones in per-thread arenas: resident memory climbs to about
+/// (threads that ever hashed) × cost and stays there. A fixed threshold keeps
+/// them mmapped, so every hash gives its memory back when it ends.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_allocations_to_the_system() {
+    extern "C" {
+        fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
+    // SAFETY: mallopt only sets a tunable of the allocator; called first thing in main.
+    unsafe {
+        mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_allocations_to_the_system() {}
 
 /// How long in-flight requests may take to finish after SIGTERM.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
