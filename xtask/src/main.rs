@@ -6,10 +6,15 @@
 //! what is present at the right version.
 
 mod bootstrap;
+mod fuzz;
+mod http;
+mod postgres;
 mod process;
+mod reliability;
 mod server;
 mod sizes;
 mod snapshot;
+mod soak;
 mod tasks;
 mod versions;
 mod workspace;
@@ -25,13 +30,18 @@ usage: cargo xtask <command>
 commands:
   build                      install what is missing, trunk build --release, print the sizes of dist/
   serve [--bind ADDR]        build, then portal-server --demo at http://127.0.0.1:8080 (database in data/)
-  test [SUITE...] [-- ARGS]  install what is missing, run the suites (default: native wasm e2e);
+  test [SUITE...] [-- ARGS]  install what is missing, run the suites (default: all, in order);
                              ARGS go to the one suite chosen (cargo test / playwright test)
+  fuzz-api [--max-examples N]
+                             schemathesis (venv under target/) against a fresh demo server
+  bench [--soak-seconds S] [--rate R]
+                             soak: mixed traffic on loopback for S s (60) at R requests/s (40)
   bootstrap                  only install what every command needs
   help                       this text
 
 suites: native (cargo test --workspace), wasm (wasm-bindgen-test in headless Chromium),
-        e2e (Playwright against a fresh portal-server --demo)
+        e2e (Playwright against a fresh portal-server --demo), reliability (crash test,
+        server suite on PostgreSQL, two instances, API fuzzing; installs PostgreSQL if needed)
 ";
 
 fn main() -> ExitCode {
@@ -71,6 +81,17 @@ fn dispatch(workspace: &Workspace, args: &[String]) -> Result<bool, String> {
             let (suites, extra) = parse_test_args(rest)?;
             tasks::test(workspace, &suites, extra)
         }
+        "fuzz-api" => {
+            let max_examples = match rest {
+                [] => fuzz::DEFAULT_MAX_EXAMPLES,
+                [flag, n] if flag == "--max-examples" => n
+                    .parse()
+                    .map_err(|_| format!("--max-examples takes a number, not `{n}`"))?,
+                _ => return Err(format!("fuzz-api takes only --max-examples N\n\n{USAGE}")),
+            };
+            fuzz::fuzz_api(workspace, max_examples).map(|()| true)
+        }
+        "bench" => soak::bench(workspace, parse_bench_args(rest)?).map(|()| true),
         "bootstrap" => {
             no_arguments(command, rest)?;
             let needs = Suite::ALL
@@ -96,6 +117,25 @@ fn no_arguments(command: &str, rest: &[String]) -> Result<(), String> {
     }
 }
 
+/// `[--soak-seconds S] [--rate R]`.
+fn parse_bench_args(args: &[String]) -> Result<soak::SoakOptions, String> {
+    let mut options = soak::SoakOptions::default();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().and_then(|v| v.parse::<u64>().ok());
+        match (flag.as_str(), value) {
+            ("--soak-seconds", Some(seconds)) if seconds > 0 => options.seconds = seconds,
+            ("--rate", Some(rate)) if rate > 0 => options.rate = rate as u32,
+            _ => {
+                return Err(format!(
+                    "bench takes --soak-seconds S and --rate R\n\n{USAGE}"
+                ))
+            }
+        }
+    }
+    Ok(options)
+}
+
 /// `[SUITE...] [-- ARGS...]`: the suites in the canonical order (all when none is named) and
 /// the arguments for the one named suite.
 fn parse_test_args(args: &[String]) -> Result<(Vec<Suite>, &[String]), String> {
@@ -105,8 +145,9 @@ fn parse_test_args(args: &[String]) -> Result<(Vec<Suite>, &[String]), String> {
     };
     let mut chosen = Vec::new();
     for name in names {
-        let suite = Suite::parse(name)
-            .ok_or_else(|| format!("unknown test suite `{name}` (native, wasm or e2e)"))?;
+        let suite = Suite::parse(name).ok_or_else(|| {
+            format!("unknown test suite `{name}` (native, wasm, e2e or reliability)")
+        })?;
         chosen.push(suite);
     }
     if !extra.is_empty() && chosen.len() != 1 {
@@ -136,7 +177,10 @@ mod tests {
     #[test]
     fn test_runs_every_suite_in_order_by_default() {
         let (suites, extra) = parse_test_args(&[]).unwrap();
-        assert_eq!(suites, [Suite::Native, Suite::Wasm, Suite::E2e]);
+        assert_eq!(
+            suites,
+            [Suite::Native, Suite::Wasm, Suite::E2e, Suite::Reliability]
+        );
         assert!(extra.is_empty());
     }
 

@@ -143,16 +143,18 @@ pub enum Suite {
     Native,
     Wasm,
     E2e,
+    Reliability,
 }
 
 impl Suite {
-    pub const ALL: [Suite; 3] = [Suite::Native, Suite::Wasm, Suite::E2e];
+    pub const ALL: [Suite; 4] = [Suite::Native, Suite::Wasm, Suite::E2e, Suite::Reliability];
 
     pub fn name(self) -> &'static str {
         match self {
             Suite::Native => "native",
             Suite::Wasm => "wasm",
             Suite::E2e => "e2e",
+            Suite::Reliability => "reliability",
         }
     }
 
@@ -162,7 +164,7 @@ impl Suite {
 
     pub fn needs(self) -> Needs {
         match self {
-            Suite::Native => Needs::default(),
+            Suite::Native | Suite::Reliability => Needs::default(),
             Suite::Wasm => Needs {
                 wasm_target: true,
                 wasm_bindgen: true,
@@ -239,6 +241,7 @@ fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<()
             run(&mut command)
         }
         Suite::E2e => e2e(workspace, extra),
+        Suite::Reliability => crate::reliability::run_suite(workspace, extra),
     }
 }
 
