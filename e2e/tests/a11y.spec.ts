@@ -57,7 +57,15 @@ async function enrollmentCode(run: Run, page: Page, phone: string, auditAfterSen
   await page.getByRole('button', { name: text(run.lang, 'account.pin_reset.send_the_code') }).click();
   const codeField = page.getByLabel(text(run.lang, 'sms_code_input.code_received_by_sms'));
   await expect(codeField).toBeVisible();
-  if (auditAfterSending) await audit(run, page, '/enroll/sms (code sent)', 'enroll.enrollment_code.confirm_it_is_you');
+  if (auditAfterSending) {
+    await audit(run, page, '/enroll/sms (code sent)', 'enroll.enrollment_code.confirm_it_is_you');
+    // The demo phone panel, opened: the SMS just sent.
+    const demoPhone = page.locator('.demo-phone summary');
+    await demoPhone.click();
+    await expect(page.locator('.demo-phone details')).toHaveAttribute('open', '');
+    await expect(page.locator('.demo-phone li').first()).toBeVisible();
+    await audit(run, page, '/enroll/sms (demo phone open)', 'enroll.enrollment_code.confirm_it_is_you');
+  }
   const code = await latestCodeTracked(run.secrets, run.request, phone, { since, purpose: 'enrollment' });
   await codeField.fill(code);
   await page.getByRole('button', { name: text(run.lang, 'enroll.choose_method.continue') }).click();
@@ -77,6 +85,9 @@ async function everyRoute(run: Run, testInfo: TestInfo): Promise<void> {
   const anonymous = await newPage(run);
   await anonymous.goto('/sign-in');
   await audit(run, anonymous, '/sign-in', 'sign_in.sign_in');
+  await anonymous.getByRole('button', { name: t('sign_in.sign_in'), exact: true }).click();
+  await expect(anonymous.getByLabel(t('sign_in.email'), { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await audit(run, anonymous, '/sign-in (errors)', 'sign_in.sign_in');
   await anonymous.goto('/no/such/page');
   await audit(run, anonymous, '/no/such/page (not found)', 'not_found.page_not_found');
 
@@ -119,6 +130,11 @@ async function everyRoute(run: Run, testInfo: TestInfo): Promise<void> {
   await enrollmentCode(run, enrolled, DEMO_PHONE.enrolled, false);
   await expect(enrolled).toHaveURL(/\/enroll\/pin$/);
   await audit(run, enrolled, '/enroll/pin', 'enroll.enter_pin.enter_your_pin');
+  // One wrong PIN (two tries stay): the error with the tries left.
+  await enrolled.getByLabel(t('stepper.pin'), { exact: true }).fill(run.secrets.track('135792'));
+  await enrolled.getByRole('button', { name: t('account.hub.enroll_this_browser') }).click();
+  await expect(enrolled.getByTestId('form-error')).not.toBeEmpty();
+  await audit(run, enrolled, '/enroll/pin (wrong PIN)', 'enroll.enter_pin.enter_your_pin');
   await enrolled.getByLabel(t('stepper.pin'), { exact: true }).fill(run.secrets.track(DEMO_PIN));
   await enrolled.getByRole('button', { name: t('account.hub.enroll_this_browser') }).click();
   await expect(enrolled).toHaveURL(/\/enroll\/done$/);
