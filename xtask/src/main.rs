@@ -7,6 +7,7 @@
 
 mod bootstrap;
 mod fuzz;
+mod host;
 mod http;
 mod postgres;
 mod process;

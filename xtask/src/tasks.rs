@@ -110,6 +110,13 @@ pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
     build_portal(workspace, None)?;
     let binary = build_server(workspace)?;
     fs::create_dir_all(workspace.path("data")).map_err(|e| format!("creating data/: {e}"))?;
+    // The example host page, on a second loopback origin the portal lets
+    // frame it (through the server's env twins of --frame-ancestors and
+    // --cors-origins).
+    let host_bind = host_bind_for(bind);
+    let host = crate::host::serve(workspace.path("examples/host"), &host_bind)?;
+    std::env::set_var("PORTAL_FRAME_ANCESTORS", &host);
+    std::env::set_var("PORTAL_CORS_ORIGINS", &host);
     let options = ServerOptions {
         bind: bind.to_owned(),
         database_url: "sqlite://data/portal.db?mode=rwc".to_owned(),
@@ -129,11 +136,26 @@ pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
         "    demo accounts (password demo-password): new@demo.test, phone@demo.test, \
          enrolled@demo.test, blocked@demo.test, full@demo.test"
     );
+    println!(
+        "    embedded in a customer-account site: {host}/index.html?portal={}",
+        server.base_url()
+    );
     let status = server.wait()?;
     if status.success() {
         Ok(())
     } else {
         Err(format!("portal-server stopped: {status}"))
+    }
+}
+
+/// The example host listens on the portal's port + 1 (127.0.0.1:8081 by default).
+fn host_bind_for(portal_bind: &str) -> String {
+    match portal_bind
+        .rsplit_once(':')
+        .and_then(|(ip, port)| Some((ip, port.parse::<u16>().ok()?)))
+    {
+        Some((ip, port)) => format!("{ip}:{}", port.wrapping_add(1)),
+        None => "127.0.0.1:8081".to_string(),
     }
 }
 
