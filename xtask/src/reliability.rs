@@ -41,9 +41,19 @@ pub fn run_suite(workspace: &Workspace, extra: &[String]) -> Result<(), String> 
             step("the server's integration suite on PostgreSQL");
             part(
                 "PostgreSQL suite",
+                // Each test's pool may open 8 connections: 4 tests at a time stay well
+                // inside PostgreSQL's default max_connections (100) on any machine.
                 run(server_test(
                     workspace,
-                    &["--test", "api", "--test", "no_secrets_in_logs"],
+                    &[
+                        "--test",
+                        "api",
+                        "--test",
+                        "no_secrets_in_logs",
+                        "--",
+                        "--test-threads",
+                        "4",
+                    ],
                 )
                 .env(TEST_DATABASE_URL, &url)),
             );
