@@ -59,6 +59,48 @@ pub fn for_static_dir(frame_ancestors: &[String], static_dir: Option<&std::path:
     content_security_policy(frame_ancestors, &hashes)
 }
 
+/// The policy header, kept in step with the `index.html` being served: a
+/// rebuild of the portal while the server runs changes the loader script, and
+/// a stale hash would leave the page blank.
+pub struct Csp {
+    frame_ancestors: Vec<String>,
+    static_dir: Option<std::path::PathBuf>,
+    cache: std::sync::Mutex<(Option<std::time::SystemTime>, String)>,
+}
+
+impl Csp {
+    pub fn new(frame_ancestors: &[String], static_dir: Option<&std::path::Path>) -> Csp {
+        let modified = static_dir.and_then(|dir| modified(&dir.join("index.html")));
+        Csp {
+            frame_ancestors: frame_ancestors.to_vec(),
+            static_dir: static_dir.map(std::path::Path::to_path_buf),
+            cache: std::sync::Mutex::new((modified, for_static_dir(frame_ancestors, static_dir))),
+        }
+    }
+
+    /// The header value. With `html` (a page is being served), first checks
+    /// whether `index.html` changed since the hash was computed.
+    pub fn header(&self, html: bool) -> String {
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if html {
+            if let Some(dir) = &self.static_dir {
+                let now = modified(&dir.join("index.html"));
+                if now != cache.0 {
+                    *cache = (now, for_static_dir(&self.frame_ancestors, Some(dir)));
+                }
+            }
+        }
+        cache.1.clone()
+    }
+}
+
+fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +118,32 @@ mod tests {
         let csp = content_security_policy(&[], &hashes);
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"));
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn a_rebuilt_index_gets_its_new_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.html");
+        std::fs::write(&index, "<script>one()</script>").unwrap();
+        let csp = Csp::new(&[], Some(dir.path()));
+        let first = csp.header(true);
+        std::fs::write(&index, "<script>two()</script>").unwrap();
+        // Some file systems keep whole-second times: make the change visible.
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&index)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert_eq!(
+            csp.header(false),
+            first,
+            "non-page responses reuse the cached policy"
+        );
+        let second = csp.header(true);
+        assert_ne!(second, first);
+        assert_eq!(second, for_static_dir(&[], Some(dir.path())));
     }
 
     #[test]

@@ -54,8 +54,8 @@ pub struct Inner {
     pub sms: Arc<dyn SmsSender>,
     /// Checked against when the email is unknown, so both answers take as long.
     pub dummy_password_hash: String,
-    /// The Content-Security-Policy header, computed once (see `csp`).
-    pub csp: String,
+    /// The Content-Security-Policy header (see `csp`).
+    pub csp: csp::Csp,
     /// The OpenAPI document for this policy, computed once (see `openapi`).
     pub openapi: String,
 }
@@ -102,7 +102,7 @@ impl AppState {
             .map_err(|e| format!("argon2: {e}"))?;
         // Load the numbering plan now rather than on the first request.
         let _ = phone::normalise("0612345678", &settings.policy.default_region);
-        let csp = csp::for_static_dir(&settings.frame_ancestors, settings.static_dir.as_deref());
+        let csp = csp::Csp::new(&settings.frame_ancestors, settings.static_dir.as_deref());
         let openapi = openapi::document_json(&settings.policy);
         Ok(AppState(Arc::new(Inner {
             openapi,

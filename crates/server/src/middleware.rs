@@ -44,8 +44,13 @@ pub async fn security_headers(
 ) -> Response {
     let https = crate::auth::is_https(request.headers(), request.uri());
     let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&state.csp) {
+    if let Ok(value) = HeaderValue::from_str(&state.csp.header(html)) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(
