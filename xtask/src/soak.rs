@@ -124,10 +124,18 @@ impl Process {
 
     /// SIGTERM, then the exit status (an error after 30 s).
     fn terminate(mut self) -> Result<std::process::ExitStatus, String> {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .map_err(|e| format!("kill -TERM: {e}"))?;
+        extern "C" {
+            fn kill(pid: i32, signal: i32) -> i32;
+        }
+        const SIGTERM: i32 = 15;
+        let pid = i32::try_from(self.child.id()).map_err(|e| e.to_string())?;
+        // SAFETY: kill(2) on our own child's pid; no memory is shared.
+        if unsafe { kill(pid, SIGTERM) } != 0 {
+            return Err(format!(
+                "kill(SIGTERM): {}",
+                std::io::Error::last_os_error()
+            ));
+        }
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
