@@ -10,7 +10,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use portal::api::{self, ApiError, HttpRequest, HttpResponse};
 use portal::components::{
-    CodeSent, ErrorArea, PhoneInput, PinInput, SmsCodeInput, SubmitButton, VinInput,
+    CodeSent, ErrorArea, PhoneInput, PinInput, SmsCodeInput, Stepper, SubmitButton, VinInput,
 };
 use portal::state::{Auth, Config, Flow};
 use wasm_bindgen::JsCast;
@@ -379,4 +379,29 @@ fn only_exact_allowlisted_origins_pass() {
     ] {
         assert!(!origin_allowed(other, &allow), "{other}");
     }
+}
+
+#[wasm_bindgen_test]
+async fn stepper_is_an_ordered_list_that_marks_the_current_step() {
+    use portal::flow::{stepper, Method, Step};
+    let root = container();
+    let items = RwSignal::new(stepper(Step::Shortcut, Some(Method::Shortcut), false));
+    leptos::mount::mount_to(root.clone(), move || view! { <Stepper items=items/> }).forget();
+    let list = root.query_selector_all("nav ol li").unwrap();
+    assert_eq!(list.length(), 3);
+    let current: HtmlElement = find(&root, "li[aria-current=step]");
+    assert!(current.text_content().unwrap().contains("Code and PIN"));
+    assert!(current.text_content().unwrap().contains("(step 2 of 3)"));
+    // The full method, further on: six steps, the fourth current.
+    items.set(stepper(Step::EnrollmentCode, Some(Method::Full), false));
+    settle().await;
+    assert_eq!(root.query_selector_all("nav ol li").unwrap().length(), 6);
+    let current: HtmlElement = find(&root, "li[aria-current=step]");
+    assert!(current.text_content().unwrap().contains("(step 4 of 6)"));
+    assert_eq!(
+        root.query_selector_all("li[aria-current]")
+            .unwrap()
+            .length(),
+        1
+    );
 }
