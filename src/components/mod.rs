@@ -3,6 +3,7 @@
 mod code_sender;
 mod demo_phone;
 mod form;
+mod new_pin_fields;
 mod phone_input;
 mod pin_input;
 mod sms_code_input;
@@ -13,6 +14,7 @@ mod vin_input;
 pub use code_sender::CodeSender;
 pub use demo_phone::DemoPhone;
 pub use form::{ErrorArea, FieldError, RetryButton, SubmitButton};
+pub use new_pin_fields::{pin_hint, NewPin, NewPinFields};
 pub use phone_input::PhoneInput;
 pub use pin_input::PinInput;
 pub use sms_code_input::{CodeSent, SmsCodeInput};

@@ -7,11 +7,11 @@ use wire::validate;
 use super::{account_error, WayOut};
 use crate::api::{self, ApiError};
 use crate::components::{
-    focus_first_invalid, CodeSender, ErrorArea, PageHeading, PinInput, SmsCodeInput, SubmitButton,
+    focus_first_invalid, CodeSender, ErrorArea, NewPin, NewPinFields, PageHeading, SmsCodeInput,
+    SubmitButton,
 };
 use crate::flow::Step;
 use crate::messages::problem_text;
-use crate::pages::enroll::pin_hint;
 use crate::state::{use_auth, use_config};
 
 /// Step B, forgot PIN: a `resetPIN` code to the trusted phone, then a new PIN.
@@ -25,10 +25,7 @@ pub fn PinReset() -> impl IntoView {
     let sender = CodeSender::new();
     let code = RwSignal::new(String::new());
     let code_error = RwSignal::new(None::<String>);
-    let pin = RwSignal::new(String::new());
-    let pin_error = RwSignal::new(None::<String>);
-    let confirmation = RwSignal::new(String::new());
-    let confirmation_error = RwSignal::new(None::<String>);
+    let new_pin = NewPin::new();
     let form_error = RwSignal::new(None::<String>);
     let last_error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(false);
@@ -80,21 +77,14 @@ pub fn PinReset() -> impl IntoView {
         }
         form_error.set(None);
         let code_checked = validate::sms_code(&code.get_untracked());
-        let pin_problem = validate::pin(&pin.get_untracked(), config.pin_length()).err();
-        let confirmation_problem = (pin_problem.is_none()
-            && confirmation.get_untracked() != pin.get_untracked())
-        .then_some(validate::Problem::PinMismatch);
         code_error.set(code_checked.as_ref().err().map(|p| problem_text(*p)));
-        pin_error.set(pin_problem.map(problem_text));
-        confirmation_error.set(confirmation_problem.map(problem_text));
-        let (Ok(code_value), None, None) = (code_checked, pin_problem, confirmation_problem) else {
+        let (Ok(code_value), Some(pin)) = (code_checked, new_pin.check(config.pin_length())) else {
             focus_first_invalid();
             return;
         };
-        reset.dispatch((code_value, pin.get_untracked()));
+        reset.dispatch((code_value, pin));
         code.set(String::new());
-        pin.set(String::new());
-        confirmation.set(String::new());
+        new_pin.clear();
     };
     let resend = Callback::new(move |()| send_code());
 
@@ -116,22 +106,10 @@ pub fn PinReset() -> impl IntoView {
             >
                 <form on:submit=on_reset novalidate>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
-                    <PinInput
-                        id="new-pin"
+                    <NewPinFields
+                        fields=new_pin
                         label=t("account.pin_reset.new_pin")
-                        value=pin
-                        length=Signal::derive(move || config.pin_length())
-                        error=pin_error
-                        autocomplete="new-password"
-                        hint=pin_hint(config.pin_length())
-                    />
-                    <PinInput
-                        id="confirm-pin"
-                        label=t("account.pin_reset.type_the_new_pin_again")
-                        value=confirmation
-                        length=Signal::derive(move || config.pin_length())
-                        error=confirmation_error
-                        autocomplete="new-password"
+                        confirm_label=t("account.pin_reset.type_the_new_pin_again")
                     />
                     <ErrorArea message=form_error/>
                     <WayOut error=last_error/>

@@ -18,7 +18,7 @@ pub use enter_pin::EnterPin;
 pub use new_pin::NewPin;
 pub use probe::Probe;
 pub use register_phone::RegisterPhone;
-pub use shortcut::{pin_hint, Shortcut};
+pub use shortcut::Shortcut;
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;

@@ -2,16 +2,14 @@ use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use wire::api::{Discriminator, EnrollmentRequest};
-use wire::validate;
 
-use super::shortcut::pin_hint;
 use super::{react, FlowStepper};
 use crate::api;
 use crate::components::{
-    focus_first_invalid, use_step_guard, ErrorArea, Guarded, PageHeading, PinInput, SubmitButton,
+    focus_first_invalid, use_step_guard, ErrorArea, Guarded, NewPin as NewPinValues, NewPinFields,
+    PageHeading, SubmitButton,
 };
 use crate::flow::Step;
-use crate::messages::problem_text;
 use crate::state::{use_auth, use_config};
 
 /// Step 7: the account has no PIN yet; choose one (twice) and enroll.
@@ -21,10 +19,7 @@ pub fn NewPin() -> impl IntoView {
     let auth = use_auth();
     let config = use_config();
     let navigate = use_navigate();
-    let pin = RwSignal::new(String::new());
-    let pin_error = RwSignal::new(None::<String>);
-    let confirmation = RwSignal::new(String::new());
-    let confirmation_error = RwSignal::new(None::<String>);
+    let new_pin = NewPinValues::new();
     let form_error = RwSignal::new(None::<String>);
 
     let enroll = Action::new_local({
@@ -50,19 +45,12 @@ pub fn NewPin() -> impl IntoView {
             return;
         }
         form_error.set(None);
-        let pin_problem = validate::pin(&pin.get_untracked(), config.pin_length()).err();
-        let confirmation_problem = (pin_problem.is_none()
-            && confirmation.get_untracked() != pin.get_untracked())
-        .then_some(validate::Problem::PinMismatch);
-        pin_error.set(pin_problem.map(problem_text));
-        confirmation_error.set(confirmation_problem.map(problem_text));
-        if pin_problem.is_some() || confirmation_problem.is_some() {
+        let Some(pin) = new_pin.check(config.pin_length()) else {
             focus_first_invalid();
             return;
-        }
-        enroll.dispatch(pin.get_untracked());
-        pin.set(String::new());
-        confirmation.set(String::new());
+        };
+        enroll.dispatch(pin);
+        new_pin.clear();
     };
     view! {
         <FlowStepper step=Step::NewPin/>
@@ -70,22 +58,10 @@ pub fn NewPin() -> impl IntoView {
         <Guarded state=guard>
             <p>{t("enroll.new_pin.your_pin_confirms_sensitive_operations")}</p>
             <form on:submit=on_submit novalidate>
-                <PinInput
-                    id="new-pin"
+                <NewPinFields
+                    fields=new_pin
                     label=t("enroll.new_pin.choose_a_pin")
-                    value=pin
-                    length=Signal::derive(move || config.pin_length())
-                    error=pin_error
-                    autocomplete="new-password"
-                    hint=pin_hint(config.pin_length())
-                />
-                <PinInput
-                    id="confirm-pin"
-                    label=t("enroll.new_pin.type_the_pin_again")
-                    value=confirmation
-                    length=Signal::derive(move || config.pin_length())
-                    error=confirmation_error
-                    autocomplete="new-password"
+                    confirm_label=t("enroll.new_pin.type_the_pin_again")
                 />
                 <ErrorArea message=form_error/>
                 <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("enroll.new_pin.enrolling")/>

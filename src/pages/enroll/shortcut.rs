@@ -7,8 +7,8 @@ use wire::validate;
 use super::{react, FlowStepper};
 use crate::api;
 use crate::components::{
-    focus_first_invalid, use_step_guard, CodeSender, ErrorArea, Guarded, PageHeading, PhoneInput,
-    PinInput, SmsCodeInput, SubmitButton,
+    focus_first_invalid, use_step_guard, CodeSender, ErrorArea, Guarded, NewPin, NewPinFields,
+    PageHeading, PhoneInput, SmsCodeInput, SubmitButton,
 };
 use crate::flow::{Method, Step};
 use crate::messages::problem_text;
@@ -28,10 +28,7 @@ pub fn Shortcut() -> impl IntoView {
     let phone_error = RwSignal::new(None::<String>);
     let code = RwSignal::new(String::new());
     let code_error = RwSignal::new(None::<String>);
-    let pin = RwSignal::new(String::new());
-    let pin_error = RwSignal::new(None::<String>);
-    let confirmation = RwSignal::new(String::new());
-    let confirmation_error = RwSignal::new(None::<String>);
+    let new_pin = NewPin::new();
     let form_error = RwSignal::new(None::<String>);
     let sender = CodeSender::new();
     // The number the code was sent to: the one enrolled, whatever is typed later.
@@ -103,27 +100,19 @@ pub fn Shortcut() -> impl IntoView {
             return;
         }
         form_error.set(None);
-        let length = config.pin_length();
         let code_checked = validate::sms_code(&code.get_untracked());
-        let pin_problem = validate::pin(&pin.get_untracked(), length).err();
-        let confirmation_problem = (pin_problem.is_none()
-            && confirmation.get_untracked() != pin.get_untracked())
-        .then_some(validate::Problem::PinMismatch);
         code_error.set(code_checked.as_ref().err().map(|p| problem_text(*p)));
-        pin_error.set(pin_problem.map(problem_text));
-        confirmation_error.set(confirmation_problem.map(problem_text));
-        let (Ok(code_value), None, None) = (code_checked, pin_problem, confirmation_problem) else {
+        let (Ok(code_value), Some(pin)) = (code_checked, new_pin.check(config.pin_length())) else {
             focus_first_invalid();
             return;
         };
         let Some(number) = verified_number.get_untracked() else {
             return;
         };
-        enroll.dispatch((number, code_value, pin.get_untracked()));
+        enroll.dispatch((number, code_value, pin));
         // Secrets are not kept after the submit.
         code.set(String::new());
-        pin.set(String::new());
-        confirmation.set(String::new());
+        new_pin.clear();
     };
 
     let resend = {
@@ -157,22 +146,10 @@ pub fn Shortcut() -> impl IntoView {
                         </button>
                     </p>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
-                    <PinInput
-                        id="new-pin"
+                    <NewPinFields
+                        fields=new_pin
                         label=t("enroll.new_pin.choose_a_pin")
-                        value=pin
-                        length=Signal::derive(move || config.pin_length())
-                        error=pin_error
-                        autocomplete="new-password"
-                        hint=pin_hint(config.pin_length())
-                    />
-                    <PinInput
-                        id="confirm-pin"
-                        label=t("enroll.new_pin.type_the_pin_again")
-                        value=confirmation
-                        length=Signal::derive(move || config.pin_length())
-                        error=confirmation_error
-                        autocomplete="new-password"
+                        confirm_label=t("enroll.new_pin.type_the_pin_again")
                     />
                     <ErrorArea message=form_error/>
                     <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("enroll.new_pin.enrolling")/>
@@ -180,9 +157,4 @@ pub fn Shortcut() -> impl IntoView {
             </Show>
         </Guarded>
     }
-}
-
-/// The weak-PIN rule, explained before the user submits.
-pub fn pin_hint(length: u8) -> String {
-    tf("enroll.pin_hint", &[("length", &length.to_string())])
 }
