@@ -1,8 +1,11 @@
 use leptos::prelude::*;
 use wire::api::SmsPurpose;
 
-use super::{now_ms, CodeSent};
+use wire::validate::Problem;
+
+use super::{focus_first_invalid, now_ms, CodeSent};
 use crate::api::{self, ApiError};
+use crate::messages::problem_text;
 
 /// Asks the server to send an SMS code and remembers what it answered (the
 /// masked number, expiry and resend countdown). Shared by every screen that
@@ -45,5 +48,56 @@ impl CodeSender {
 impl Default for CodeSender {
     fn default() -> Self {
         CodeSender::new()
+    }
+}
+
+/// A code to a number being registered (steps 4.1 and 4.2, and D): checks the
+/// number with the shared rule, sends it a `phoneNumberCertification` code,
+/// and remembers which number that was, whatever is typed afterwards.
+#[derive(Clone, Copy)]
+pub struct NumberVerifier {
+    pub sender: CodeSender,
+    pub region: RwSignal<String>,
+    pub phone_error: RwSignal<Option<String>>,
+    pub verified_number: RwSignal<Option<String>>,
+}
+
+impl NumberVerifier {
+    pub fn new(region: String) -> NumberVerifier {
+        NumberVerifier {
+            sender: CodeSender::new(),
+            region: RwSignal::new(region),
+            phone_error: RwSignal::new(None),
+            verified_number: RwSignal::new(None),
+        }
+    }
+
+    /// Sends the code to `typed`. A number the portal's check or the server's
+    /// numbering plan refuses is explained next to the field; any other
+    /// failure goes to `on_error`.
+    pub fn send(self, typed: &str, on_error: impl FnOnce(ApiError) + 'static) {
+        let number = match wire::validate::phone_number(typed, &self.region.get_untracked()) {
+            Ok(number) => number,
+            Err(problem) => {
+                self.phone_error.set(Some(problem_text(problem)));
+                focus_first_invalid();
+                return;
+            }
+        };
+        self.phone_error.set(None);
+        self.verified_number.set(Some(number.clone()));
+        self.sender.send(
+            SmsPurpose::PhoneNumberCertification,
+            Some(number),
+            move |error| {
+                if error.parameter() == Some("phoneNumber") {
+                    self.phone_error
+                        .set(Some(problem_text(Problem::BadPhoneNumber)));
+                    focus_first_invalid();
+                } else {
+                    on_error(error);
+                }
+            },
+        );
     }
 }

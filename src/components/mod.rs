@@ -11,7 +11,7 @@ mod step_frame;
 mod stepper;
 mod vin_input;
 
-pub use code_sender::CodeSender;
+pub use code_sender::{CodeSender, NumberVerifier};
 pub use demo_phone::DemoPhone;
 pub use form::{ErrorArea, FieldError, RetryButton, SubmitButton};
 pub use new_pin_fields::{pin_hint, NewPin, NewPinFields};

@@ -1,12 +1,12 @@
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
-use wire::api::SmsPurpose;
 use wire::validate;
 
 use super::{account_error, WayOut};
 use crate::api::{self, ApiError};
 use crate::components::{
-    focus_first_invalid, CodeSender, ErrorArea, PageHeading, PhoneInput, SmsCodeInput, SubmitButton,
+    focus_first_invalid, ErrorArea, NumberVerifier, PageHeading, PhoneInput, SmsCodeInput,
+    SubmitButton,
 };
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config};
@@ -19,40 +19,23 @@ pub fn ChangePhone() -> impl IntoView {
     let config = use_config();
     let current = LocalResource::new(api::trusted_phone);
     let number = RwSignal::new(String::new());
-    let region = RwSignal::new(config.region());
-    let phone_error = RwSignal::new(None::<String>);
+    let verifier = NumberVerifier::new(config.region());
     let code = RwSignal::new(String::new());
     let code_error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
     let last_error = RwSignal::new(None::<ApiError>);
-    let verified_number = RwSignal::new(None::<String>);
-    let sender = CodeSender::new();
+    let verified_number = verifier.verified_number;
+    let sender = verifier.sender;
     let done = RwSignal::new(None::<String>);
 
     let fail = move |error: ApiError| {
-        // The server's numbering plan is stricter than the portal's check.
-        if error.parameter() == Some("phoneNumber") {
-            phone_error.set(Some(problem_text(validate::Problem::BadPhoneNumber)));
-            focus_first_invalid();
-            return;
-        }
         form_error.set(Some(account_error(&error, auth)));
         last_error.set(Some(error));
     };
     let send_code = move || {
         form_error.set(None);
         last_error.set(None);
-        match validate::phone_number(&number.get_untracked(), &region.get_untracked()) {
-            Ok(e164) => {
-                phone_error.set(None);
-                verified_number.set(Some(e164.clone()));
-                sender.send(SmsPurpose::PhoneNumberCertification, Some(e164), fail);
-            }
-            Err(problem) => {
-                phone_error.set(Some(problem_text(problem)));
-                focus_first_invalid();
-            }
-        }
+        verifier.send(&number.get_untracked(), fail);
     };
     let modify = Action::new_local(move |(e164, code): &(String, String)| {
         let (e164, code) = (e164.clone(), code.clone());
@@ -111,7 +94,7 @@ pub fn ChangePhone() -> impl IntoView {
                 when=move || sender.sent.get().is_some()
                 fallback=move || view! {
                     <form on:submit=on_number novalidate>
-                        <PhoneInput value=number region=region error=phone_error/>
+                        <PhoneInput value=number region=verifier.region error=verifier.phone_error/>
                         <ErrorArea message=form_error/>
                         <WayOut error=last_error/>
                         <SubmitButton label=t("account.change_phone.send_a_code_to_this") busy=sender.busy busy_label=t("account.change_phone.sending")/>

@@ -1,14 +1,13 @@
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use wire::api::SmsPurpose;
 use wire::validate;
 
 use super::{react, FlowStepper};
 use crate::api;
 use crate::components::{
-    focus_first_invalid, use_step_guard, CodeSender, ErrorArea, Guarded, PageHeading, PhoneInput,
-    SmsCodeInput, SubmitButton,
+    focus_first_invalid, use_step_guard, ErrorArea, Guarded, NumberVerifier, PageHeading,
+    PhoneInput, SmsCodeInput, SubmitButton,
 };
 use crate::flow::{Method, Step};
 use crate::messages::problem_text;
@@ -24,45 +23,21 @@ pub fn RegisterPhone() -> impl IntoView {
     let auth = use_auth();
     let config = use_config();
     let navigate = use_navigate();
-    let region = RwSignal::new(config.region());
-    let phone_error = RwSignal::new(None::<String>);
+    let verifier = NumberVerifier::new(config.region());
     let code = RwSignal::new(String::new());
     let code_error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
-    let sender = CodeSender::new();
-    let verified_number = RwSignal::new(None::<String>);
+    let sender = verifier.sender;
+    let verified_number = verifier.verified_number;
 
     let send_code = {
         let navigate = navigate.clone();
         move || {
             form_error.set(None);
-            let number = match validate::phone_number(
-                &flow.phone.get_untracked(),
-                &region.get_untracked(),
-            ) {
-                Ok(number) => number,
-                Err(problem) => {
-                    phone_error.set(Some(problem_text(problem)));
-                    focus_first_invalid();
-                    return;
-                }
-            };
-            phone_error.set(None);
-            verified_number.set(Some(number.clone()));
             let navigate = navigate.clone();
-            sender.send(
-                SmsPurpose::PhoneNumberCertification,
-                Some(number),
-                move |error| {
-                    // The server's numbering plan is stricter than the portal's check.
-                    if error.parameter() == Some("phoneNumber") {
-                        phone_error.set(Some(problem_text(validate::Problem::BadPhoneNumber)));
-                        focus_first_invalid();
-                    } else {
-                        form_error.set(react(Step::RegisterPhone, &error, auth, &navigate));
-                    }
-                },
-            );
+            verifier.send(&flow.phone.get_untracked(), move |error| {
+                form_error.set(react(Step::RegisterPhone, &error, auth, &navigate));
+            });
         }
     };
 
@@ -125,7 +100,7 @@ pub fn RegisterPhone() -> impl IntoView {
                     let on_number = on_number.clone();
                     move || view! {
                         <form on:submit=on_number.clone() novalidate>
-                            <PhoneInput value=flow.phone region=region error=phone_error/>
+                            <PhoneInput value=flow.phone region=verifier.region error=verifier.phone_error/>
                             <ErrorArea message=form_error/>
                             <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
                         </form>
