@@ -74,24 +74,34 @@ impl SmsSender for NoSender {
     }
 }
 
+/// The SMS texts, one catalogue per language (`locales/<lang>.txt`, compiled in).
+fn catalogue(locale: &str) -> &'static str {
+    if locale.starts_with("fr") {
+        include_str!("../locales/fr.txt")
+    } else {
+        include_str!("../locales/en.txt")
+    }
+}
+
+fn lookup<'a>(catalogue: &'a str, key: &str) -> Option<&'a str> {
+    catalogue
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .find(|(k, _)| k.trim() == key)
+        .map(|(_, text)| text.trim())
+}
+
 /// The message text in the account's language (`en` or `fr`).
 pub fn message_text(locale: &str, purpose: SmsPurpose, code: &str, ttl_seconds: i64) -> String {
     let minutes = (ttl_seconds + 59) / 60;
-    if locale.starts_with("fr") {
-        let what = match purpose {
-            SmsPurpose::PhoneNumberCertification => "de vérification du numéro",
-            SmsPurpose::Enrollment => "d'enrôlement",
-            SmsPurpose::ResetPin => "de réinitialisation du code PIN",
-        };
-        format!("Votre code {what} est {code}. Il expire dans {minutes} minutes.")
-    } else {
-        let what = match purpose {
-            SmsPurpose::PhoneNumberCertification => "phone number verification",
-            SmsPurpose::Enrollment => "enrollment",
-            SmsPurpose::ResetPin => "PIN reset",
-        };
-        format!("Your {what} code is {code}. It expires in {minutes} minutes.")
-    }
+    let texts = catalogue(locale);
+    let what = lookup(texts, &format!("sms.purpose.{}", purpose.as_str())).unwrap_or_default();
+    lookup(texts, "sms.text")
+        .unwrap_or("{purpose} {code} ({minutes} min)")
+        .replace("{purpose}", what)
+        .replace("{code}", code)
+        .replace("{minutes}", &minutes.to_string())
 }
 
 /// Header with the request's unix time, covered by the signature.
@@ -175,6 +185,28 @@ impl SmsSender for WebhookSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_sms_catalogues_have_every_text() {
+        for locale in ["en", "fr"] {
+            let texts = catalogue(locale);
+            for purpose in [
+                SmsPurpose::PhoneNumberCertification,
+                SmsPurpose::Enrollment,
+                SmsPurpose::ResetPin,
+            ] {
+                let key = format!("sms.purpose.{}", purpose.as_str());
+                assert!(
+                    lookup(texts, &key).is_some_and(|t| !t.is_empty()),
+                    "{locale}: {key}"
+                );
+            }
+            let text = lookup(texts, "sms.text").expect("sms.text");
+            for placeholder in ["{purpose}", "{code}", "{minutes}"] {
+                assert!(text.contains(placeholder), "{locale}: {placeholder}");
+            }
+        }
+    }
 
     #[test]
     fn texts_carry_code_purpose_and_lifetime_in_the_account_language() {
