@@ -1,49 +1,28 @@
 use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
-use wire::api::{Discriminator, EnrollmentRequest};
 use wire::validate;
 
-use super::{react, FlowStepper};
-use crate::api;
+use super::{use_enroll_action, FlowStepper};
 use crate::components::{
     focus_first_invalid, use_step_guard, ErrorArea, Guarded, PageHeading, PinInput, SubmitButton,
 };
 use crate::flow::Step;
 use crate::messages::problem_text;
 use crate::routes;
-use crate::state::{use_auth, use_config};
+use crate::state::use_config;
 
 /// Step 8: the account has a PIN; enter it to enroll this browser. Wrong PINs
 /// say how many tries are left; forgot-PIN leads to B.
 #[component]
 pub fn EnterPin() -> impl IntoView {
     let guard = use_step_guard(Step::EnterPin);
-    let auth = use_auth();
     let config = use_config();
-    let navigate = use_navigate();
     let pin = RwSignal::new(String::new());
     let pin_error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
 
-    let enroll = Action::new_local({
-        let navigate = navigate.clone();
-        move |pin: &String| {
-            let body = EnrollmentRequest {
-                discriminator: Discriminator::action("enroll"),
-                pin_code: Some(pin.clone()),
-                ..Default::default()
-            };
-            let navigate = navigate.clone();
-            async move {
-                match api::enrollment(body).await {
-                    Ok(()) => navigate(Step::Done.path(), Default::default()),
-                    Err(error) => form_error.set(react(Step::EnterPin, &error, auth, &navigate)),
-                }
-            }
-        }
-    });
+    let enroll = use_enroll_action(Step::EnterPin, form_error);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if enroll.pending().get_untracked() {

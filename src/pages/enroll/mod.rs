@@ -63,6 +63,27 @@ pub fn FlowStepper(step: Step, #[prop(optional)] sub_step: Option<Signal<bool>>)
     view! { <Stepper items=items/> }
 }
 
+/// Steps 7 and 8 end the same way: `enroll` with the PIN (set or checked by
+/// the server, with this device's enrollment ticket), then the success screen.
+pub fn use_enroll_action(step: Step, form_error: RwSignal<Option<String>>) -> Action<String, ()> {
+    let auth = crate::state::use_auth();
+    let navigate = leptos_router::hooks::use_navigate();
+    Action::new_local(move |pin: &String| {
+        let body = wire::api::EnrollmentRequest {
+            discriminator: wire::api::Discriminator::action("enroll"),
+            pin_code: Some(pin.clone()),
+            ..Default::default()
+        };
+        let navigate = navigate.clone();
+        async move {
+            match crate::api::enrollment(body).await {
+                Ok(()) => navigate(Step::Done.path(), NavigateOptions::default()),
+                Err(error) => form_error.set(react(step, &error, auth, &navigate)),
+            }
+        }
+    })
+}
+
 /// A failed call on `step`: decides with [`flow::on_error`] whether to stay
 /// (and returns the sentence to show) or to move on.
 pub fn react(

@@ -1,44 +1,23 @@
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use wire::api::{Discriminator, EnrollmentRequest};
 
-use super::{react, FlowStepper};
-use crate::api;
+use super::{use_enroll_action, FlowStepper};
 use crate::components::{
     focus_first_invalid, use_step_guard, ErrorArea, Guarded, NewPin as NewPinValues, NewPinFields,
     PageHeading, SubmitButton,
 };
 use crate::flow::Step;
-use crate::state::{use_auth, use_config};
+use crate::state::use_config;
 
 /// Step 7: the account has no PIN yet; choose one (twice) and enroll.
 #[component]
 pub fn NewPin() -> impl IntoView {
     let guard = use_step_guard(Step::NewPin);
-    let auth = use_auth();
     let config = use_config();
-    let navigate = use_navigate();
     let new_pin = NewPinValues::new();
     let form_error = RwSignal::new(None::<String>);
 
-    let enroll = Action::new_local({
-        let navigate = navigate.clone();
-        move |pin: &String| {
-            let body = EnrollmentRequest {
-                discriminator: Discriminator::action("enroll"),
-                pin_code: Some(pin.clone()),
-                ..Default::default()
-            };
-            let navigate = navigate.clone();
-            async move {
-                match api::enrollment(body).await {
-                    Ok(()) => navigate(Step::Done.path(), Default::default()),
-                    Err(error) => form_error.set(react(Step::NewPin, &error, auth, &navigate)),
-                }
-            }
-        }
-    });
+    let enroll = use_enroll_action(Step::NewPin, form_error);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if enroll.pending().get_untracked() {
