@@ -13,15 +13,6 @@ pub fn ErrorArea(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
     }
 }
 
-/// A field's own message, linked from the input by `aria-describedby`.
-#[component]
-pub fn FieldError(
-    #[prop(into)] id: String,
-    #[prop(into)] message: Signal<Option<String>>,
-) -> impl IntoView {
-    view! { <p class="field-error" id=id>{move || message.get()}</p> }
-}
-
 /// The primary button: shows progress and cannot submit twice.
 #[component]
 pub fn SubmitButton(
@@ -34,16 +25,5 @@ pub fn SubmitButton(
         <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
             {move || if busy.get() { busy_label.clone() } else { label.clone() }}
         </button>
-    }
-}
-
-/// Offered after a network failure: repeats the last request with what the
-/// user typed still in place.
-#[component]
-pub fn RetryButton(#[prop(into)] visible: Signal<bool>, on_retry: Callback<()>) -> impl IntoView {
-    view! {
-        <Show when=move || visible.get()>
-            <button type="button" class="secondary" on:click=move |_| on_retry.run(())>{t("form.try_again")}</button>
-        </Show>
     }
 }

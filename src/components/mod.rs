@@ -13,7 +13,7 @@ mod vin_input;
 
 pub use code_sender::{CodeSender, NumberVerifier};
 pub use demo_phone::DemoPhone;
-pub use form::{ErrorArea, FieldError, RetryButton, SubmitButton};
+pub use form::{ErrorArea, SubmitButton};
 pub use new_pin_fields::{pin_hint, NewPin, NewPinFields};
 pub use phone_input::PhoneInput;
 pub use pin_input::PinInput;
