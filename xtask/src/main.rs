@@ -6,6 +6,7 @@
 //! what is present at the right version.
 
 mod bootstrap;
+mod budget;
 mod fuzz;
 mod host;
 mod http;
@@ -41,6 +42,7 @@ commands:
   help                       this text
 
 suites: native (cargo test --workspace), wasm (wasm-bindgen-test in headless Chromium),
+        budget (release build; first-load gzip -9 at most 150 KB = 150 000 B),
         e2e (Playwright against a fresh portal-server --demo), reliability (crash test,
         server suite on PostgreSQL, two instances, API fuzzing; installs PostgreSQL if needed)
 ";
@@ -147,7 +149,7 @@ fn parse_test_args(args: &[String]) -> Result<(Vec<Suite>, &[String]), String> {
     let mut chosen = Vec::new();
     for name in names {
         let suite = Suite::parse(name).ok_or_else(|| {
-            format!("unknown test suite `{name}` (native, wasm, e2e or reliability)")
+            format!("unknown test suite `{name}` (native, wasm, budget, e2e or reliability)")
         })?;
         chosen.push(suite);
     }
@@ -180,7 +182,13 @@ mod tests {
         let (suites, extra) = parse_test_args(&[]).unwrap();
         assert_eq!(
             suites,
-            [Suite::Native, Suite::Wasm, Suite::E2e, Suite::Reliability]
+            [
+                Suite::Native,
+                Suite::Wasm,
+                Suite::Budget,
+                Suite::E2e,
+                Suite::Reliability
+            ]
         );
         assert!(extra.is_empty());
     }

@@ -1,4 +1,5 @@
-//! The size table printed after a build: every file of `dist/`, raw and gzip -9.
+//! The size table printed after a build: every file of `dist/`, raw and gzip -9; which files
+//! a first visit downloads.
 
 use std::fs;
 use std::io;
@@ -49,21 +50,131 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
     Ok(())
 }
 
-fn gzip_size(file: &Path) -> Result<u64, String> {
-    let output = Command::new("gzip")
-        .args(["-9", "-c", "-n"])
+/// The size of `gzip -9 -c -n FILE`.
+pub fn gzip_size(file: &Path) -> Result<u64, String> {
+    compressed_size("gzip", &["-9", "-c", "-n"], file)
+}
+
+fn compressed_size(tool: &str, args: &[&str], file: &Path) -> Result<u64, String> {
+    let output = Command::new(tool)
+        .args(args)
         .arg(file)
+        .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| format!("running gzip (is it installed?): {e}"))?;
+        .map_err(|e| format!("running {tool} (is it installed?): {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "gzip -9 {} failed: {}",
+            "{tool} {} {} failed: {}",
+            args.join(" "),
             file.display(),
             output.status
         ));
     }
     Ok(output.stdout.len() as u64)
+}
+
+/// The files of the build in `dir` that a first visit downloads, `index.html` first: every
+/// local file `index.html` refers to (`href`/`src` attributes and root-relative paths quoted
+/// in its inline loader: the CSS, the JS, the wasm), then what those JS and CSS files refer
+/// to in turn (wasm-bindgen snippets, `url(...)` in CSS). Paths are relative to `dir`,
+/// `/`-separated; files that do not exist (routes such as `/sign-in`) are left out.
+pub fn first_load_files(dir: &Path) -> Result<Vec<String>, String> {
+    let index = dir.join("index.html");
+    let html =
+        fs::read_to_string(&index).map_err(|e| format!("reading {}: {e}", index.display()))?;
+    let mut found = vec!["index.html".to_string()];
+    let mut queue: Vec<String> = references_in("", &html, true);
+    while let Some(path) = queue.pop() {
+        if found.contains(&path) || !dir.join(&path).is_file() {
+            continue;
+        }
+        if path.ends_with(".js") || path.ends_with(".mjs") || path.ends_with(".css") {
+            if let Ok(text) = fs::read_to_string(dir.join(&path)) {
+                let base = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+                queue.extend(references_in(base, &text, false));
+            }
+        }
+        found.push(path);
+    }
+    found[1..].sort();
+    Ok(found)
+}
+
+/// Local paths referred to in `text` (a file in folder `base` of the build): quoted strings
+/// that start with `/`, `./` or `../`, `url(...)` values, and, in HTML, every relative
+/// `href`/`src` value. Returned relative to the build's root, without query or fragment.
+pub fn references_in(base: &str, text: &str, html: bool) -> Vec<String> {
+    let mut candidates: Vec<&str> = Vec::new();
+    // A quote followed by a path, up to the same quote (robust to unbalanced quotes
+    // elsewhere in minified JS: a wrong guess names no file and is dropped below).
+    for quote in ['"', '\'', '`'] {
+        for (at, _) in text.match_indices(quote) {
+            let rest = &text[at + 1..];
+            if rest.starts_with('/') || rest.starts_with("./") || rest.starts_with("../") {
+                if let Some(inside) = rest.split(quote).next() {
+                    candidates.push(inside);
+                }
+            }
+        }
+    }
+    for (at, _) in text.match_indices("url(") {
+        let rest = &text[at + 4..];
+        let inside = rest.split(')').next().unwrap_or_default();
+        candidates.push(inside.trim().trim_matches(['"', '\'']));
+    }
+    if html {
+        for attribute in ["href=", "src="] {
+            for (at, _) in text.match_indices(attribute) {
+                let rest = &text[at + attribute.len()..];
+                let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                    continue;
+                };
+                if let Some(value) = rest[1..].split(quote).next() {
+                    candidates.push(value);
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for candidate in candidates {
+        if let Some(path) = resolve(base, candidate) {
+            if !found.contains(&path) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// `candidate` (a URL as written in a file of folder `base`) as a path from the build's
+/// root, or `None` for other origins, schemes, fragments, folders and paths leaving the root.
+fn resolve(base: &str, candidate: &str) -> Option<String> {
+    let candidate = candidate.split(['?', '#']).next()?;
+    if candidate.is_empty()
+        || candidate.starts_with("//")
+        || candidate.contains(char::is_whitespace)
+        || candidate.contains(['<', '>', '{', '}', '$', '\\'])
+        || candidate.split('/').next()?.contains(':')
+        || candidate.ends_with('/')
+    {
+        return None;
+    }
+    let mut parts: Vec<&str> = if candidate.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for part in candidate.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// The table: one row per file, then the total; sizes in B / KiB / MiB, right-aligned.
@@ -162,6 +273,65 @@ mod tests {
         assert_eq!(lines[4], "total (2 files)      277.2 KiB  114.4 KiB");
         let widths: Vec<usize> = lines.iter().map(|l| l.len()).collect();
         assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}");
+    }
+
+    #[test]
+    fn first_load_follows_index_html_then_its_js_and_css() {
+        let dir = crate::server::TempDir::new("xtask-first-load").unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("snippets/portal-1a/")).unwrap();
+        fs::write(
+            root.join("index.html"),
+            r#"<!DOCTYPE html><html><head>
+<link rel="stylesheet" href="/portal-e1.css" integrity="sha384-x"/>
+<link rel="modulepreload" href="/portal-6c.js" crossorigin="anonymous">
+<link rel="preload" href="/portal-6c_bg.wasm" as="fetch" type="application/wasm">
+<link rel="icon" href="favicon.svg"><a href="/sign-in">in</a><a href="https://x.test/a.js">x</a>
+<script type="module">import init from '/portal-6c.js'; await init({ module_or_path: '/portal-6c_bg.wasm' });</script>
+</head><body></body></html>"#,
+        )
+        .unwrap();
+        fs::write(
+            root.join("portal-6c.js"),
+            "import { f } from './snippets/portal-1a/inline0.js';const s=\"it's\";new URL('portal-6c_bg.wasm', import.meta.url);",
+        )
+        .unwrap();
+        fs::write(
+            root.join("portal-e1.css"),
+            "body{background:url(img/bg.png)}",
+        )
+        .unwrap();
+        for file in [
+            "portal-6c_bg.wasm",
+            "snippets/portal-1a/inline0.js",
+            "img/bg.png",
+            "favicon.svg",
+            "unused-big.bin",
+        ] {
+            if let Some(parent) = root.join(file).parent() {
+                fs::create_dir_all(parent).unwrap();
+            }
+            fs::write(root.join(file), "x").unwrap();
+        }
+        assert_eq!(
+            first_load_files(root).unwrap(),
+            [
+                "index.html",
+                "favicon.svg",
+                "img/bg.png",
+                "portal-6c.js",
+                "portal-6c_bg.wasm",
+                "portal-e1.css",
+                "snippets/portal-1a/inline0.js",
+            ]
+        );
+        assert_eq!(
+            resolve("snippets/a", "../b.js").as_deref(),
+            Some("snippets/b.js")
+        );
+        assert_eq!(resolve("", "../b.js"), None);
+        assert_eq!(resolve("", "data:image/png;base64,xx"), None);
+        assert_eq!(resolve("", "/"), None);
     }
 
     #[test]

@@ -164,17 +164,26 @@ fn host_bind_for(portal_bind: &str) -> String {
 pub enum Suite {
     Native,
     Wasm,
+    /// The release build and its first-load size budget (see `budget`).
+    Budget,
     E2e,
     Reliability,
 }
 
 impl Suite {
-    pub const ALL: [Suite; 4] = [Suite::Native, Suite::Wasm, Suite::E2e, Suite::Reliability];
+    pub const ALL: [Suite; 5] = [
+        Suite::Native,
+        Suite::Wasm,
+        Suite::Budget,
+        Suite::E2e,
+        Suite::Reliability,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Suite::Native => "native",
             Suite::Wasm => "wasm",
+            Suite::Budget => "budget",
             Suite::E2e => "e2e",
             Suite::Reliability => "reliability",
         }
@@ -193,6 +202,7 @@ impl Suite {
                 browser: true,
                 ..Needs::default()
             },
+            Suite::Budget => Needs::BUILD,
             Suite::E2e => Needs {
                 browser: true,
                 playwright: true,
@@ -218,9 +228,11 @@ pub fn test(workspace: &Workspace, suites: &[Suite], extra: &[String]) -> Result
         .fold(Needs::default(), |needs, suite| needs.union(suite.needs()));
     bootstrap::ensure(workspace, needs)?;
     let mut outcomes = Vec::new();
+    // The checked copy of `dist/` the budget suite built, for the e2e suite right after it.
+    let mut built = None;
     for &suite in suites {
         step(format!("test suite: {}", suite.name()));
-        let (result, took) = timed(|| run_suite(workspace, suite, extra));
+        let (result, took) = timed(|| run_suite(workspace, suite, extra, &mut built));
         if let Err(error) = &result {
             eprintln!("xtask: {} failed: {error}", suite.name());
         }
@@ -235,7 +247,12 @@ pub fn test(workspace: &Workspace, suites: &[Suite], extra: &[String]) -> Result
     Ok(outcomes.iter().all(|o| o.result.is_ok()))
 }
 
-fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<(), String> {
+fn run_suite(
+    workspace: &Workspace,
+    suite: Suite,
+    extra: &[String],
+    built: &mut Option<TempDir>,
+) -> Result<(), String> {
     match suite {
         Suite::Native => {
             let mut command = workspace.cargo();
@@ -262,17 +279,39 @@ fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<()
             }
             run(&mut command)
         }
-        Suite::E2e => e2e(workspace, extra),
+        Suite::Budget => {
+            if !extra.is_empty() {
+                return Err("the budget suite takes no arguments".into());
+            }
+            let portal = TempDir::new("portal-budget-dist")?;
+            build_portal(workspace, Some(portal.path()))?;
+            let result = crate::budget::check(portal.path());
+            *built = Some(portal);
+            result
+        }
+        Suite::E2e => e2e(workspace, extra, built.take()),
         Suite::Reliability => crate::reliability::run_suite(workspace, extra),
     }
 }
 
-/// Build the portal and the server, start the server on a free port with a throw-away
-/// database and a private copy of `dist/` (see `snapshot`), run Playwright against it,
-/// stop the server whatever happens.
-fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
-    let portal = TempDir::new("portal-e2e-dist")?;
-    build_portal(workspace, Some(portal.path()))?;
+/// Build the portal (unless the budget suite just built a checked copy: `built`) and the
+/// server, start the server on a free port with a throw-away database and a private copy
+/// of `dist/` (see `snapshot`), run Playwright against it, stop the server whatever happens.
+fn e2e(workspace: &Workspace, extra: &[String], built: Option<TempDir>) -> Result<(), String> {
+    let portal = match built {
+        Some(portal) => {
+            step(format!(
+                "e2e uses the release build the budget suite checked ({})",
+                portal.path().display()
+            ));
+            portal
+        }
+        None => {
+            let portal = TempDir::new("portal-e2e-dist")?;
+            build_portal(workspace, Some(portal.path()))?;
+            portal
+        }
+    };
     let binary = build_server(workspace)?;
     let log = workspace.target_dir().join("xtask").join("e2e-server.log");
     // The port is free when chosen but another process may take it before the server binds
@@ -384,6 +423,8 @@ mod tests {
     #[test]
     fn suites_parse_by_name_and_know_their_needs() {
         assert_eq!(Suite::parse("wasm"), Some(Suite::Wasm));
+        assert_eq!(Suite::parse("budget"), Some(Suite::Budget));
+        assert_eq!(Suite::Budget.needs(), Needs::BUILD);
         assert_eq!(Suite::parse("unit"), None);
         assert_eq!(Suite::Native.needs(), Needs::default());
         assert!(Suite::Wasm.needs().browser && !Suite::Wasm.needs().trunk);

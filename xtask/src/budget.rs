@@ -1,0 +1,239 @@
+//! The size budget of `cargo xtask test budget`: what a first visit downloads (index.html
+//! and the CSS, JS and wasm it refers to, see `sizes::first_load_files`), compressed with
+//! `gzip -9`, must be at most 150 KB (150 000 bytes, decimal kilobytes: the stricter reading).
+
+use std::path::Path;
+
+use crate::sizes::{self, FileSize};
+
+/// The budget: 150 KB = 150 000 bytes of gzip -9.
+pub const LIMIT_BYTES: u64 = 150_000;
+
+/// The outcome of a check: the report to print (always), and whether it fits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub report: String,
+    pub gzip_total: u64,
+    pub limit: u64,
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        self.gzip_total <= self.limit
+    }
+
+    /// Bytes left under the budget (negative when over).
+    pub fn margin(&self) -> i64 {
+        self.limit as i64 - self.gzip_total as i64
+    }
+
+    /// `Err` with a message naming the excess and the largest file when over the budget.
+    pub fn result(&self, files: &[FileSize]) -> Result<(), String> {
+        if self.passed() {
+            return Ok(());
+        }
+        let largest = files
+            .iter()
+            .max_by_key(|f| f.gzip)
+            .map(|f| format!("; largest: {} ({} B gzip -9)", f.path, thousands(f.gzip)))
+            .unwrap_or_default();
+        Err(format!(
+            "first-load size budget exceeded: {} B gzip -9 is over the budget of {} B \
+             (150 KB) by {} B{largest}",
+            thousands(self.gzip_total),
+            thousands(self.limit),
+            thousands(self.margin().unsigned_abs()),
+        ))
+    }
+}
+
+/// The pure part: the first-load files' sizes against `limit` bytes of gzip -9.
+pub fn evaluate(files: &[FileSize], limit: u64) -> Verdict {
+    let gzip_total: u64 = files.iter().map(|f| f.gzip).sum();
+    let mut report = String::from(
+        "first-load size budget: what a first visit downloads (index.html and the files it \
+         refers to), gzip -9\n",
+    );
+    report.push_str(&sizes::format_table(files));
+    let margin = limit as i64 - gzip_total as i64;
+    report.push_str(&format!(
+        "first load: {} B gzip -9, budget {} B (150 KB, 1 KB = 1000 B): {}\n",
+        thousands(gzip_total),
+        thousands(limit),
+        if margin >= 0 {
+            format!(
+                "ok, {} B under ({:.1}% margin)",
+                thousands(margin as u64),
+                margin as f64 * 100.0 / limit as f64
+            )
+        } else {
+            format!("OVER by {} B", thousands(margin.unsigned_abs()))
+        }
+    ));
+    Verdict {
+        report,
+        gzip_total,
+        limit,
+    }
+}
+
+/// Measures the first-load files of the build in `dir` and checks them against `limit`.
+/// Returns the files measured and the verdict; `Err` only when measuring fails.
+pub fn measure_and_evaluate(dir: &Path, limit: u64) -> Result<(Vec<FileSize>, Verdict), String> {
+    let files = sizes::first_load_files(dir)?
+        .into_iter()
+        .map(|path| {
+            let file = dir.join(&path);
+            let raw = std::fs::metadata(&file)
+                .map_err(|e| format!("{}: {e}", file.display()))?
+                .len();
+            Ok(FileSize {
+                path,
+                raw,
+                gzip: sizes::gzip_size(&file)?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let verdict = evaluate(&files, limit);
+    Ok((files, verdict))
+}
+
+/// The suite's check: prints the report, fails above the budget.
+pub fn check(dir: &Path) -> Result<(), String> {
+    let (files, verdict) = measure_and_evaluate(dir, LIMIT_BYTES)?;
+    print!("{}", verdict.report);
+    verdict.result(&files)
+}
+
+/// `150000` as `150,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::TempDir;
+    use std::fs;
+
+    /// A trunk-like `index.html` referring to a CSS, a JS and a wasm file.
+    const INDEX: &str = r#"<!DOCTYPE html><html lang="en"><head>
+<link rel="stylesheet" href="/portal-e1.css" integrity="sha384-x"/>
+<link rel="modulepreload" href="/portal-6c.js" crossorigin="anonymous">
+<link rel="preload" href="/portal-6c_bg.wasm" as="fetch" type="application/wasm" crossorigin="anonymous">
+<script type="module">import init, * as bindings from '/portal-6c.js';
+const wasm = await init({ module_or_path: '/portal-6c_bg.wasm' });</script>
+</head><body></body></html>"#;
+
+    /// Bytes gzip cannot shrink (xorshift, so no dependency and no committed blob).
+    fn incompressible(len: usize, mut seed: u64) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 24) as u8
+            })
+            .collect()
+    }
+
+    /// A build folder with INDEX, its three files (the wasm of `wasm_len` random bytes)
+    /// and `extra` files nobody refers to.
+    fn build(wasm_len: usize, extra: &[(&str, usize)]) -> TempDir {
+        let dir = TempDir::new("xtask-budget").unwrap();
+        let root = dir.path();
+        fs::write(root.join("index.html"), INDEX).unwrap();
+        fs::write(root.join("portal-e1.css"), "body{margin:0}".repeat(50)).unwrap();
+        fs::write(
+            root.join("portal-6c.js"),
+            "export default function init(){}".repeat(20),
+        )
+        .unwrap();
+        fs::write(root.join("portal-6c_bg.wasm"), incompressible(wasm_len, 7)).unwrap();
+        for (name, len) in extra {
+            fs::write(root.join(name), incompressible(*len, 11)).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn an_oversized_build_fails_with_a_clear_message() {
+        let dir = build(200_000, &[]);
+        let (files, verdict) = measure_and_evaluate(dir.path(), LIMIT_BYTES).unwrap();
+        assert!(!verdict.passed());
+        assert!(verdict.gzip_total > 200_000, "{verdict:?}");
+        assert!(verdict.report.contains("OVER by"), "{}", verdict.report);
+        let error = verdict.result(&files).unwrap_err();
+        assert!(
+            error.starts_with("first-load size budget exceeded: ")
+                && error.contains("over the budget of 150,000 B (150 KB) by ")
+                && error.contains("largest: portal-6c_bg.wasm"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_small_build_passes_and_reports_its_margin() {
+        let dir = build(20_000, &[]);
+        let (files, verdict) = measure_and_evaluate(dir.path(), LIMIT_BYTES).unwrap();
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "index.html",
+                "portal-6c.js",
+                "portal-6c_bg.wasm",
+                "portal-e1.css"
+            ]
+        );
+        assert!(verdict.passed(), "{}", verdict.report);
+        assert_eq!(verdict.result(&files), Ok(()));
+        assert!(verdict.margin() > 100_000);
+        assert!(verdict.report.contains("B under ("), "{}", verdict.report);
+        assert!(verdict.report.contains("portal-6c_bg.wasm"));
+    }
+
+    #[test]
+    fn files_that_index_html_does_not_refer_to_do_not_count() {
+        // 400 KB of files a first visit never downloads (an old build's wasm, a source map).
+        let dir = build(
+            20_000,
+            &[
+                ("portal-old_bg.wasm", 300_000),
+                ("portal-6c.js.map", 100_000),
+            ],
+        );
+        let (files, verdict) = measure_and_evaluate(dir.path(), LIMIT_BYTES).unwrap();
+        assert!(verdict.passed(), "{}", verdict.report);
+        assert!(!files
+            .iter()
+            .any(|f| f.path.contains("old") || f.path.ends_with(".map")));
+        assert!(!verdict.report.contains("portal-old_bg.wasm"));
+    }
+
+    #[test]
+    fn evaluate_is_exact_at_the_limit() {
+        let file = |gzip| FileSize {
+            path: "a".into(),
+            raw: gzip,
+            gzip,
+        };
+        assert!(evaluate(&[file(100_000), file(50_000)], LIMIT_BYTES).passed());
+        let over = evaluate(&[file(100_000), file(50_001)], LIMIT_BYTES);
+        assert!(!over.passed());
+        assert_eq!(over.margin(), -1);
+        assert!(over.report.contains("OVER by 1 B"), "{}", over.report);
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(150_000), "150,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
