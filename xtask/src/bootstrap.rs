@@ -31,6 +31,10 @@ pub struct Needs {
     pub browser: bool,
     /// `npm ci` in `e2e/`.
     pub playwright: bool,
+    /// Debian `brotli` (the bench's size section).
+    pub brotli: bool,
+    /// Debian `wrk` (the bench's server section).
+    pub wrk: bool,
 }
 
 impl Needs {
@@ -42,6 +46,8 @@ impl Needs {
         wasm_opt: true,
         browser: false,
         playwright: false,
+        brotli: false,
+        wrk: false,
     };
 
     pub fn union(self, other: Needs) -> Needs {
@@ -52,6 +58,8 @@ impl Needs {
             wasm_opt: self.wasm_opt || other.wasm_opt,
             browser: self.browser || other.browser,
             playwright: self.playwright || other.playwright,
+            brotli: self.brotli || other.brotli,
+            wrk: self.wrk || other.wrk,
         }
     }
 }
@@ -107,6 +115,16 @@ pub fn ensure(workspace: &Workspace, needs: Needs) -> Result<(), String> {
     }
     if needs.playwright {
         ensure_playwright(workspace)?;
+    }
+    let apt_tools: Vec<(&str, &str)> = [
+        (needs.brotli, ("brotli", "brotli")),
+        (needs.wrk, ("wrk", "wrk")),
+    ]
+    .into_iter()
+    .filter_map(|(needed, tool)| needed.then_some(tool))
+    .collect();
+    if !apt_tools.is_empty() {
+        ensure_apt_tools(&apt_tools)?;
     }
     if needs.trunk {
         ensure_trunk(workspace)?;
@@ -320,6 +338,48 @@ fn ensure_browser() -> Result<(), String> {
         Ok(())
     } else {
         Err("apt-get succeeded but chromium or chromedriver is not on PATH".into())
+    }
+}
+
+/// Debian packages for the bench's command-line tools, `(binary, package)`: installed with
+/// apt-get (as root) when the binary is not on PATH.
+fn ensure_apt_tools(tools: &[(&str, &str)]) -> Result<(), String> {
+    let missing: Vec<&str> = tools
+        .iter()
+        .filter(|(binary, _)| which(binary).is_none())
+        .map(|(_, package)| *package)
+        .collect();
+    let present: Vec<&str> = tools
+        .iter()
+        .filter(|(binary, _)| which(binary).is_some())
+        .map(|(binary, _)| *binary)
+        .collect();
+    if !present.is_empty() {
+        step(format!("{} present", present.join(" and ")));
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing.join(" ");
+    if !is_root() {
+        return Err(format!(
+            "{list} missing and xtask installs it only as root: run `sudo apt-get update && \
+             sudo apt-get install -y {list}`, then again"
+        ));
+    }
+    step(format!("installing {list} (apt-get, seconds)"));
+    let apt = |args: &[&str]| {
+        let mut command = std::process::Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut command)
+    };
+    apt(&["update"])?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&install)?;
+    match tools.iter().find(|(binary, _)| which(binary).is_none()) {
+        None => Ok(()),
+        Some((binary, _)) => Err(format!("apt-get succeeded but {binary} is not on PATH")),
     }
 }
 
