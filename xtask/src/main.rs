@@ -5,11 +5,16 @@
 //! wasm-opt from npm `binaryen` under `.tools/`, Debian chromium for the tests), skipping
 //! what is present at the right version.
 
+mod bench;
 mod bootstrap;
 mod budget;
 mod fuzz;
 mod host;
 mod http;
+mod json;
+mod lighthouse;
+mod load;
+mod nav;
 mod postgres;
 mod process;
 mod reliability;
@@ -18,6 +23,7 @@ mod sizes;
 mod snapshot;
 mod soak;
 mod tasks;
+mod transfer;
 mod versions;
 mod workspace;
 
@@ -26,7 +32,7 @@ use std::process::ExitCode;
 use tasks::Suite;
 use workspace::Workspace;
 
-const USAGE: &str = "\
+const USAGE_HEAD: &str = "\
 usage: cargo xtask <command>
 
 commands:
@@ -36,8 +42,9 @@ commands:
                              ARGS go to the one suite chosen (cargo test / playwright test)
   fuzz-api [--max-examples N]
                              schemathesis (venv under target/) against a fresh demo server
-  bench [--soak-seconds S] [--rate R]
-                             soak: mixed traffic on loopback for S s (60) at R requests/s (40)
+";
+
+const USAGE_TAIL: &str = "\
   bootstrap                  only install what every command needs
   help                       this text
 
@@ -46,6 +53,11 @@ suites: native (cargo test --workspace), wasm (wasm-bindgen-test in headless Chr
         e2e (Playwright against a fresh portal-server --demo), reliability (crash test,
         server suite on PostgreSQL, two instances, API fuzzing; installs PostgreSQL if needed)
 ";
+
+/// The whole usage text.
+fn usage() -> String {
+    format!("{USAGE_HEAD}{}{USAGE_TAIL}", bench::USAGE)
+}
 
 fn main() -> ExitCode {
     let workspace = Workspace::locate();
@@ -76,7 +88,7 @@ fn dispatch(workspace: &Workspace, args: &[String]) -> Result<bool, String> {
             let bind = match rest {
                 [] => "127.0.0.1:8080",
                 [flag, address] if flag == "--bind" => address.as_str(),
-                _ => return Err(format!("serve takes only --bind ADDR\n\n{USAGE}")),
+                _ => return Err(format!("serve takes only --bind ADDR\n\n{}", usage())),
             };
             tasks::serve(workspace, bind).map(|()| true)
         }
@@ -90,11 +102,19 @@ fn dispatch(workspace: &Workspace, args: &[String]) -> Result<bool, String> {
                 [flag, n] if flag == "--max-examples" => n
                     .parse()
                     .map_err(|_| format!("--max-examples takes a number, not `{n}`"))?,
-                _ => return Err(format!("fuzz-api takes only --max-examples N\n\n{USAGE}")),
+                _ => {
+                    return Err(format!(
+                        "fuzz-api takes only --max-examples N\n\n{}",
+                        usage()
+                    ))
+                }
             };
             fuzz::fuzz_api(workspace, max_examples).map(|()| true)
         }
-        "bench" => soak::bench(workspace, parse_bench_args(rest)?).map(|()| true),
+        "bench" => {
+            let options = bench::parse_args(rest).map_err(|e| format!("{e}\n\n{}", usage()))?;
+            bench::bench(workspace, &options)
+        }
         "bootstrap" => {
             no_arguments(command, rest)?;
             let needs = Suite::ALL
@@ -105,10 +125,10 @@ fn dispatch(workspace: &Workspace, args: &[String]) -> Result<bool, String> {
             bootstrap::ensure(workspace, needs).map(|()| true)
         }
         "help" | "--help" | "-h" => {
-            print!("{USAGE}");
+            print!("{}", usage());
             Ok(true)
         }
-        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+        other => Err(format!("unknown command `{other}`\n\n{}", usage())),
     }
 }
 
@@ -116,27 +136,8 @@ fn no_arguments(command: &str, rest: &[String]) -> Result<(), String> {
     if rest.is_empty() {
         Ok(())
     } else {
-        Err(format!("`{command}` takes no arguments\n\n{USAGE}"))
+        Err(format!("`{command}` takes no arguments\n\n{}", usage()))
     }
-}
-
-/// `[--soak-seconds S] [--rate R]`.
-fn parse_bench_args(args: &[String]) -> Result<soak::SoakOptions, String> {
-    let mut options = soak::SoakOptions::default();
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let value = rest.next().and_then(|v| v.parse::<u64>().ok());
-        match (flag.as_str(), value) {
-            ("--soak-seconds", Some(seconds)) if seconds > 0 => options.seconds = seconds,
-            ("--rate", Some(rate)) if rate > 0 => options.rate = rate as u32,
-            _ => {
-                return Err(format!(
-                    "bench takes --soak-seconds S and --rate R\n\n{USAGE}"
-                ))
-            }
-        }
-    }
-    Ok(options)
 }
 
 /// `[SUITE...] [-- ARGS...]`: the suites in the canonical order (all when none is named) and

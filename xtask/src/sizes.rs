@@ -1,5 +1,5 @@
-//! The size table printed after a build: every file of `dist/`, raw and gzip -9; which files
-//! a first visit downloads.
+//! The size table printed after a build: every file of `dist/`, raw and gzip -9; the
+//! brotli size (`brotli -q 11`) for the bench; which files a first visit downloads.
 
 use std::fs;
 use std::io;
@@ -53,6 +53,12 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
 /// The size of `gzip -9 -c -n FILE`.
 pub fn gzip_size(file: &Path) -> Result<u64, String> {
     compressed_size("gzip", &["-9", "-c", "-n"], file)
+}
+
+/// The size of `brotli -q 11 -c FILE` (Debian's `brotli` CLI): what a static server with
+/// brotli precompression would send.
+pub fn brotli_size(file: &Path) -> Result<u64, String> {
+    compressed_size("brotli", &["-q", "11", "-c"], file)
 }
 
 fn compressed_size(tool: &str, args: &[&str], file: &Path) -> Result<u64, String> {

@@ -1,0 +1,171 @@
+//! `cargo xtask bench nav`: the Playwright bench (`e2e/bench/`, its own config, so the e2e
+//! suite never runs it) against a fresh demo server (release build) serving the measured
+//! build: the median time from `page.goto` to the first interactive screen, and the HTTP
+//! requests of each user action of the main flows. The spec writes its figures to the JSON
+//! file named by `BENCH_OUT`, which this module reads into the table and `bench.json`.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::bench::{self, figure, Report};
+use crate::json::{self, Value};
+use crate::workspace::Workspace;
+
+/// The whole Playwright run may take this long.
+const RUN_LIMIT: Duration = Duration::from_secs(900);
+
+pub fn run(
+    workspace: &Workspace,
+    binary: &Path,
+    dist: &Path,
+    runs: u32,
+    out_dir: &Path,
+    report: &mut Report,
+) {
+    let playwright = workspace.e2e().join("node_modules/.bin/playwright");
+    if !playwright.exists() {
+        report.fail(format!(
+            "{} is missing (npm ci in e2e/)",
+            playwright.display()
+        ));
+        return;
+    }
+    let log = out_dir.join("nav-server.log");
+    let (server, _database) = match bench::start_demo_server(workspace, binary, dist, &log) {
+        Ok(started) => started,
+        Err(error) => {
+            report.fail(error);
+            return;
+        }
+    };
+    let out = out_dir.join("nav.json");
+    let _ = fs::remove_file(&out);
+    let status = bench::run_bounded(
+        workspace
+            .command(&playwright)
+            .current_dir(workspace.e2e())
+            .args(["test", "--config", "bench/playwright.config.ts"])
+            .env("PORTAL_URL", server.base_url())
+            .env("PORTAL_STATIC_DIR", dist)
+            .env("BENCH_RUNS", runs.to_string())
+            .env("BENCH_OUT", &out),
+        RUN_LIMIT,
+    );
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(status) => report.fail(format!(
+            "playwright test --config bench/playwright.config.ts exited {status}{}",
+            server.log_tail(15)
+        )),
+        Err(error) => report.fail(error),
+    }
+    drop(server);
+    match fs::read_to_string(&out)
+        .map_err(|e| format!("{}: {e}", out.display()))
+        .and_then(|text| json::parse(&text))
+    {
+        Ok(results) => describe(&results, report),
+        Err(error) => report.fail(format!("no results from the Playwright bench: {error}")),
+    }
+}
+
+/// Rows and JSON of what the spec wrote (see `e2e/bench/bench.spec.ts`).
+pub fn describe(results: &Value, report: &mut Report) {
+    for item in results
+        .get("navigation")
+        .map(Value::as_array)
+        .unwrap_or_default()
+    {
+        let text = |key| item.get(key).and_then(Value::as_str).unwrap_or("?");
+        let number = |key| item.get(key).and_then(Value::as_f64);
+        let runs = item.get("runsMs").map(Value::as_array).unwrap_or_default();
+        let runs: Vec<f64> = runs.iter().filter_map(Value::as_f64).collect();
+        let min = runs.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = runs.iter().copied().fold(0.0, f64::max);
+        report.row(
+            format!(
+                "{} -> {} (median of {})",
+                text("path"),
+                text("ready"),
+                runs.len()
+            ),
+            match number("medianMs") {
+                Some(median) => format!(
+                    "{} ms (min {}, max {}; in page {} ms)",
+                    figure(median),
+                    figure(min),
+                    figure(max),
+                    number("inPageMedianMs").map_or("?".into(), figure)
+                ),
+                None => "-".into(),
+            },
+        );
+    }
+    for item in results
+        .get("requests")
+        .map(Value::as_array)
+        .unwrap_or_default()
+    {
+        let text = |key| item.get(key).and_then(Value::as_str).unwrap_or("?");
+        let count = |key| item.get(key).and_then(Value::as_f64).unwrap_or(0.0);
+        report.row(
+            format!("requests: {}: {}", text("flow"), text("action")),
+            format!("{:.0} (api {:.0})", count("all"), count("api")),
+        );
+    }
+    for error in results
+        .get("errors")
+        .map(Value::as_array)
+        .unwrap_or_default()
+    {
+        let test = error.get("test").and_then(Value::as_str).unwrap_or("?");
+        let message = error.get("message").and_then(Value::as_str).unwrap_or("?");
+        report.fail(format!(
+            "{test}: {}",
+            message.lines().next().unwrap_or_default()
+        ));
+    }
+    for key in ["runs", "navigation", "requests"] {
+        if let Some(value) = results.get(key) {
+            report.set(key, value.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::Section;
+
+    #[test]
+    fn the_spec_results_become_rows() {
+        let results = json::parse(
+            r#"{"runs":3,"navigation":[{"path":"/sign-in","ready":"email field enabled",
+              "runsMs":[300,250,400],"medianMs":300,"inPageMedianMs":280.5}],
+              "requests":[{"flow":"sign-in","action":"open /sign-in","all":6,"api":2,
+              "calls":["GET /api/v1/config"]}],
+              "errors":[{"test":"account flows","message":"Timeout 10000ms\nmore"}]}"#,
+        )
+        .unwrap();
+        let mut report = Report::new(Section::Nav);
+        describe(&results, &mut report);
+        let rows: Vec<(&str, &str)> = report
+            .rows
+            .iter()
+            .map(|r| (r.measure.as_str(), r.value.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "/sign-in -> email field enabled (median of 3)",
+                    "300.0 ms (min 250.0, max 400.0; in page 280.5 ms)"
+                ),
+                ("requests: sign-in: open /sign-in", "6 (api 2)"),
+            ]
+        );
+        assert_eq!(report.errors, ["account flows: Timeout 10000ms"]);
+        assert_eq!(report.json.len(), 3);
+    }
+}

@@ -1,0 +1,183 @@
+//! `cargo xtask bench size`: the transfer size of the release build, every file raw, gzip -9
+//! and brotli -q 11, and what a first visit downloads (`sizes::first_load_files`), against
+//! the budget of `budget.rs`.
+
+use std::path::Path;
+
+use crate::bench::Report;
+use crate::budget::{self, thousands};
+use crate::json::Value;
+use crate::sizes::{self, human_bytes};
+
+/// One file of the build, measured three ways.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Measured {
+    pub path: String,
+    pub raw: u64,
+    pub gzip: u64,
+    pub brotli: u64,
+    pub first_load: bool,
+}
+
+/// Measures the build in `dir` into `report`.
+pub fn run(dir: &Path, report: &mut Report) {
+    match measure(dir) {
+        Ok(files) => describe(&files, report),
+        Err(error) => report.fail(error),
+    }
+}
+
+pub fn measure(dir: &Path) -> Result<Vec<Measured>, String> {
+    let first_load = sizes::first_load_files(dir)?;
+    sizes::measure(dir)?
+        .into_iter()
+        .map(|file| {
+            let brotli = sizes::brotli_size(&dir.join(&file.path))?;
+            Ok(Measured {
+                first_load: first_load.contains(&file.path),
+                path: file.path,
+                raw: file.raw,
+                gzip: file.gzip,
+                brotli,
+            })
+        })
+        .collect()
+}
+
+/// Rows and JSON of the measured files.
+pub fn describe(files: &[Measured], report: &mut Report) {
+    for file in files {
+        report.row(
+            format!(
+                "{}{}",
+                file.path,
+                if file.first_load { " (first load)" } else { "" }
+            ),
+            format!(
+                "raw {}, gzip -9 {}, brotli {}",
+                human_bytes(file.raw),
+                human_bytes(file.gzip),
+                human_bytes(file.brotli)
+            ),
+        );
+    }
+    let first: Vec<&Measured> = files.iter().filter(|f| f.first_load).collect();
+    let sum = |size: fn(&Measured) -> u64| first.iter().map(|f| size(f)).sum::<u64>();
+    let (raw, gzip, brotli) = (sum(|f| f.raw), sum(|f| f.gzip), sum(|f| f.brotli));
+    report.row(
+        format!("first visit ({} files)", first.len()),
+        format!(
+            "gzip -9 {} ({} B), brotli {} ({} B), raw {}",
+            human_bytes(gzip),
+            thousands(gzip),
+            human_bytes(brotli),
+            thousands(brotli),
+            human_bytes(raw)
+        ),
+    );
+    let margin = budget::LIMIT_BYTES as i64 - gzip as i64;
+    report.row(
+        format!(
+            "budget: first visit gzip -9 <= {} B",
+            thousands(budget::LIMIT_BYTES)
+        ),
+        if margin >= 0 {
+            format!("ok, {} B under", thousands(margin as u64))
+        } else {
+            format!("OVER by {} B", thousands(margin.unsigned_abs()))
+        },
+    );
+    report.set(
+        "files",
+        Value::Array(
+            files
+                .iter()
+                .map(|f| {
+                    Value::object([
+                        ("path", Value::str(f.path.clone())),
+                        ("rawBytes", Value::num(f.raw as f64)),
+                        ("gzipBytes", Value::num(f.gzip as f64)),
+                        ("brotliBytes", Value::num(f.brotli as f64)),
+                        ("firstLoad", Value::Bool(f.first_load)),
+                    ])
+                })
+                .collect(),
+        ),
+    );
+    report.set(
+        "firstLoad",
+        Value::object([
+            (
+                "files",
+                Value::Array(first.iter().map(|f| Value::str(f.path.clone())).collect()),
+            ),
+            ("rawBytes", Value::num(raw as f64)),
+            ("gzipBytes", Value::num(gzip as f64)),
+            ("brotliBytes", Value::num(brotli as f64)),
+        ]),
+    );
+    report.set(
+        "budget",
+        Value::object([
+            ("limitBytes", Value::num(budget::LIMIT_BYTES as f64)),
+            ("gzipBytes", Value::num(gzip as f64)),
+            ("marginBytes", Value::num(margin as f64)),
+            ("ok", Value::Bool(margin >= 0)),
+        ]),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::Section;
+
+    #[test]
+    fn first_visit_totals_count_only_first_load_files() {
+        let file = |path: &str, first_load| Measured {
+            path: path.into(),
+            raw: 1000,
+            gzip: 400,
+            brotli: 300,
+            first_load,
+        };
+        let mut report = Report::new(Section::Size);
+        describe(
+            &[
+                file("index.html", true),
+                file("a.wasm", true),
+                file("old.wasm", false),
+            ],
+            &mut report,
+        );
+        let rows: Vec<(&str, &str)> = report
+            .rows
+            .iter()
+            .map(|r| (r.measure.as_str(), r.value.as_str()))
+            .collect();
+        assert_eq!(rows[0].0, "index.html (first load)");
+        assert_eq!(rows[2].0, "old.wasm");
+        assert_eq!(rows[3].0, "first visit (2 files)");
+        assert!(
+            rows[3]
+                .1
+                .starts_with("gzip -9 800 B (800 B), brotli 600 B (600 B)"),
+            "{rows:?}"
+        );
+        assert_eq!(
+            rows[4],
+            (
+                "budget: first visit gzip -9 <= 150,000 B",
+                "ok, 149,200 B under"
+            )
+        );
+        let first = &report
+            .json
+            .iter()
+            .find(|(k, _)| k == "firstLoad")
+            .unwrap()
+            .1;
+        assert_eq!(first.get("gzipBytes"), Some(&Value::num(800)));
+        assert!(report.errors.is_empty());
+    }
+}
