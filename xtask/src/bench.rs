@@ -139,8 +139,8 @@ impl Default for BenchOptions {
     }
 }
 
-pub const USAGE: &str = "\
-  bench [SECTION...] [--runs N] [--lighthouse-runs N] [--no-build | --dist DIR]
+pub const USAGE: &str =
+    "  bench [SECTION...] [--runs N] [--lighthouse-runs N] [--no-build | --dist DIR]
         [--seconds S] [--connections C] [--threads T] [--soak-seconds S] [--rate R]
                              measure and print one table, also in target/bench/bench.json;
                              SECTION: size, lighthouse, nav, server (default: these four), soak

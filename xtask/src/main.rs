@@ -44,8 +44,7 @@ commands:
                              schemathesis (venv under target/) against a fresh demo server
 ";
 
-const USAGE_TAIL: &str = "\
-  bootstrap                  only install what every command needs
+const USAGE_TAIL: &str = "  bootstrap                  only install what every command needs
   help                       this text
 
 suites: native (cargo test --workspace), wasm (wasm-bindgen-test in headless Chromium),
@@ -192,6 +191,26 @@ mod tests {
             ]
         );
         assert!(extra.is_empty());
+    }
+
+    #[test]
+    fn usage_lists_every_command_indented() {
+        let text = usage();
+        for command in [
+            "build",
+            "serve",
+            "test",
+            "fuzz-api",
+            "bench",
+            "bootstrap",
+            "help",
+        ] {
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with(&format!("  {command} "))),
+                "{command}:\n{text}"
+            );
+        }
     }
 
     #[test]
