@@ -12,17 +12,16 @@ pub mod flow;
 pub mod i18n;
 pub mod messages;
 pub mod pages;
+pub mod router;
 pub mod routes;
 pub mod state;
 
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
-use leptos_router::StaticSegment;
 
 use crate::components::DemoPhone;
 use crate::pages::{account, enroll, Home, NotFound, RequireSignIn, SignIn};
-use crate::routes::segment as seg;
+use crate::routes::{AccountScreen, EnrollScreen, Route, Section};
 use crate::state::{Auth, Config, Flow, Lang};
 
 #[component]
@@ -71,42 +70,72 @@ pub fn App() -> impl IntoView {
             let _ = root.class_list().add_1("embedded");
         }
     }
+    let location = router::provide();
+    let route = Memo::new(move |_| Route::parse(&location.pathname.get()));
+    let section = Memo::new(move |_| route.get().section());
     // A change of language redraws every screen in the new language.
     move || {
         let _ = lang.0.get();
         view! {
-        <Router>
             <a class="skip-link" href="#main">{t("lib.skip_to_content")}</a>
             {(!embedded).then(|| view! { <Header/> })}
             <EmbedBridge/>
-            <main id="main">
-                <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=StaticSegment(seg::SIGN_IN) view=SignIn/>
-                    <Route path=StaticSegment("") view=|| view! { <RequireSignIn><Home/></RequireSignIn> }/>
-                    <ParentRoute path=StaticSegment(seg::ENROLL) view=enroll::EnrollLayout>
-                        <Route path=(StaticSegment(seg::PHONE), StaticSegment(seg::SHORTCUT)) view=enroll::Shortcut/>
-                        <Route path=(StaticSegment(seg::PHONE), StaticSegment(seg::REGISTER)) view=enroll::RegisterPhone/>
-                        <Route path=StaticSegment(seg::PHONE) view=enroll::ChooseMethod/>
-                        <Route path=StaticSegment(seg::SMS) view=enroll::EnrollmentCode/>
-                        <Route path=(StaticSegment(seg::PIN), StaticSegment(seg::NEW)) view=enroll::NewPin/>
-                        <Route path=StaticSegment(seg::PIN) view=enroll::EnterPin/>
-                        <Route path=StaticSegment(seg::DONE) view=enroll::Done/>
-                        <Route path=StaticSegment(seg::BLOCKED) view=enroll::Blocked/>
-                        <Route path=StaticSegment("") view=enroll::Probe/>
-                    </ParentRoute>
-                    <ParentRoute path=StaticSegment(seg::ACCOUNT) view=account::AccountLayout>
-                        <Route path=(StaticSegment(seg::ENROLLMENTS), StaticSegment(seg::REMOVE)) view=account::RemoveEnrollments/>
-                        <Route path=(StaticSegment(seg::PIN), StaticSegment(seg::RESET)) view=account::PinReset/>
-                        <Route path=(StaticSegment(seg::PIN), StaticSegment(seg::UPDATE)) view=account::PinUpdate/>
-                        <Route path=StaticSegment(seg::PHONE) view=account::ChangePhone/>
-                        <Route path=StaticSegment(seg::VEHICLES) view=account::Vehicles/>
-                        <Route path=StaticSegment("") view=account::Hub/>
-                    </ParentRoute>
-                </Routes>
-            </main>
+            <main id="main">{move || screen(section.get(), route)}</main>
             <DemoPhone/>
-        </Router>
         }
+    }
+}
+
+/// The screen of a section; moving between the steps of one section redraws
+/// only the step inside its card.
+fn screen(section: Section, route: Memo<Route>) -> AnyView {
+    match section {
+        Section::SignIn => view! { <SignIn/> }.into_any(),
+        Section::Home => view! { <RequireSignIn><Home/></RequireSignIn> }.into_any(),
+        Section::Enroll => {
+            let step = Memo::new(move |_| match route.get() {
+                Route::Enroll(step) => Some(step),
+                _ => None,
+            });
+            view! { <enroll::EnrollLayout>{move || step.get().map(enroll_step)}</enroll::EnrollLayout> }
+                .into_any()
+        }
+        Section::Account => {
+            let step = Memo::new(move |_| match route.get() {
+                Route::Account(step) => Some(step),
+                _ => None,
+            });
+            view! { <account::AccountLayout>{move || step.get().map(account_step)}</account::AccountLayout> }
+                .into_any()
+        }
+        Section::NotFound => view! { <NotFound/> }.into_any(),
+    }
+}
+
+fn enroll_step(step: EnrollScreen) -> AnyView {
+    use EnrollScreen::*;
+    match step {
+        Probe => view! { <enroll::Probe/> }.into_any(),
+        ChooseMethod => view! { <enroll::ChooseMethod/> }.into_any(),
+        Shortcut => view! { <enroll::Shortcut/> }.into_any(),
+        RegisterPhone => view! { <enroll::RegisterPhone/> }.into_any(),
+        Code => view! { <enroll::EnrollmentCode/> }.into_any(),
+        NewPin => view! { <enroll::NewPin/> }.into_any(),
+        EnterPin => view! { <enroll::EnterPin/> }.into_any(),
+        Done => view! { <enroll::Done/> }.into_any(),
+        Blocked => view! { <enroll::Blocked/> }.into_any(),
+    }
+}
+
+fn account_step(step: AccountScreen) -> AnyView {
+    use AccountScreen::*;
+    match step {
+        Hub => view! { <account::Hub/> }.into_any(),
+        RemoveEnrollments => view! { <account::RemoveEnrollments/> }.into_any(),
+        PinReset => view! { <account::PinReset/> }.into_any(),
+        PinUpdate => view! { <account::PinUpdate/> }.into_any(),
+        Phone => view! { <account::ChangePhone/> }.into_any(),
+        Vehicles => view! { <account::Vehicles/> }.into_any(),
     }
 }
 
@@ -141,7 +170,7 @@ fn on_host_command(command: wire::embed::HostCommand, auth: Auth, lang: Lang) {
 /// Tells the host each screen the user reaches (a no-op when not embedded).
 #[component]
 fn EmbedBridge() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
+    let location = router::use_location();
     Effect::new(move |_| {
         let name = location.pathname.get();
         embed::send(wire::embed::PortalEvent::Step { name });
@@ -182,7 +211,9 @@ fn LanguageSwitcher() -> impl IntoView {
 fn Header() -> impl IntoView {
     let auth = state::use_auth();
     let flow = state::use_flow();
-    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = router::use_navigate();
+    let location = router::use_location();
+    let in_account = move || location.pathname.with(|p| p.starts_with(routes::ACCOUNT));
     let sign_out = Action::new_local(move |_: &()| {
         let navigate = navigate.clone();
         async move {
@@ -197,11 +228,11 @@ fn Header() -> impl IntoView {
     });
     view! {
         <header class="site-header">
-            <A href=routes::HOME attr:class="brand">{t("lib.enrollment_portal")}</A>
+            <a href=routes::HOME class="brand">{t("lib.enrollment_portal")}</a>
             <LanguageSwitcher/>
             <Show when=move || auth.login.get().is_some()>
                 <nav aria-label=t("lib.main")>
-                    <A href=routes::ACCOUNT>{t("lib.account_security")}</A>
+                    <a href=routes::ACCOUNT aria-current=move || in_account().then_some("page")>{t("lib.account_security")}</a>
                 </nav>
                 <span class="login" data-testid="login">{move || auth.login.get()}</span>
                 <button type="button" class="secondary" disabled=move || sign_out.pending().get() on:click=move |_| { sign_out.dispatch(()); }>

@@ -1,5 +1,5 @@
-//! Every route of the portal, in one place. The route table in `lib.rs` is
-//! built from the segments; the rest of the code links with the full paths.
+//! Every route of the portal, in one place: the paths the code links with,
+//! and [`Route::parse`], the table that says which screen a path shows.
 
 pub const SIGN_IN: &str = "/sign-in";
 pub const HOME: &str = "/";
@@ -21,24 +21,129 @@ pub const ACCOUNT_PIN_UPDATE: &str = "/account/pin/update";
 pub const ACCOUNT_PHONE: &str = "/account/phone";
 pub const ACCOUNT_VEHICLES: &str = "/account/vehicles";
 
-/// Path segments, as the router matches them.
-pub mod segment {
-    pub const SIGN_IN: &str = "sign-in";
-    pub const ENROLL: &str = "enroll";
-    pub const ACCOUNT: &str = "account";
-    pub const PHONE: &str = "phone";
-    pub const SHORTCUT: &str = "shortcut";
-    pub const REGISTER: &str = "register";
-    pub const SMS: &str = "sms";
-    pub const PIN: &str = "pin";
-    pub const NEW: &str = "new";
-    pub const DONE: &str = "done";
-    pub const BLOCKED: &str = "blocked";
-    pub const ENROLLMENTS: &str = "enrollments";
-    pub const REMOVE: &str = "remove";
-    pub const RESET: &str = "reset";
-    pub const UPDATE: &str = "update";
-    pub const VEHICLES: &str = "vehicles";
+/// What an address shows. Matched here, as plain Rust, so the table is tested
+/// natively; `lib.rs` turns each variant into its screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    SignIn,
+    Home,
+    Enroll(EnrollScreen),
+    Account(AccountScreen),
+    NotFound,
+}
+
+/// Steps 1 to 8, under `/enroll`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrollScreen {
+    Probe,
+    ChooseMethod,
+    Shortcut,
+    RegisterPhone,
+    Code,
+    NewPin,
+    EnterPin,
+    Done,
+    Blocked,
+}
+
+/// The hub and steps A to E, under `/account`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountScreen {
+    Hub,
+    RemoveEnrollments,
+    PinReset,
+    PinUpdate,
+    Phone,
+    Vehicles,
+}
+
+impl Route {
+    /// The route of a path (no query); a trailing `/` is ignored.
+    pub fn parse(path: &str) -> Route {
+        use AccountScreen as A;
+        use EnrollScreen as E;
+        let path = match path.trim_end_matches('/') {
+            "" => HOME,
+            trimmed => trimmed,
+        };
+        match path {
+            HOME => Route::Home,
+            SIGN_IN => Route::SignIn,
+            ENROLL => Route::Enroll(E::Probe),
+            ENROLL_PHONE => Route::Enroll(E::ChooseMethod),
+            ENROLL_SHORTCUT => Route::Enroll(E::Shortcut),
+            ENROLL_REGISTER => Route::Enroll(E::RegisterPhone),
+            ENROLL_SMS => Route::Enroll(E::Code),
+            ENROLL_NEW_PIN => Route::Enroll(E::NewPin),
+            ENROLL_PIN => Route::Enroll(E::EnterPin),
+            ENROLL_DONE => Route::Enroll(E::Done),
+            ENROLL_BLOCKED => Route::Enroll(E::Blocked),
+            ACCOUNT => Route::Account(A::Hub),
+            ACCOUNT_REMOVE_ENROLLMENTS => Route::Account(A::RemoveEnrollments),
+            ACCOUNT_PIN_RESET => Route::Account(A::PinReset),
+            ACCOUNT_PIN_UPDATE => Route::Account(A::PinUpdate),
+            ACCOUNT_PHONE => Route::Account(A::Phone),
+            ACCOUNT_VEHICLES => Route::Account(A::Vehicles),
+            _ => Route::NotFound,
+        }
+    }
+
+    /// The part of the page that stays while moving inside it: the enrollment
+    /// card keeps its place from step to step, and so does the account card.
+    pub fn section(self) -> Section {
+        match self {
+            Route::SignIn => Section::SignIn,
+            Route::Home => Section::Home,
+            Route::Enroll(_) => Section::Enroll,
+            Route::Account(_) => Section::Account,
+            Route::NotFound => Section::NotFound,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    SignIn,
+    Home,
+    Enroll,
+    Account,
+    NotFound,
+}
+
+/// The value of `name` in a query (`?a=1&next=%2Fenroll`), percent-decoded.
+pub fn query_param(search: &str, name: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .and_then(|(_, value)| decode_component(value))
+}
+
+/// `%XX` escapes and `+` back to text; `None` for a malformed escape or bytes
+/// that are not UTF-8.
+fn decode_component(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = text.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// `/sign-in?next=<path>`: only same-site paths are accepted as `next`, so the
@@ -83,26 +188,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn full_paths_are_their_segments_joined() {
-        use segment::*;
-        let join = |parts: &[&str]| format!("/{}", parts.join("/"));
-        assert_eq!(join(&[ENROLL, PHONE, SHORTCUT]), ENROLL_SHORTCUT);
-        assert_eq!(join(&[ENROLL, PHONE, REGISTER]), ENROLL_REGISTER);
-        assert_eq!(join(&[ENROLL, PHONE]), ENROLL_PHONE);
-        assert_eq!(join(&[ENROLL, SMS]), ENROLL_SMS);
-        assert_eq!(join(&[ENROLL, PIN, NEW]), ENROLL_NEW_PIN);
-        assert_eq!(join(&[ENROLL, PIN]), ENROLL_PIN);
-        assert_eq!(join(&[ENROLL, DONE]), ENROLL_DONE);
-        assert_eq!(join(&[ENROLL, BLOCKED]), ENROLL_BLOCKED);
+    fn every_path_shows_its_screen() {
+        use AccountScreen as A;
+        use EnrollScreen as E;
+        let table = [
+            (HOME, Route::Home),
+            (SIGN_IN, Route::SignIn),
+            (ENROLL, Route::Enroll(E::Probe)),
+            (ENROLL_PHONE, Route::Enroll(E::ChooseMethod)),
+            (ENROLL_SHORTCUT, Route::Enroll(E::Shortcut)),
+            (ENROLL_REGISTER, Route::Enroll(E::RegisterPhone)),
+            (ENROLL_SMS, Route::Enroll(E::Code)),
+            (ENROLL_NEW_PIN, Route::Enroll(E::NewPin)),
+            (ENROLL_PIN, Route::Enroll(E::EnterPin)),
+            (ENROLL_DONE, Route::Enroll(E::Done)),
+            (ENROLL_BLOCKED, Route::Enroll(E::Blocked)),
+            (ACCOUNT, Route::Account(A::Hub)),
+            (
+                ACCOUNT_REMOVE_ENROLLMENTS,
+                Route::Account(A::RemoveEnrollments),
+            ),
+            (ACCOUNT_PIN_RESET, Route::Account(A::PinReset)),
+            (ACCOUNT_PIN_UPDATE, Route::Account(A::PinUpdate)),
+            (ACCOUNT_PHONE, Route::Account(A::Phone)),
+            (ACCOUNT_VEHICLES, Route::Account(A::Vehicles)),
+        ];
+        for (path, route) in table {
+            assert_eq!(Route::parse(path), route, "{path}");
+            assert_eq!(Route::parse(&format!("{path}/")), route, "{path}/");
+        }
+        assert_eq!(Route::parse(""), Route::Home);
+        for unknown in ["/enrol", "/enroll/phone/other", "/ACCOUNT", "/account/pin"] {
+            assert_eq!(Route::parse(unknown), Route::NotFound, "{unknown}");
+        }
+        assert_eq!(Route::parse(ENROLL_SMS).section(), Section::Enroll);
+        assert_eq!(Route::parse(ACCOUNT_PHONE).section(), Section::Account);
+    }
+
+    #[test]
+    fn query_parameters_are_found_and_decoded() {
         assert_eq!(
-            join(&[ACCOUNT, ENROLLMENTS, REMOVE]),
-            ACCOUNT_REMOVE_ENROLLMENTS
+            query_param("?next=%2Fenroll%2Fsms", "next").as_deref(),
+            Some("/enroll/sms")
         );
-        assert_eq!(join(&[ACCOUNT, PIN, RESET]), ACCOUNT_PIN_RESET);
-        assert_eq!(join(&[ACCOUNT, PIN, UPDATE]), ACCOUNT_PIN_UPDATE);
-        assert_eq!(join(&[ACCOUNT, PHONE]), ACCOUNT_PHONE);
-        assert_eq!(join(&[ACCOUNT, VEHICLES]), ACCOUNT_VEHICLES);
-        assert_eq!(join(&[SIGN_IN]), super::SIGN_IN);
+        assert_eq!(
+            query_param("?a=1&next=/a%3Fb%3Dc", "next").as_deref(),
+            Some("/a?b=c")
+        );
+        assert_eq!(query_param("?a=x+y", "a").as_deref(), Some("x y"));
+        assert_eq!(query_param("?nextx=1", "next"), None);
+        assert_eq!(query_param("", "next"), None);
+        assert_eq!(query_param("?next=%zz", "next"), None);
+        assert_eq!(query_param("?next=%C3", "next"), None);
+        let round_trip = sign_in_then("/a?b=c");
+        let (_, search) = round_trip.split_once('?').unwrap();
+        assert_eq!(query_param(search, "next").as_deref(), Some("/a?b=c"));
     }
 
     #[test]

@@ -80,6 +80,10 @@ pub struct Flow {
     /// The number being registered (steps 4.x), kept so a failed request
     /// loses nothing typed. Not a secret; never written to storage.
     pub phone: RwSignal<String>,
+    /// What a screen just read with the probe, handed to the step it moves to
+    /// when nothing changed on the server in between, so that step does not
+    /// ask again. Taken once, and only by that step.
+    pub fresh_probe: RwSignal<Option<FreshProbe>>,
 }
 
 const ENROLLMENT_STATE_KEY: &str = "portal.flow.enrollmentState";
@@ -105,6 +109,7 @@ impl Flow {
             had_phone: RwSignal::new(None),
             enrollment_state: RwSignal::new(saved),
             phone: RwSignal::new(String::new()),
+            fresh_probe: RwSignal::new(None),
         }
     }
 
@@ -121,6 +126,25 @@ impl Flow {
                 None => storage.remove_item(ENROLLMENT_STATE_KEY),
             };
         }
+    }
+}
+
+/// A probe's answers, for the step named.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FreshProbe {
+    pub step: crate::flow::Step,
+    pub probe: crate::flow::Probe,
+    pub masked_phone: Option<String>,
+}
+
+impl Flow {
+    /// The probe `step` may use instead of asking the server again; whatever
+    /// was waiting is dropped either way.
+    pub fn take_fresh_probe(&self, step: crate::flow::Step) -> Option<FreshProbe> {
+        self.fresh_probe
+            .try_update(Option::take)
+            .flatten()
+            .filter(|fresh| fresh.step == step)
     }
 }
 

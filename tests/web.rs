@@ -78,7 +78,10 @@ fn mount_sign_in(root: &HtmlElement) -> Auth {
     let slot = auth_slot.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || {
         *slot.borrow_mut() = Some(provide_app_context());
-        view! { <leptos_router::components::Router><portal::pages::SignIn/></leptos_router::components::Router> }
+        {
+            portal::router::provide();
+            view! { <portal::pages::SignIn/> }
+        }
     });
     handle.forget();
     let auth = auth_slot.borrow().unwrap();

@@ -1,13 +1,13 @@
 use crate::i18n::{t, tf};
+use crate::router::use_navigate;
+use crate::router::NavigateOptions;
 use leptos::html;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiError};
 use crate::flow::{self, Probe, Step};
 use crate::messages::error_text;
-use crate::state::{use_auth, use_flow};
+use crate::state::{use_auth, use_flow, FreshProbe};
 
 /// The server facts a step screen depends on.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,40 +44,42 @@ pub fn use_step_guard(step: Step) -> RwSignal<GuardState> {
     let navigate = use_navigate();
     let auth = use_auth();
     let flow = use_flow();
-    let run = move || {
-        let navigate = navigate.clone();
-        state.set(GuardState::Checking);
-        leptos::task::spawn_local(async move {
-            match probe().await {
-                Ok((probe, masked_phone)) => {
-                    if flow.had_phone.get_untracked().is_none() {
-                        flow.had_phone.set(Some(probe.has_phone));
-                    }
-                    let redirect = flow::guard(step, probe).or_else(|| {
-                        flow::pin_screen_guard(step, flow.enrollment_state.get_untracked())
-                    });
-                    match redirect {
-                        Some(other) => navigate(
-                            other.path(),
-                            NavigateOptions {
-                                replace: true,
-                                ..Default::default()
-                            },
-                        ),
-                        None => state.set(GuardState::Ready {
-                            probe,
-                            masked_phone,
-                        }),
-                    }
-                }
-                Err(error) => {
-                    auth.notice(&error);
-                    state.set(GuardState::Failed(error));
-                }
+    let decide = move |probe: Probe, masked_phone: Option<String>| {
+        if flow.had_phone.get_untracked().is_none() {
+            flow.had_phone.set(Some(probe.has_phone));
+        }
+        let redirect = flow::guard(step, probe)
+            .or_else(|| flow::pin_screen_guard(step, flow.enrollment_state.get_untracked()));
+        match redirect {
+            Some(other) => {
+                // Nothing changed on the server: the step sent to can use these answers.
+                flow.fresh_probe.set(Some(FreshProbe {
+                    step: other,
+                    probe,
+                    masked_phone,
+                }));
+                navigate(other.path(), NavigateOptions { replace: true })
             }
-        });
+            None => state.set(GuardState::Ready {
+                probe,
+                masked_phone,
+            }),
+        }
     };
-    run();
+    // The screen before this one may have just read the same answers.
+    if let Some(fresh) = flow.take_fresh_probe(step) {
+        decide(fresh.probe, fresh.masked_phone);
+        return state;
+    }
+    leptos::task::spawn_local(async move {
+        match probe().await {
+            Ok((probe, masked_phone)) => decide(probe, masked_phone),
+            Err(error) => {
+                auth.notice(&error);
+                state.set(GuardState::Failed(error));
+            }
+        }
+    });
     state
 }
 

@@ -1,6 +1,5 @@
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::components::{step_probe, PageHeading};
 use crate::messages::error_text;
@@ -57,8 +56,8 @@ pub fn Home() -> impl IntoView {
                                         </li>
                                     </ul>
                                     <div class="actions">
-                                        {(!enrolled).then(|| view! { <A href=routes::ENROLL attr:class="button primary">{t("account.hub.enroll_this_browser")}</A> })}
-                                        <A href=routes::ACCOUNT attr:class="button secondary">{t("home.manage_account_security")}</A>
+                                        {(!enrolled).then(|| view! { <a href=routes::ENROLL class="button primary">{t("account.hub.enroll_this_browser")}</a> })}
+                                        <a href=routes::ACCOUNT class="button secondary">{t("home.manage_account_security")}</a>
                                     </div>
                                 }
                                 .into_any()

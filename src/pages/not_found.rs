@@ -1,6 +1,5 @@
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::components::PageHeading;
 use crate::routes;
@@ -12,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card">
             <PageHeading title=t("not_found.page_not_found")/>
             <p>{t("not_found.this_address_does_not_match")}</p>
-            <A href=routes::HOME>{t("not_found.go_to_the_home_page")}</A>
+            <a href=routes::HOME>{t("not_found.go_to_the_home_page")}</a>
         </section>
     }
 }

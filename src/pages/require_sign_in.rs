@@ -1,7 +1,7 @@
 use crate::i18n::t;
+use crate::router::use_location;
+use crate::router::Redirect;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::use_location;
 
 use crate::routes;
 use crate::state::use_auth;

@@ -1,6 +1,6 @@
 use crate::i18n::t;
+use crate::router::{use_location, use_navigate};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{self, ApiError};
 use crate::components::{ErrorArea, PageHeading, SubmitButton};
@@ -13,8 +13,14 @@ use crate::state::use_auth;
 pub fn SignIn() -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
-    let query = use_query_map();
-    let next = move || routes::safe_next(query.with_untracked(|q| q.get("next")).as_deref());
+    let search = use_location().search;
+    let next = move || {
+        routes::safe_next(
+            search
+                .with_untracked(|s| routes::query_param(s, "next"))
+                .as_deref(),
+        )
+    };
 
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -26,13 +32,7 @@ pub fn SignIn() -> impl IntoView {
         let navigate = navigate.clone();
         move |_| {
             if auth.checked.get() && auth.login.get().is_some() {
-                navigate(
-                    &next(),
-                    leptos_router::NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
+                navigate(&next(), crate::router::NavigateOptions { replace: true });
             }
         }
     });

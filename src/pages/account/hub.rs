@@ -1,6 +1,5 @@
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api;
 use crate::components::PageHeading;
@@ -64,13 +63,13 @@ pub fn Hub() -> impl IntoView {
                         <section aria-labelledby="phone-heading" class="panel">
                             <h2 id="phone-heading">{t("account.hub.trusted_phone")}</h2>
                             <p data-testid="masked-phone">{phone.masked_phone_number.clone().unwrap_or_else(|| t("account.hub.no_trusted_phone_number_yet"))}</p>
-                            {phone.phone_number.is_some().then(|| view! { <A href=routes::ACCOUNT_PHONE>{t("account.hub.change_phone_number")}</A> })}
+                            {phone.phone_number.is_some().then(|| view! { <a href=routes::ACCOUNT_PHONE>{t("account.hub.change_phone_number")}</a> })}
                         </section>
                         <section aria-labelledby="pin-heading" class="panel">
                             <h2 id="pin-heading">{t("stepper.pin")}</h2>
                             <ul class="links">
-                                <li><A href=routes::ACCOUNT_PIN_UPDATE>{t("account.hub.change_pin")}</A></li>
-                                <li><A href=routes::ACCOUNT_PIN_RESET>{t("account.hub.forgot_pin_reset_it_by")}</A></li>
+                                <li><a href=routes::ACCOUNT_PIN_UPDATE>{t("account.hub.change_pin")}</a></li>
+                                <li><a href=routes::ACCOUNT_PIN_RESET>{t("account.hub.forgot_pin_reset_it_by")}</a></li>
                             </ul>
                         </section>
                         <section aria-labelledby="devices-heading" class="panel">
@@ -90,15 +89,15 @@ pub fn Hub() -> impl IntoView {
                                     </ul>
                                 }.into_any()
                             }}
-                            {(!this_enrolled).then(|| view! { <p><A href=routes::ENROLL>{t("account.hub.enroll_this_browser")}</A></p> })}
-                            <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button danger">{t("account.hub.remove_all_enrollments")}</A>
+                            {(!this_enrolled).then(|| view! { <p><a href=routes::ENROLL>{t("account.hub.enroll_this_browser")}</a></p> })}
+                            <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button danger">{t("account.hub.remove_all_enrollments")}</a>
                         </section>
                         <section aria-labelledby="vehicles-heading" class="panel">
                             <h2 id="vehicles-heading">{t("account.hub.vehicles")}</h2>
                             <ul>
                                 {vehicles.into_iter().map(|v| view! { <li>{v.label} " " <span class="vin">{v.vin}</span></li> }).collect_view()}
                             </ul>
-                            <A href=routes::ACCOUNT_VEHICLES>{t("account.hub.manage_vehicles")}</A>
+                            <a href=routes::ACCOUNT_VEHICLES>{t("account.hub.manage_vehicles")}</a>
                         </section>
                         <section aria-labelledby="events-heading" class="panel">
                             <h2 id="events-heading">{t("account.hub.recent_security_events")}</h2>

@@ -16,7 +16,6 @@ pub use vehicles::Vehicles;
 
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
 use wire::ErrorCode;
 
 use crate::api::ApiError;
@@ -27,12 +26,12 @@ use crate::state::Auth;
 
 /// `/account/*`: signed-in users only.
 #[component]
-pub fn AccountLayout() -> impl IntoView {
+pub fn AccountLayout(children: ChildrenFn) -> impl IntoView {
     view! {
         <RequireSignIn>
             <section class="card account">
                 <BackToHub/>
-                <Outlet/>
+                {children()}
             </section>
         </RequireSignIn>
     }
@@ -48,10 +47,10 @@ pub fn completed(action: &str) {
 /// On every management step, the way back to the hub (not on the hub itself).
 #[component]
 fn BackToHub() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
+    let location = crate::router::use_location();
     move || {
         (location.pathname.get() != routes::ACCOUNT).then(|| {
-            view! { <A href=routes::ACCOUNT attr:class="back">{t("account.account_security")}</A> }
+            view! { <a href=routes::ACCOUNT class="back">{t("account.account_security")}</a> }
         })
     }
 }
@@ -75,11 +74,11 @@ pub fn WayOut(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     move || {
         match error.get().and_then(|e| e.code()) {
         Some(ErrorCode::AccountBlocked) => Some(
-            view! { <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button secondary">{t("account.hub.remove_all_enrollments")}</A> }
+            view! { <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button secondary">{t("account.hub.remove_all_enrollments")}</a> }
                 .into_any(),
         ),
         Some(ErrorCode::NeedStrongAuthentication) => Some(
-            view! { <A href=routes::ENROLL attr:class="button secondary">{t("account.hub.enroll_this_browser")}</A> }.into_any(),
+            view! { <a href=routes::ENROLL class="button secondary">{t("account.hub.enroll_this_browser")}</a> }.into_any(),
         ),
         _ => None,
     }

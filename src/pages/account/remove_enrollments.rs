@@ -1,7 +1,6 @@
 use crate::i18n::{t, tf};
+use crate::router::use_navigate;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 use wire::api::{Discriminator, EnrollmentRequest};
 
 use super::account_error;
@@ -71,7 +70,7 @@ pub fn RemoveEnrollments() -> impl IntoView {
             <ErrorArea message=form_error/>
             <div class="actions">
                 <SubmitButton label=t("account.hub.remove_all_enrollments") busy=remove.pending() busy_label=t("account.remove_enrollments.removing")/>
-                <A href=routes::ACCOUNT attr:class="button secondary">{t("account.remove_enrollments.cancel")}</A>
+                <a href=routes::ACCOUNT class="button secondary">{t("account.remove_enrollments.cancel")}</a>
             </div>
         </form>
     }

@@ -1,6 +1,5 @@
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::components::{use_step_guard, GuardState, Guarded, PageHeading};
 use crate::flow::Step;
@@ -29,7 +28,7 @@ pub fn Blocked() -> impl IntoView {
                 " "
                 {t("enroll.blocked.your_phone_number_stays_you")}
             </p>
-            <A href=routes::ACCOUNT_REMOVE_ENROLLMENTS attr:class="button primary">{t("account.hub.remove_all_enrollments")}</A>
+            <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button primary">{t("account.hub.remove_all_enrollments")}</a>
         </Guarded>
     }
 }

@@ -1,11 +1,11 @@
 use crate::i18n::t;
+use crate::router::use_navigate;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use super::FlowStepper;
-use crate::components::{use_step_guard, Guarded, PageHeading};
+use crate::components::{use_step_guard, GuardState, Guarded, PageHeading};
 use crate::flow::{Method, Step};
-use crate::state::use_flow;
+use crate::state::{use_flow, FreshProbe};
 
 /// Step 3 without a number: shortcut (default) or full method.
 #[component]
@@ -23,6 +23,19 @@ pub fn ChooseMethod() -> impl IntoView {
         } else {
             Step::RegisterPhone
         };
+        // Choosing a method changes nothing on the server: the next step can
+        // trust what this one read.
+        if let GuardState::Ready {
+            probe,
+            masked_phone,
+        } = guard.get_untracked()
+        {
+            flow.fresh_probe.set(Some(FreshProbe {
+                step: next,
+                probe,
+                masked_phone,
+            }));
+        }
         navigate(next.path(), Default::default());
     };
     view! {

@@ -1,6 +1,5 @@
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::FlowStepper;
 use crate::components::{use_step_guard, Guarded, PageHeading};
@@ -28,8 +27,8 @@ pub fn Done() -> impl IntoView {
             </div>
             <p>{t("enroll.done.you_can_now_confirm_sensitive")}</p>
             <div class="actions">
-                <A href=routes::ACCOUNT attr:class="button primary">{t("enroll.done.go_to_account_security")}</A>
-                <A href=routes::HOME attr:class="button secondary">{t("enroll.done.back_to_home")}</A>
+                <a href=routes::ACCOUNT class="button primary">{t("enroll.done.go_to_account_security")}</a>
+                <a href=routes::HOME class="button secondary">{t("enroll.done.back_to_home")}</a>
             </div>
         </Guarded>
     }

@@ -1,6 +1,5 @@
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use wire::validate;
 
 use super::{use_enroll_action, FlowStepper};
@@ -58,7 +57,7 @@ pub fn EnterPin() -> impl IntoView {
                 <ErrorArea message=form_error/>
                 <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("account.change_phone.checking")/>
             </form>
-            <p><A href=routes::ACCOUNT_PIN_RESET>{t("enroll.enter_pin.forgot_your_pin")}</A></p>
+            <p><a href=routes::ACCOUNT_PIN_RESET>{t("enroll.enter_pin.forgot_your_pin")}</a></p>
         </Guarded>
     }
 }

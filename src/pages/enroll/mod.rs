@@ -20,9 +20,8 @@ pub use probe::Probe;
 pub use register_phone::RegisterPhone;
 pub use shortcut::Shortcut;
 
+use crate::router::NavigateOptions;
 use leptos::prelude::*;
-use leptos_router::components::Outlet;
-use leptos_router::NavigateOptions;
 
 use crate::api::ApiError;
 use crate::components::Stepper;
@@ -34,11 +33,11 @@ use crate::state::{use_flow, Auth};
 
 /// `/enroll/*`: signed-in users only.
 #[component]
-pub fn EnrollLayout() -> impl IntoView {
+pub fn EnrollLayout(children: ChildrenFn) -> impl IntoView {
     view! {
         <RequireSignIn>
             <section class="card flow">
-                <Outlet/>
+                {children()}
             </section>
         </RequireSignIn>
     }
@@ -67,7 +66,7 @@ pub fn FlowStepper(step: Step, #[prop(optional)] sub_step: Option<Signal<bool>>)
 /// the server, with this device's enrollment ticket), then the success screen.
 pub fn use_enroll_action(step: Step, form_error: RwSignal<Option<String>>) -> Action<String, ()> {
     let auth = crate::state::use_auth();
-    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = crate::router::use_navigate();
     Action::new_local(move |pin: &String| {
         let body = wire::api::EnrollmentRequest {
             discriminator: wire::api::Discriminator::action("enroll"),

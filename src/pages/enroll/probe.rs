@@ -1,12 +1,12 @@
 use crate::i18n::t;
+use crate::router::use_navigate;
+use crate::router::NavigateOptions;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use crate::components::{step_probe, PageHeading};
 use crate::flow;
 use crate::messages::error_text;
-use crate::state::{use_auth, use_flow};
+use crate::state::{use_auth, use_flow, FreshProbe};
 
 /// `/enroll`: steps 1-3 asked in parallel, then straight to the step they call for.
 #[component]
@@ -20,16 +20,15 @@ pub fn Probe() -> impl IntoView {
         error.set(None);
         leptos::task::spawn_local(async move {
             match step_probe().await {
-                Ok((probe, _)) => {
+                Ok((probe, masked_phone)) => {
                     flow.had_phone.set(Some(probe.has_phone));
                     let next = flow::after_probe(probe, flow.method.get_untracked());
-                    navigate(
-                        next.path(),
-                        NavigateOptions {
-                            replace: true,
-                            ..Default::default()
-                        },
-                    );
+                    flow.fresh_probe.set(Some(FreshProbe {
+                        step: next,
+                        probe,
+                        masked_phone,
+                    }));
+                    navigate(next.path(), NavigateOptions { replace: true });
                 }
                 Err(e) => {
                     auth.notice(&e);

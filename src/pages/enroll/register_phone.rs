@@ -1,6 +1,6 @@
 use crate::i18n::{t, tf};
+use crate::router::use_navigate;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use wire::validate;
 
 use super::{react, FlowStepper};
