@@ -127,6 +127,7 @@ pub fn ensure(workspace: &Workspace, needs: Needs) -> Result<(), String> {
         ensure_apt_tools(&apt_tools)?;
     }
     if needs.trunk {
+        ensure_rust_src(workspace)?;
         ensure_trunk(workspace)?;
     }
     if needs.wasm_bindgen {
@@ -154,6 +155,30 @@ fn ensure_wasm_target(workspace: &Workspace) -> Result<(), String> {
     } else {
         Err(format!(
             "rustup reported success but {WASM_TARGET} is still missing"
+        ))
+    }
+}
+
+/// The standard library's source, which the release build of the portal compiles with
+/// it (see `wasm_release`).
+fn ensure_rust_src(workspace: &Workspace) -> Result<(), String> {
+    let sysroot = probe("rustc", &["--print", "sysroot"]).unwrap_or_default();
+    let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/core");
+    if library.is_dir() {
+        step("rust-src present");
+        return Ok(());
+    }
+    step("installing rust-src (rustup, seconds)");
+    run(workspace
+        .command("rustup")
+        .args(["component", "add", "rust-src"]))
+    .map_err(|e| format!("{e}\n    (without rustup, install the rust-src component yourself)"))?;
+    if library.is_dir() {
+        Ok(())
+    } else {
+        Err(format!(
+            "rustup reported success but {} is still missing",
+            library.display()
         ))
     }
 }

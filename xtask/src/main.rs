@@ -25,6 +25,7 @@ mod soak;
 mod tasks;
 mod transfer;
 mod versions;
+mod wasm_release;
 mod workspace;
 
 use std::process::ExitCode;

@@ -42,7 +42,8 @@ pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(),
         let (result, took) = timed(|| {
             run(workspace
                 .command("trunk")
-                .args(["build", "--release", "--offline"]))
+                .args(["build", "--release", "--offline"])
+                .envs(crate::wasm_release::env()))
         });
         result?;
         step(format!(
