@@ -74,14 +74,23 @@ pub fn App() -> impl IntoView {
     let route = Memo::new(move |_| Route::parse(&location.pathname.get()));
     let section = Memo::new(move |_| route.get().section());
     // A change of language redraws every screen in the new language.
+    // Standalone, nothing is drawn before the session check answers, so the header
+    // gets its account links and the screen its content in the first paint instead
+    // of everything moving down a moment later (Lighthouse's layout shift).
+    // Embedded, the host's session may take a while and there is no header.
+    let ready = move || embedded || auth.checked.get();
     move || {
         let _ = lang.0.get();
         view! {
-            <a class="skip-link" href="#main">{t("lib.skip_to_content")}</a>
-            {(!embedded).then(|| view! { <Header/> })}
-            <EmbedBridge/>
-            <main id="main">{move || screen(section.get(), route)}</main>
-            <DemoPhone/>
+            <Show when=ready>
+                <a class="skip-link" href="#main">{t("lib.skip_to_content")}</a>
+                {(!embedded).then(|| view! { <Header/> })}
+                <EmbedBridge/>
+                // Above the screen, so a step that grows when its answers arrive
+                // does not push the panel down.
+                <DemoPhone/>
+                <main id="main">{move || screen(section.get(), route)}</main>
+            </Show>
         }
     }
 }
