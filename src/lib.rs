@@ -36,11 +36,10 @@ pub fn App() -> impl IntoView {
     let lang = Lang(RwSignal::new(initial));
     provide_context(lang);
 
-    // The session cookie survives a reload; ask the server who we are.
+    // The session cookie survives a reload; the config says who it belongs to.
     leptos::task::spawn_local(async move {
-        let (session, portal_config) =
-            futures::future::join(api::current_session(), api::config()).await;
-        let login = session.ok().flatten();
+        let portal_config = api::config().await;
+        let login = portal_config.as_ref().ok().and_then(|c| c.login.clone());
         let embedded = embed::is_embedded();
         if let Ok(portal_config) = portal_config {
             if embedded {

@@ -33,12 +33,12 @@ async function afterStartUp(page: Page): Promise<void> {
 
 /**
  * When the portal's 2 s wait for the host's session ends (frame's performance.now()): it
- * starts once the first session check and the config have answered; 0 before that.
+ * starts once the config (which also says who is signed in) has answered; 0 before that.
  */
 async function startUpWaitEnds(portal: Frame): Promise<number> {
   return portal.evaluate(() => {
     const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    const ends = ['/api/v1/session', '/api/v1/config'].map(
+    const ends = ['/api/v1/config'].map(
       (path) => entries.find((e) => new URL(e.name).pathname === path)?.responseEnd ?? 0,
     );
     return ends.every((end) => end > 0) ? Math.max(...ends) + 2_000 : 0;

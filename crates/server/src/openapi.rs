@@ -604,6 +604,8 @@ pub mod schemas {
         pub demo: bool,
         pub default_region: String,
         pub frame_ancestors: Vec<String>,
+        /// The signed-in login, present only when the request carried a valid session.
+        pub login: Option<String>,
     }
 
     #[derive(Serialize, ToSchema)]

@@ -358,6 +358,11 @@ pub struct PortalConfig {
     pub default_region: String,
     #[serde(default)]
     pub frame_ancestors: Vec<String>,
+    /// Who is signed in, when the request carried a valid session (absent
+    /// otherwise). The portal starts from this rather than `GET /session`,
+    /// whose 401 for "nobody" every browser logs as an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
 use wire::api::{paths, Outbox, OutboxMessage, PortalConfig, SmsPurpose};
 
-use crate::auth::MaybeAccount;
+use crate::auth::{self, MaybeAccount};
 use crate::error::{ok, ApiError, ApiResult};
 use crate::AppState;
 
@@ -18,22 +19,33 @@ pub fn router() -> Router<AppState> {
         .route(paths::OUTBOX, get(outbox))
 }
 
-/// `GET /api/v1/config` (no session): what the portal needs to start.
+/// `GET /api/v1/config` (no session needed): what the portal needs to start,
+/// and who is signed in when the request carries a valid session.
 #[utoipa::path(
     get,
     path = "/api/v1/config",
     tag = "portal",
+    security((), ("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Succeeded", body = crate::openapi::schemas::PortalConfigEnvelope),
     )
 )]
-pub async fn config(State(state): State<AppState>) -> ApiResult<PortalConfig> {
+pub async fn config(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<PortalConfig> {
+    // Who is signed in rides along, so the portal's start-up needs no
+    // `GET /session`, which answers 401 to a visitor who is not signed in.
+    let login = match auth::token_from(&headers) {
+        Some(token) => auth::session_for_token(&state, &token)
+            .await?
+            .map(|(_, login, _)| login),
+        None => None,
+    };
     let policy = state.policy();
     ok(PortalConfig {
         pin_length: policy.pin_length,
         demo: state.settings.demo,
         default_region: policy.default_region.clone(),
         frame_ancestors: state.settings.frame_ancestors.clone(),
+        login,
     })
 }
 

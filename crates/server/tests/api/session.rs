@@ -415,3 +415,25 @@ async fn a_database_failure_is_2204_without_internals() {
     answer.assert_error(2204);
     assert_eq!(answer.json["error"]["label"], "Server error");
 }
+
+#[tokio::test]
+async fn the_config_says_who_is_signed_in_and_nothing_to_anyone_else() {
+    let app = TestApp::new().await;
+    let mut anonymous = app.anonymous();
+    let answer = anonymous.get("/api/v1/config").await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.result().get("login").is_none(), "{}", answer.text);
+    anonymous.token = Some("bm90LWEtdG9rZW4".into());
+    let answer = anonymous.get("/api/v1/config").await;
+    assert_eq!(answer.status, 200, "an unknown token is no error here");
+    assert!(answer.result().get("login").is_none(), "{}", answer.text);
+
+    let client = app.client("new@demo.test").await;
+    let answer = client.get("/api/v1/config").await;
+    assert_eq!(answer.result()["login"], "new@demo.test");
+    assert_eq!(answer.headers["cache-control"], "no-store");
+    // An expired session is nobody.
+    app.clock.advance(13 * 60 * 60);
+    let answer = client.get("/api/v1/config").await;
+    assert!(answer.result().get("login").is_none(), "{}", answer.text);
+}
