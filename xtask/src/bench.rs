@@ -518,6 +518,33 @@ pub fn build_release_server(workspace: &Workspace) -> Result<PathBuf, String> {
         .join("portal-server"))
 }
 
+/// The start of a section that drives a Node tool against a demo server: checks that
+/// `tool` (installed by `npm ci` in e2e/) is there and starts the server, logging to `log`.
+/// `None` when either fails, with the reason in `report`.
+pub fn tool_and_server(
+    workspace: &Workspace,
+    binary: &Path,
+    dist: &Path,
+    tool: &Path,
+    log: &Path,
+    report: &mut Report,
+) -> Option<(Server, TempDir)> {
+    if !tool.exists() {
+        report.fail(format!(
+            "{} is missing (npm ci in e2e/ installs it)",
+            tool.display()
+        ));
+        return None;
+    }
+    match start_demo_server(workspace, binary, dist, log) {
+        Ok(started) => Some(started),
+        Err(error) => {
+            report.fail(error);
+            None
+        }
+    }
+}
+
 /// `portal-server --demo` from `binary` on a free loopback port with a throw-away SQLite
 /// database, serving `static_dir`; waits until it answers. The database folder lives as
 /// long as the returned `TempDir`.

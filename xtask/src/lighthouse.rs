@@ -84,20 +84,11 @@ pub fn run(
     report: &mut Report,
 ) {
     let cli = workspace.e2e().join("node_modules/lighthouse/cli/index.js");
-    if !cli.is_file() {
-        report.fail(format!(
-            "{} is missing (npm ci in e2e/ installs it)",
-            cli.display()
-        ));
-        return;
-    }
     let log = out_dir.join("lighthouse-server.log");
-    let (server, _database) = match bench::start_demo_server(workspace, binary, dist, &log) {
-        Ok(started) => started,
-        Err(error) => {
-            report.fail(error);
-            return;
-        }
+    let Some((server, _database)) =
+        bench::tool_and_server(workspace, binary, dist, &cli, &log, report)
+    else {
+        return;
     };
     let base = server.base_url();
     let bind = base.trim_start_matches("http://").to_string();

@@ -24,20 +24,11 @@ pub fn run(
     report: &mut Report,
 ) {
     let playwright = workspace.e2e().join("node_modules/.bin/playwright");
-    if !playwright.exists() {
-        report.fail(format!(
-            "{} is missing (npm ci in e2e/)",
-            playwright.display()
-        ));
-        return;
-    }
     let log = out_dir.join("nav-server.log");
-    let (server, _database) = match bench::start_demo_server(workspace, binary, dist, &log) {
-        Ok(started) => started,
-        Err(error) => {
-            report.fail(error);
-            return;
-        }
+    let Some((server, _database)) =
+        bench::tool_and_server(workspace, binary, dist, &playwright, &log, report)
+    else {
+        return;
     };
     let out = out_dir.join("nav.json");
     let _ = fs::remove_file(&out);
