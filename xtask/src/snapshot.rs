@@ -48,7 +48,8 @@ fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
 }
 
 /// Root-relative paths quoted in an HTML text (`"/portal-1a2b.js"`, `'/app_bg.wasm'`),
-/// without the leading `/`, query or fragment; links to other origins and `/` are left out.
+/// without the leading `/`, query or fragment; links to other origins, `/` and the API
+/// (`/api/…`) are left out.
 pub fn local_references(html: &str) -> Vec<String> {
     let mut found = Vec::new();
     for quote in ['"', '\''] {
@@ -60,7 +61,11 @@ pub fn local_references(html: &str) -> Vec<String> {
             let Some(path) = inside.strip_prefix('/') else {
                 continue;
             };
-            if path.starts_with('/') || path.contains(char::is_whitespace) {
+            // `/api/…` is the server's (the config is preloaded), not a file of the build.
+            if path.starts_with('/')
+                || path.starts_with("api/")
+                || path.contains(char::is_whitespace)
+            {
                 continue;
             }
             let path = path.split(['?', '#']).next().unwrap_or_default();
@@ -86,6 +91,7 @@ const wasm = await init({ module_or_path: '/portal-6c3f_bg.wasm' });
 </script>
 <link rel="modulepreload" href="/portal-6c3f.js"><a href="https://example.com/x">x</a>
 <a href="//cdn.example.com/y">y</a><a href="/">home</a><img src="/logo.svg?v=2">
+<link rel="preload" href="/api/v1/config" as="fetch" crossorigin="anonymous" />
 </head><body></body></html>"#;
 
     #[test]
