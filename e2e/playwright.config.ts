@@ -3,6 +3,7 @@
 // throw-away database and passes its base URL in PORTAL_URL. Never `npx playwright install`:
 // the browser is /usr/bin/chromium (apt package `chromium`).
 import { defineConfig, devices } from '@playwright/test';
+import { chromiumLaunch } from './chromium';
 
 const baseURL = process.env.PORTAL_URL;
 if (!baseURL) {
@@ -27,19 +28,6 @@ export default defineConfig({
     baseURL,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    },
+    launchOptions: chromiumLaunch,
   },
 });

@@ -3,6 +3,7 @@
 // passes its address in PORTAL_URL, the number of timed runs in BENCH_RUNS and the results
 // file in BENCH_OUT. Same Chromium and flags as the e2e suite.
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunch } from '../chromium';
 
 const baseURL = process.env.PORTAL_URL;
 if (!baseURL) {
@@ -23,19 +24,6 @@ export default defineConfig({
     baseURL,
     viewport: { width: 1280, height: 720 },
     trace: 'off',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    },
+    launchOptions: chromiumLaunch,
   },
 });

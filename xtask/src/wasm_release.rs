@@ -43,14 +43,4 @@ mod tests {
         );
         assert!(RUSTFLAGS.starts_with("--cfg erase_components "));
     }
-
-    #[test]
-    fn the_environment_turns_on_build_std_and_the_flags() {
-        let env = env();
-        assert!(env.contains(&("RUSTC_BOOTSTRAP", "1")));
-        assert!(env
-            .iter()
-            .any(|(name, value)| *name == "CARGO_UNSTABLE_BUILD_STD" && value.contains("std")));
-        assert!(RUSTFLAGS.contains("-Cpanic=immediate-abort"));
-    }
 }
