@@ -357,6 +357,34 @@ fn host_messages_are_parsed_from_objects_or_text_and_checked() {
         ),
         Err(Refused::Malformed)
     );
+    // Wrong shapes are malformed, whichever field is off.
+    for malformed in [
+        r#"[1,2]"#,
+        r#"{"source":"enrollment-host","v":1.5,"type":"locale","locale":"fr"}"#,
+        r#"{"source":"enrollment-host","v":"1","type":"locale","locale":"fr"}"#,
+        r#"{"source":"enrollment-host","v":1,"type":"session"}"#,
+        r#"{"source":"enrollment-host","v":1,"type":"session","token":7}"#,
+        r#"{"source":"enrollment-host","v":1,"type":"reboot"}"#,
+        r#"{"source":"enrollment-host","v":1,"type":"theme","properties":["--x"]}"#,
+        r#"{"source":"enrollment-host","v":1,"type":"theme","properties":{"--x":1}}"#,
+        r#"{"v":1,"type":"locale","locale":"fr"}"#,
+    ] {
+        let data = js_sys::JSON::parse(malformed).unwrap();
+        assert_eq!(
+            parse_host_message("http://127.0.0.1:8081", &data, &allow),
+            Err(Refused::Malformed),
+            "{malformed}"
+        );
+    }
+    let session = wasm_bindgen::JsValue::from_str(
+        r#"{"source":"enrollment-host","v":1,"type":"session","token":"abcdefghijklmnop01234567"}"#,
+    );
+    assert_eq!(
+        parse_host_message("http://127.0.0.1:8081", &session, &allow),
+        Ok(HostCommand::Session {
+            token: "abcdefghijklmnop01234567".into()
+        })
+    );
     let hostile = js_sys::JSON::parse(r#"{"source":"enrollment-host","v":1,"type":"theme","properties":{"--color-primary":"red;}body{display:none"}}"#).unwrap();
     assert_eq!(
         parse_host_message("http://127.0.0.1:8081", &hostile, &allow),
