@@ -15,6 +15,7 @@ pub mod pages;
 pub mod router;
 pub mod routes;
 pub mod state;
+pub mod task;
 
 use crate::i18n::t;
 use leptos::prelude::*;
@@ -82,7 +83,7 @@ pub fn App() -> impl IntoView {
         let _ = lang.0.get();
         view! {
             <Show when=ready>
-                <a class="skip-link" href="#main">{t("lib.skip_to_content")}</a>
+                <a class="skip-link" href="#main">{t!("lib.skip_to_content")}</a>
                 {(!embedded).then(|| view! { <Header/> })}
                 <EmbedBridge/>
                 // Above the screen, so a step that grows when its answers arrive
@@ -190,7 +191,7 @@ fn EmbedBridge() -> impl IntoView {
 fn LanguageSwitcher() -> impl IntoView {
     let lang = state::use_lang();
     view! {
-        <label class="visually-hidden" for="language">{t("lib.language")}</label>
+        <label class="visually-hidden" for="language">{t!("lib.language")}</label>
         <select
             id="language"
             class="language"
@@ -222,7 +223,7 @@ fn Header() -> impl IntoView {
     let navigate = router::use_navigate();
     let location = router::use_location();
     let in_account = move || location.pathname.with(|p| p.starts_with(routes::ACCOUNT));
-    let sign_out = Action::new_local(move |_: &()| {
+    let sign_out = task::Task::new(move |()| {
         let navigate = navigate.clone();
         async move {
             // Signing out locally even if the server is unreachable: the user
@@ -236,15 +237,15 @@ fn Header() -> impl IntoView {
     });
     view! {
         <header class="site-header">
-            <a href=routes::HOME class="brand">{t("lib.enrollment_portal")}</a>
+            <a href=routes::HOME class="brand">{t!("lib.enrollment_portal")}</a>
             <LanguageSwitcher/>
             <Show when=move || auth.login.get().is_some()>
-                <nav aria-label=t("lib.main")>
-                    <a href=routes::ACCOUNT aria-current=move || in_account().then_some("page")>{t("lib.account_security")}</a>
+                <nav aria-label=t!("lib.main")>
+                    <a href=routes::ACCOUNT aria-current=move || in_account().then_some("page")>{t!("lib.account_security")}</a>
                 </nav>
                 <span class="login" data-testid="login">{move || auth.login.get()}</span>
                 <button type="button" class="secondary" disabled=move || sign_out.pending().get() on:click=move |_| { sign_out.dispatch(()); }>
-                    {t("lib.sign_out")}
+                    {t!("lib.sign_out")}
                 </button>
             </Show>
         </header>

@@ -16,10 +16,10 @@ pub fn error_text(error: &ApiError) -> String {
             retry_after_seconds,
             label,
         } => code_text(*code, *remaining_attempts, *retry_after_seconds, label),
-        ApiError::SessionExpired => t("messages.your_session_has_expired_please"),
-        ApiError::Network(_) => t("messages.we_could_not_reach_the"),
-        ApiError::Timeout => t("messages.the_server_took_too_long"),
-        ApiError::BadResponse(_) => t("messages.the_server_sent_an_answer"),
+        ApiError::SessionExpired => t!("messages.your_session_has_expired_please"),
+        ApiError::Network(_) => t!("messages.we_could_not_reach_the"),
+        ApiError::Timeout => t!("messages.the_server_took_too_long"),
+        ApiError::BadResponse(_) => t!("messages.the_server_sent_an_answer"),
     }
 }
 
@@ -31,39 +31,39 @@ fn code_text(
 ) -> String {
     match code {
         ErrorCode::InvalidSmsCode => match remaining {
-            Some(n) => tf(
+            Some(n) => tf!(
                 "messages.code_wrong_tries_left",
-                &[("tries", &tn("plural.tries", n.into()))],
+                &[("tries", &tn!("plural.tries", n.into()))],
             ),
-            None => t("messages.that_code_is_not_right"),
+            None => t!("messages.that_code_is_not_right"),
         },
-        ErrorCode::ExpiredSmsCode => t("messages.this_code_has_expired_or"),
-        ErrorCode::NoPhoneNumber => t("messages.your_account_has_no_trusted"),
+        ErrorCode::ExpiredSmsCode => t!("messages.this_code_has_expired_or"),
+        ErrorCode::NoPhoneNumber => t!("messages.your_account_has_no_trusted"),
         ErrorCode::WrongPin => match remaining {
-            Some(0) => t("messages.wrong_pin_your_pin_is"),
-            Some(n) => tf(
+            Some(0) => t!("messages.wrong_pin_your_pin_is"),
+            Some(n) => tf!(
                 "messages.wrong_pin_left_before_your",
-                &[("tries", &tn("plural.tries", n.into()))],
+                &[("tries", &tn!("plural.tries", n.into()))],
             ),
-            None => t("messages.wrong_pin_please_try_again"),
+            None => t!("messages.wrong_pin_please_try_again"),
         },
-        ErrorCode::SamePin => t("messages.your_new_pin_must_be"),
-        ErrorCode::AccountBlocked => t("messages.your_account_is_blocked_after"),
-        ErrorCode::NotVehicleOwner => t("messages.this_vehicle_is_not_linked"),
-        ErrorCode::PhoneAlreadyRegistered => t("messages.your_account_already_has_a"),
+        ErrorCode::SamePin => t!("messages.your_new_pin_must_be"),
+        ErrorCode::AccountBlocked => t!("messages.your_account_is_blocked_after"),
+        ErrorCode::NotVehicleOwner => t!("messages.this_vehicle_is_not_linked"),
+        ErrorCode::PhoneAlreadyRegistered => t!("messages.your_account_already_has_a"),
         ErrorCode::RateLimited => match retry_after {
-            Some(seconds) => tf(
+            Some(seconds) => tf!(
                 "messages.too_many_attempts_please_wait",
-                &[("seconds", &tn("plural.seconds", seconds))],
+                &[("seconds", &tn!("plural.seconds", seconds))],
             ),
-            None => t("messages.too_many_attempts_please_wait_2"),
+            None => t!("messages.too_many_attempts_please_wait_2"),
         },
-        ErrorCode::NeedStrongAuthentication => t("messages.please_confirm_with_your_pin"),
-        ErrorCode::NeedBasicAuthentication => t("messages.your_session_has_expired_please"),
-        ErrorCode::ServerError | ErrorCode::Unknown => t("messages.something_went_wrong_on_our"),
+        ErrorCode::NeedStrongAuthentication => t!("messages.please_confirm_with_your_pin"),
+        ErrorCode::NeedBasicAuthentication => t!("messages.your_session_has_expired_please"),
+        ErrorCode::ServerError | ErrorCode::Unknown => t!("messages.something_went_wrong_on_our"),
         ErrorCode::MissingParameter | ErrorCode::InvalidParameter => {
             // The label names the parameter; it carries no secret.
-            tf("messages.server_refused", &[("label", label)])
+            tf!("messages.server_refused", &[("label", label)])
         }
     }
 }
@@ -71,18 +71,18 @@ fn code_text(
 /// The sentence shown under a field that failed the local check.
 pub fn problem_text(problem: Problem) -> String {
     match problem {
-        Problem::Empty => t("messages.this_field_is_required"),
-        Problem::NotDigits => t("messages.use_digits_only"),
+        Problem::Empty => t!("messages.this_field_is_required"),
+        Problem::NotDigits => t!("messages.use_digits_only"),
         Problem::WrongLength { expected } => {
-            tf("messages.enter_exactly", &[("n", &expected.to_string())])
+            tf!("messages.enter_exactly", &[("n", &expected.to_string())])
         }
-        Problem::WeakPin => t("messages.this_pin_is_too_easy"),
-        Problem::PinMismatch => t("messages.the_two_pins_do_not"),
-        Problem::BadPhoneNumber => t("messages.enter_a_valid_mobile_number"),
-        Problem::BadVin => t("messages.a_vin_has_letters_and"),
-        Problem::VinForbiddenLetter => t("messages.a_vin_never_contains_the"),
-        Problem::BadDeviceId => t("messages.this_browser_s_identifier_is"),
-        Problem::BadEmail => t("messages.enter_an_email_address_like"),
+        Problem::WeakPin => t!("messages.this_pin_is_too_easy"),
+        Problem::PinMismatch => t!("messages.the_two_pins_do_not"),
+        Problem::BadPhoneNumber => t!("messages.enter_a_valid_mobile_number"),
+        Problem::BadVin => t!("messages.a_vin_has_letters_and"),
+        Problem::VinForbiddenLetter => t!("messages.a_vin_never_contains_the"),
+        Problem::BadDeviceId => t!("messages.this_browser_s_identifier_is"),
+        Problem::BadEmail => t!("messages.enter_an_email_address_like"),
     }
 }
 

@@ -33,7 +33,7 @@ pub fn DemoPhone() -> impl IntoView {
     }
     view! {
         <Show when=move || config.demo() && auth.login.get().is_some()>
-            <aside class="demo-phone" aria-label=t("demo_phone.demo_phone")>
+            <aside class="demo-phone" aria-label=t!("demo_phone.demo_phone")>
                 <details on:toggle=move |ev| {
                     use wasm_bindgen::JsCast;
                     let is_open = ev
@@ -45,9 +45,9 @@ pub fn DemoPhone() -> impl IntoView {
                         refresh();
                     }
                 }>
-                    <summary>{t("demo_phone.demo_phone_sms_outbox")}</summary>
-                    <p class="hint">{t("demo_phone.demo_mode_messages_are_not")}</p>
-                    <button type="button" class="secondary" on:click=move |_| refresh()>{t("demo_phone.refresh")}</button>
+                    <summary>{t!("demo_phone.demo_phone_sms_outbox")}</summary>
+                    <p class="hint">{t!("demo_phone.demo_mode_messages_are_not")}</p>
+                    <button type="button" class="secondary" on:click=move |_| refresh()>{t!("demo_phone.refresh")}</button>
                     <ul class="messages" data-testid="demo-messages">
                         {move || {
                             messages

@@ -20,7 +20,7 @@ pub fn SubmitButton(
     #[prop(into)] busy: Signal<bool>,
     #[prop(into, optional)] busy_label: Option<String>,
 ) -> impl IntoView {
-    let busy_label = busy_label.unwrap_or_else(|| t("form.please_wait"));
+    let busy_label = busy_label.unwrap_or_else(|| t!("form.please_wait"));
     view! {
         <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
             {move || if busy.get() { busy_label.clone() } else { label.clone() }}

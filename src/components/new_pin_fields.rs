@@ -82,5 +82,5 @@ pub fn NewPinFields(
 
 /// The weak-PIN rule, explained before the user submits.
 pub fn pin_hint(length: u8) -> String {
-    tf("enroll.pin_hint", &[("length", &length.to_string())])
+    tf!("enroll.pin_hint", &[("length", &length.to_string())])
 }

@@ -13,10 +13,10 @@ pub fn PhoneInput(
     let normalised = move || validate::phone_number(&value.get(), &region.get()).ok();
     view! {
         <div class="field">
-            <label for="phone">{t("phone_input.mobile_phone_number")}</label>
-            <p class="hint" id="phone-hint">{t("phone_input.we_will_send_a_6")}</p>
+            <label for="phone">{t!("phone_input.mobile_phone_number")}</label>
+            <p class="hint" id="phone-hint">{t!("phone_input.we_will_send_a_6")}</p>
             <div class="phone-row">
-                <label class="visually-hidden" for="phone-country">{t("phone_input.country")}</label>
+                <label class="visually-hidden" for="phone-country">{t!("phone_input.country")}</label>
                 <select
                     id="phone-country"
                     name="country"
@@ -48,7 +48,7 @@ pub fn PhoneInput(
                 />
             </div>
             <p class="hint" id="phone-normalised" aria-live="polite">
-                {move || normalised().map(|n| tf("phone_input.international_form", &[("number", &n)]))}
+                {move || normalised().map(|n| tf!("phone_input.international_form", &[("number", &n)]))}
             </p>
             <p class="field-error" id="phone-error">{move || error.get()}</p>
         </div>

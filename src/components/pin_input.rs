@@ -67,7 +67,7 @@ pub fn PinInput(
                     aria-pressed=move || shown.get().to_string()
                     on:click=move |_| shown.update(|s| *s = !*s)
                 >
-                    {move || if shown.get() { t("pin_input.hide_pin") } else { t("pin_input.show_pin") }}
+                    {move || if shown.get() { t!("pin_input.hide_pin") } else { t!("pin_input.show_pin") }}
                 </button>
             </div>
             <p class="field-error" id=error_id>{move || error.get()}</p>

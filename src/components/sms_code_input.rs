@@ -64,12 +64,12 @@ pub fn SmsCodeInput(
     let can_resend = Memo::new(move |_| resend_in() == 0);
     view! {
         <div class="field">
-            <label for="sms-code">{t("sms_code_input.code_received_by_sms")}</label>
+            <label for="sms-code">{t!("sms_code_input.code_received_by_sms")}</label>
             <p class="hint" id="sms-code-hint">
                 {move || {
                     sent.with(|s| match s {
-                        Some(s) => tf("sms_code_input.we_sent_a_code_to", &[("number", &s.masked_number)]),
-                        None => t("sms_code_input.enter_the_6_digit_code"),
+                        Some(s) => tf!("sms_code_input.we_sent_a_code_to", &[("number", &s.masked_number)]),
+                        None => t!("sms_code_input.enter_the_6_digit_code"),
                     })
                 }}
                 " "
@@ -79,9 +79,9 @@ pub fn SmsCodeInput(
                         if sent.with(Option::is_none) {
                             String::new()
                         } else if left == 0 {
-                            t("sms_code_input.this_code_has_expired_send")
+                            t!("sms_code_input.this_code_has_expired_send")
                         } else {
-                            tf("sms_code_input.it_expires_in", &[("time", &minutes_seconds(left))])
+                            tf!("sms_code_input.it_expires_in", &[("time", &minutes_seconds(left))])
                         }
                     }}
                 </span>
@@ -119,14 +119,14 @@ pub fn SmsCodeInput(
                     {move || {
                         let left = resend_in();
                         if left == 0 {
-                            t("sms_code_input.send_a_new_code")
+                            t!("sms_code_input.send_a_new_code")
                         } else {
-                            tf("sms_code_input.send_a_new_code_in", &[("time", &minutes_seconds(left))])
+                            tf!("sms_code_input.send_a_new_code_in", &[("time", &minutes_seconds(left))])
                         }
                     }}
                 </button>
                 <span class="visually-hidden" aria-live="polite">
-                    {move || can_resend.get().then(|| t("sms_code_input.you_can_now_ask"))}
+                    {move || can_resend.get().then(|| t!("sms_code_input.you_can_now_ask"))}
                 </span>
             </div>
         </div>

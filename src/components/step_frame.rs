@@ -90,11 +90,11 @@ pub fn Guarded(state: RwSignal<GuardState>, children: ChildrenFn) -> impl IntoVi
     move || {
         match state.get() {
         GuardState::Checking => {
-            view! { <p class="loading" role="status">{t("step_frame.checking_your_account")}</p> }.into_any()
+            view! { <p class="loading" role="status">{t!("step_frame.checking_your_account")}</p> }.into_any()
         }
         GuardState::Failed(error) => view! {
             <div class="form-error" role="alert">{error_text(&error)}</div>
-            <button type="button" class="secondary" on:click=move |_| reload()>{t("form.try_again")}</button>
+            <button type="button" class="secondary" on:click=move |_| reload()>{t!("form.try_again")}</button>
         }
         .into_any(),
         GuardState::Ready { .. } => children().into_any(),
@@ -115,7 +115,7 @@ fn reload() {
 pub fn PageHeading(#[prop(into)] title: String) -> impl IntoView {
     let heading = NodeRef::<html::H1>::new();
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-        document.set_title(&tf("lib.document_title", &[("title", &title)]));
+        document.set_title(&tf!("lib.document_title", &[("title", &title)]));
     }
     Effect::new(move |_| {
         if let Some(heading) = heading.get() {

@@ -5,13 +5,13 @@ use crate::flow::StepperItem;
 
 fn item_label(item: StepperItem) -> String {
     match item {
-        StepperItem::Method => t("stepper.method"),
-        StepperItem::PhoneNumber => t("stepper.phone_number"),
-        StepperItem::VerifyPhone => t("stepper.verify_phone"),
-        StepperItem::CodeAndPin => t("stepper.code_and_pin"),
-        StepperItem::EnrollmentCode => t("stepper.sms_code"),
-        StepperItem::Pin => t("stepper.pin"),
-        StepperItem::Done => t("stepper.done"),
+        StepperItem::Method => t!("stepper.method"),
+        StepperItem::PhoneNumber => t!("stepper.phone_number"),
+        StepperItem::VerifyPhone => t!("stepper.verify_phone"),
+        StepperItem::CodeAndPin => t!("stepper.code_and_pin"),
+        StepperItem::EnrollmentCode => t!("stepper.sms_code"),
+        StepperItem::Pin => t!("stepper.pin"),
+        StepperItem::Done => t!("stepper.done"),
     }
 }
 
@@ -20,7 +20,7 @@ fn item_label(item: StepperItem) -> String {
 #[component]
 pub fn Stepper(#[prop(into)] items: Signal<(Vec<StepperItem>, usize)>) -> impl IntoView {
     view! {
-        <nav class="stepper" aria-label=t("stepper.progress")>
+        <nav class="stepper" aria-label=t!("stepper.progress")>
             <ol>
                 {move || {
                     let (items, current) = items.get();
@@ -41,7 +41,7 @@ pub fn Stepper(#[prop(into)] items: Signal<(Vec<StepperItem>, usize)>) -> impl I
                                     <span class="stepper-number" aria-hidden="true">{index + 1}</span>
                                     <span class="stepper-label">{item_label(item)}</span>
                                     <span class="visually-hidden">
-                                        {tf(
+                                        {tf!(
                                             "stepper.step_of",
                                             &[("n", &(index + 1).to_string()), ("total", &total.to_string())],
                                         )}

@@ -9,9 +9,9 @@ pub fn VinInput(
 ) -> impl IntoView {
     view! {
         <div class="field">
-            <label for="vin">{t("vin_input.vehicle_identification_number_vin")}</label>
+            <label for="vin">{t!("vin_input.vehicle_identification_number_vin")}</label>
             <p class="hint" id="vin-hint">
-                {t("vin_input.17_letters_and_digits_as")}
+                {t!("vin_input.17_letters_and_digits_as")}
             </p>
             <input
                 id="vin"

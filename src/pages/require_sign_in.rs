@@ -31,7 +31,7 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
     );
     move || {
         if state.get() == Access::Checking {
-            return view! { <p class="loading" role="status">{t("require_sign_in.loading")}</p> }
+            return view! { <p class="loading" role="status">{t!("require_sign_in.loading")}</p> }
                 .into_any();
         }
         if state.get() == Access::SignedOut {

@@ -7,6 +7,7 @@ use crate::components::{ErrorArea, PageHeading, SubmitButton};
 use crate::messages::{error_text, problem_text};
 use crate::routes;
 use crate::state::use_auth;
+use crate::task::Task;
 
 /// Basic authentication: email and password, then back to `?next=`.
 #[component]
@@ -37,23 +38,17 @@ pub fn SignIn() -> impl IntoView {
         }
     });
 
-    let submit = Action::new_local(move |(email, password): &(String, String)| {
-        let (email, password) = (email.clone(), password.clone());
-        async move { api::sign_in(email, password).await }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = submit.value().get() {
-            match result {
-                // Step 6's answer is kept: signing in again after the session
-                // expired mid-flow returns to the same PIN screen. (Were it
-                // another account's, its ticket would not exist and the
-                // server's 2305 sends the user back to the code step.)
-                Ok(created) => auth.login.set(Some(created.login)),
-                Err(ApiError::SessionExpired) => {
-                    form_error.set(Some(t("sign_in.the_email_or_the_password")))
-                }
-                Err(error) => form_error.set(Some(error_text(&error))),
+    let submit = Task::new(move |(email, password): (String, String)| async move {
+        match api::sign_in(email, password).await {
+            // Step 6's answer is kept: signing in again after the session
+            // expired mid-flow returns to the same PIN screen. (Were it
+            // another account's, its ticket would not exist and the
+            // server's 2305 sends the user back to the code step.)
+            Ok(created) => auth.login.set(Some(created.login)),
+            Err(ApiError::SessionExpired) => {
+                form_error.set(Some(t!("sign_in.the_email_or_the_password")))
             }
+            Err(error) => form_error.set(Some(error_text(&error))),
         }
     });
 
@@ -71,7 +66,7 @@ pub fn SignIn() -> impl IntoView {
         }
         email_error.set(None);
         if password.get_untracked().is_empty() {
-            form_error.set(Some(t("sign_in.enter_your_password")));
+            form_error.set(Some(t!("sign_in.enter_your_password")));
             return;
         }
         submit.dispatch((typed, password.get_untracked()));
@@ -81,11 +76,11 @@ pub fn SignIn() -> impl IntoView {
 
     view! {
         <section class="card narrow">
-            <PageHeading title=t("sign_in.sign_in")/>
-            <p>{t("sign_in.sign_in_with_your_customer")}</p>
+            <PageHeading title=t!("sign_in.sign_in")/>
+            <p>{t!("sign_in.sign_in_with_your_customer")}</p>
             <form on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="email">{t("sign_in.email")}</label>
+                    <label for="email">{t!("sign_in.email")}</label>
                     <input
                         id="email"
                         name="email"
@@ -100,7 +95,7 @@ pub fn SignIn() -> impl IntoView {
                     <p class="field-error" id="email-error">{move || email_error.get()}</p>
                 </div>
                 <div class="field">
-                    <label for="password">{t("sign_in.password")}</label>
+                    <label for="password">{t!("sign_in.password")}</label>
                     <input
                         id="password"
                         name="password"
@@ -112,7 +107,7 @@ pub fn SignIn() -> impl IntoView {
                     />
                 </div>
                 <ErrorArea message=form_error/>
-                <SubmitButton label=t("sign_in.sign_in") busy=submit.pending() busy_label=t("sign_in.signing_in")/>
+                <SubmitButton label=t!("sign_in.sign_in") busy=submit.pending() busy_label=t!("sign_in.signing_in")/>
             </form>
         </section>
     }

@@ -10,6 +10,7 @@ use crate::components::{
 };
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config};
+use crate::task::{Load, Task};
 
 /// Step D: a code to the NEW number proves the user holds it, then
 /// `modifyPhoneNumber` replaces the trusted number.
@@ -17,7 +18,7 @@ use crate::state::{use_auth, use_config};
 pub fn ChangePhone() -> impl IntoView {
     let auth = use_auth();
     let config = use_config();
-    let current = LocalResource::new(api::trusted_phone);
+    let current = Load::new(api::trusted_phone);
     let number = RwSignal::new(String::new());
     let verifier = NumberVerifier::new(config.region());
     let code = RwSignal::new(String::new());
@@ -37,16 +38,13 @@ pub fn ChangePhone() -> impl IntoView {
         last_error.set(None);
         verifier.send(&number.get_untracked(), fail);
     };
-    let modify = Action::new_local(move |(e164, code): &(String, String)| {
-        let (e164, code) = (e164.clone(), code.clone());
-        async move {
-            match api::submit_sms_code("modifyPhoneNumber", code, Some(e164.clone())).await {
-                Ok(_) => {
-                    super::completed("phoneChanged");
-                    done.set(Some(validate::mask_phone_number(&e164)));
-                }
-                Err(error) => fail(error),
+    let modify = Task::new(move |(e164, code): (String, String)| async move {
+        match api::submit_sms_code("modifyPhoneNumber", code, Some(e164.clone())).await {
+            Ok(_) => {
+                super::completed("phoneChanged");
+                done.set(Some(validate::mask_phone_number(&e164)));
             }
+            Err(error) => fail(error),
         }
     });
     let on_number = move |ev: leptos::ev::SubmitEvent| {
@@ -77,9 +75,9 @@ pub fn ChangePhone() -> impl IntoView {
     };
     let resend = Callback::new(move |()| send_code());
     view! {
-        <PageHeading title=t("account.change_phone.change_your_phone_number")/>
+        <PageHeading title=t!("account.change_phone.change_your_phone_number")/>
         <p>
-            {t("account.change_phone.current_trusted_phone")}
+            {t!("account.change_phone.current_trusted_phone")}
             " "
             <span data-testid="current-phone">
                 {move || current.get().and_then(Result::ok).and_then(|p| p.masked_phone_number).unwrap_or_default()}
@@ -87,7 +85,7 @@ pub fn ChangePhone() -> impl IntoView {
         </p>
         <Show when=move || done.get().is_none() fallback=move || view! {
             <div class="status ok" role="status" data-testid="success">
-                {move || tf("account.change_phone.now", &[("number", &done.get().unwrap_or_default())])}
+                {move || tf!("account.change_phone.now", &[("number", &done.get().unwrap_or_default())])}
             </div>
         }>
             <Show
@@ -97,20 +95,20 @@ pub fn ChangePhone() -> impl IntoView {
                         <PhoneInput value=number region=verifier.region error=verifier.phone_error/>
                         <ErrorArea message=form_error/>
                         <WayOut error=last_error/>
-                        <SubmitButton label=t("account.change_phone.send_a_code_to_this") busy=sender.busy busy_label=t("account.change_phone.sending")/>
+                        <SubmitButton label=t!("account.change_phone.send_a_code_to_this") busy=sender.busy busy_label=t!("account.change_phone.sending")/>
                     </form>
                 }
             >
                 <form on:submit=on_code novalidate>
                     <p>
-                        {move || verified_number.get().map(|n| tf("account.change_phone.new_number", &[("number", &n)]))}
+                        {move || verified_number.get().map(|n| tf!("account.change_phone.new_number", &[("number", &n)]))}
                         " "
-                        <button type="button" class="link-button" on:click=move |_| sender.sent.set(None)>{t("account.change_phone.change_number")}</button>
+                        <button type="button" class="link-button" on:click=move |_| sender.sent.set(None)>{t!("account.change_phone.change_number")}</button>
                     </p>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <ErrorArea message=form_error/>
                     <WayOut error=last_error/>
-                    <SubmitButton label=t("account.change_phone.confirm_the_new_number") busy=modify.pending() busy_label=t("account.change_phone.checking")/>
+                    <SubmitButton label=t!("account.change_phone.confirm_the_new_number") busy=modify.pending() busy_label=t!("account.change_phone.checking")/>
                 </form>
             </Show>
         </Show>

@@ -6,19 +6,20 @@ use crate::components::PageHeading;
 use crate::messages::error_text;
 use crate::routes;
 use crate::state::use_auth;
+use crate::task::Load;
 
 fn event_text(kind: wire::api::EventKind) -> String {
     use wire::api::EventKind::*;
     match kind {
-        Enrolled => t("account.hub.a_browser_was_enrolled"),
-        EnrollmentsRemoved => t("account.hub.all_enrollments_were_removed"),
-        PinSet => t("account.hub.pin_set"),
-        PinChanged => t("account.hub.pin_changed"),
-        PinReset => t("account.hub.pin_reset"),
-        PhoneAdded => t("account.hub.phone_number_added"),
-        PhoneChanged => t("account.hub.phone_number_changed"),
-        VehicleRemoved => t("account.hub.vehicle_removed"),
-        Lockout => t("account.hub.pin_blocked_after_too_many"),
+        Enrolled => t!("account.hub.a_browser_was_enrolled"),
+        EnrollmentsRemoved => t!("account.hub.all_enrollments_were_removed"),
+        PinSet => t!("account.hub.pin_set"),
+        PinChanged => t!("account.hub.pin_changed"),
+        PinReset => t!("account.hub.pin_reset"),
+        PhoneAdded => t!("account.hub.phone_number_added"),
+        PhoneChanged => t!("account.hub.phone_number_changed"),
+        VehicleRemoved => t!("account.hub.vehicle_removed"),
+        Lockout => t!("account.hub.pin_blocked_after_too_many"),
     }
 }
 
@@ -38,7 +39,7 @@ pub fn format_time(unix_seconds: i64) -> String {
 #[component]
 pub fn Hub() -> impl IntoView {
     let auth = use_auth();
-    let data = LocalResource::new(move || async move {
+    let data = Load::new(move || async move {
         let (phone, devices, vehicles, events) = futures::future::join4(
             api::trusted_phone(),
             api::devices(),
@@ -53,61 +54,61 @@ pub fn Hub() -> impl IntoView {
         result
     });
     view! {
-        <PageHeading title=t("lib.account_security")/>
-        <Suspense fallback=|| view! { <p class="loading" role="status">{t("account.hub.loading_your_account")}</p> }>
-            {move || data.get().map(|result| match result {
-                Err(error) => view! { <div class="form-error" role="alert">{error_text(&error)}</div> }.into_any(),
-                Ok((phone, devices, vehicles, events)) => {
+        <PageHeading title=t!("lib.account_security")/>
+            {move || match data.get() {
+                None => view! { <p class="loading" role="status">{t!("account.hub.loading_your_account")}</p> }.into_any(),
+                Some(Err(error)) => view! { <div class="form-error" role="alert">{error_text(&error)}</div> }.into_any(),
+                Some(Ok((phone, devices, vehicles, events))) => {
                     let this_enrolled = devices.iter().any(|d| d.current);
                     view! {
                         <section aria-labelledby="phone-heading" class="panel">
-                            <h2 id="phone-heading">{t("account.hub.trusted_phone")}</h2>
-                            <p data-testid="masked-phone">{phone.masked_phone_number.clone().unwrap_or_else(|| t("account.hub.no_trusted_phone_number_yet"))}</p>
-                            {phone.phone_number.is_some().then(|| view! { <a href=routes::ACCOUNT_PHONE>{t("account.hub.change_phone_number")}</a> })}
+                            <h2 id="phone-heading">{t!("account.hub.trusted_phone")}</h2>
+                            <p data-testid="masked-phone">{phone.masked_phone_number.clone().unwrap_or_else(|| t!("account.hub.no_trusted_phone_number_yet"))}</p>
+                            {phone.phone_number.is_some().then(|| view! { <a href=routes::ACCOUNT_PHONE>{t!("account.hub.change_phone_number")}</a> })}
                         </section>
                         <section aria-labelledby="pin-heading" class="panel">
-                            <h2 id="pin-heading">{t("stepper.pin")}</h2>
+                            <h2 id="pin-heading">{t!("stepper.pin")}</h2>
                             <ul class="links">
-                                <li><a href=routes::ACCOUNT_PIN_UPDATE>{t("account.hub.change_pin")}</a></li>
-                                <li><a href=routes::ACCOUNT_PIN_RESET>{t("account.hub.forgot_pin_reset_it_by")}</a></li>
+                                <li><a href=routes::ACCOUNT_PIN_UPDATE>{t!("account.hub.change_pin")}</a></li>
+                                <li><a href=routes::ACCOUNT_PIN_RESET>{t!("account.hub.forgot_pin_reset_it_by")}</a></li>
                             </ul>
                         </section>
                         <section aria-labelledby="devices-heading" class="panel">
-                            <h2 id="devices-heading">{t("account.hub.enrolled_devices")}</h2>
+                            <h2 id="devices-heading">{t!("account.hub.enrolled_devices")}</h2>
                             {if devices.is_empty() {
-                                view! { <p>{t("account.hub.no_enrolled_device")}</p> }.into_any()
+                                view! { <p>{t!("account.hub.no_enrolled_device")}</p> }.into_any()
                             } else {
                                 view! {
                                     <ul class="devices" data-testid="devices">
                                         {devices.into_iter().map(|d| view! {
                                             <li>
                                                 <strong>{d.label.clone()}</strong>
-                                                {d.current.then(|| t("account.hub.this_browser"))}
-                                                <span class="hint">" "{tf("account.hub.enrolled_at", &[("time", &format_time(d.enrolled_at))])}</span>
+                                                {d.current.then(|| t!("account.hub.this_browser"))}
+                                                <span class="hint">" "{tf!("account.hub.enrolled_at", &[("time", &format_time(d.enrolled_at))])}</span>
                                             </li>
                                         }).collect_view()}
                                     </ul>
                                 }.into_any()
                             }}
-                            {(!this_enrolled).then(|| view! { <p><a href=routes::ENROLL>{t("account.hub.enroll_this_browser")}</a></p> })}
-                            <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button danger">{t("account.hub.remove_all_enrollments")}</a>
+                            {(!this_enrolled).then(|| view! { <p><a href=routes::ENROLL>{t!("account.hub.enroll_this_browser")}</a></p> })}
+                            <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button danger">{t!("account.hub.remove_all_enrollments")}</a>
                         </section>
                         <section aria-labelledby="vehicles-heading" class="panel">
-                            <h2 id="vehicles-heading">{t("account.hub.vehicles")}</h2>
+                            <h2 id="vehicles-heading">{t!("account.hub.vehicles")}</h2>
                             <ul>
                                 {vehicles.into_iter().map(|v| view! { <li>{v.label} " " <span class="vin">{v.vin}</span></li> }).collect_view()}
                             </ul>
-                            <a href=routes::ACCOUNT_VEHICLES>{t("account.hub.manage_vehicles")}</a>
+                            <a href=routes::ACCOUNT_VEHICLES>{t!("account.hub.manage_vehicles")}</a>
                         </section>
                         <section aria-labelledby="events-heading" class="panel">
-                            <h2 id="events-heading">{t("account.hub.recent_security_events")}</h2>
-                            {events.is_empty().then(|| view! { <p>{t("account.hub.no_security_event_yet")}</p> })}
+                            <h2 id="events-heading">{t!("account.hub.recent_security_events")}</h2>
+                            {events.is_empty().then(|| view! { <p>{t!("account.hub.no_security_event_yet")}</p> })}
                             <ul class="events" data-testid="events">
                                 {events.into_iter().take(10).map(|e| view! {
                                     <li>
                                         {event_text(e.kind)}
                                         <span class="hint">
-                                            " "{tf("account.hub.event_detail", &[("time", &format_time(e.at))])}
+                                            " "{tf!("account.hub.event_detail", &[("time", &format_time(e.at))])}
                                             {e.device.map(|d| format!(" · {d}"))}
                                         </span>
                                     </li>
@@ -116,7 +117,6 @@ pub fn Hub() -> impl IntoView {
                         </section>
                     }.into_any()
                 }
-            })}
-        </Suspense>
+            }}
     }
 }

@@ -50,7 +50,7 @@ fn BackToHub() -> impl IntoView {
     let location = crate::router::use_location();
     move || {
         (location.pathname.get() != routes::ACCOUNT).then(|| {
-            view! { <a href=routes::ACCOUNT class="back">{t("account.account_security")}</a> }
+            view! { <a href=routes::ACCOUNT class="back">{t!("account.account_security")}</a> }
         })
     }
 }
@@ -61,7 +61,7 @@ pub fn account_error(error: &ApiError, auth: Auth) -> String {
     auth.notice(error);
     match error.code() {
         Some(ErrorCode::NeedStrongAuthentication) => {
-            { t("account.this_browser_must_be_enrolled") }.to_string()
+            { t!("account.this_browser_must_be_enrolled") }.to_string()
         }
         _ => error_text(error),
     }
@@ -74,11 +74,11 @@ pub fn WayOut(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     move || {
         match error.get().and_then(|e| e.code()) {
         Some(ErrorCode::AccountBlocked) => Some(
-            view! { <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button secondary">{t("account.hub.remove_all_enrollments")}</a> }
+            view! { <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button secondary">{t!("account.hub.remove_all_enrollments")}</a> }
                 .into_any(),
         ),
         Some(ErrorCode::NeedStrongAuthentication) => Some(
-            view! { <a href=routes::ENROLL class="button secondary">{t("account.hub.enroll_this_browser")}</a> }.into_any(),
+            view! { <a href=routes::ENROLL class="button secondary">{t!("account.hub.enroll_this_browser")}</a> }.into_any(),
         ),
         _ => None,
     }

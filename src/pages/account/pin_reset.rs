@@ -13,6 +13,7 @@ use crate::components::{
 use crate::flow::Step;
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config};
+use crate::task::Task;
 
 /// Step B, forgot PIN: a `resetPIN` code to the trusted phone, then a new PIN.
 /// A browser that is not enrolled yet continues at step 8 with the new PIN.
@@ -39,11 +40,11 @@ pub fn PinReset() -> impl IntoView {
         last_error.set(None);
         sender.send(SmsPurpose::ResetPin, None, fail);
     };
-    let reset = Action::new_local(move |(code, pin): &(String, String)| {
+    let reset = Task::new(move |(code, pin): (String, String)| {
         let body = PinRequest {
             discriminator: Discriminator::action("reset"),
-            pin_code: Some(pin.clone()),
-            sms_code: Some(code.clone()),
+            pin_code: Some(pin),
+            sms_code: Some(code),
             ..Default::default()
         };
         let navigate = navigate.clone();
@@ -89,18 +90,18 @@ pub fn PinReset() -> impl IntoView {
     let resend = Callback::new(move |()| send_code());
 
     view! {
-        <PageHeading title=t("account.pin_reset.reset_your_pin")/>
+        <PageHeading title=t!("account.pin_reset.reset_your_pin")/>
         <Show when=move || !done.get() fallback=|| view! {
-            <div class="status ok" role="status" data-testid="success">{t("account.pin_reset.your_pin_has_been_reset")}</div>
+            <div class="status ok" role="status" data-testid="success">{t!("account.pin_reset.your_pin_has_been_reset")}</div>
         }>
             <Show
                 when=move || sender.sent.get().is_some()
                 fallback=move || view! {
                     <form on:submit=on_send>
-                        <p>{t("account.pin_reset.we_will_send_a_code")}</p>
+                        <p>{t!("account.pin_reset.we_will_send_a_code")}</p>
                         <ErrorArea message=form_error/>
                         <WayOut error=last_error/>
-                        <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
+                        <SubmitButton label=t!("account.pin_reset.send_the_code") busy=sender.busy busy_label=t!("account.change_phone.sending")/>
                     </form>
                 }
             >
@@ -108,12 +109,12 @@ pub fn PinReset() -> impl IntoView {
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <NewPinFields
                         fields=new_pin
-                        label=t("account.pin_reset.new_pin")
-                        confirm_label=t("account.pin_reset.type_the_new_pin_again")
+                        label=t!("account.pin_reset.new_pin")
+                        confirm_label=t!("account.pin_reset.type_the_new_pin_again")
                     />
                     <ErrorArea message=form_error/>
                     <WayOut error=last_error/>
-                    <SubmitButton label=t("account.pin_reset.reset_my_pin") busy=reset.pending() busy_label=t("account.pin_reset.saving")/>
+                    <SubmitButton label=t!("account.pin_reset.reset_my_pin") busy=reset.pending() busy_label=t!("account.pin_reset.saving")/>
                 </form>
             </Show>
         </Show>

@@ -10,6 +10,7 @@ use crate::components::{
 };
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config};
+use crate::task::Task;
 
 /// Step C: change the PIN with the current one. A wrong current PIN counts
 /// toward the lockout, like everywhere else.
@@ -24,11 +25,11 @@ pub fn PinUpdate() -> impl IntoView {
     let last_error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(false);
 
-    let update = Action::new_local(move |(old, new): &(String, String)| {
+    let update = Task::new(move |(old, new): (String, String)| {
         let body = PinRequest {
             discriminator: Discriminator::action("update"),
-            old_pin: Some(old.clone()),
-            new_pin: Some(new.clone()),
+            old_pin: Some(old),
+            new_pin: Some(new),
             ..Default::default()
         };
         async move {
@@ -59,7 +60,7 @@ pub fn PinUpdate() -> impl IntoView {
         if same {
             new_pin
                 .pin_error
-                .set(Some(t("messages.your_new_pin_must_be")));
+                .set(Some(t!("messages.your_new_pin_must_be")));
         }
         let (None, Some(new), false) = (old_problem, new, same) else {
             focus_first_invalid();
@@ -70,20 +71,20 @@ pub fn PinUpdate() -> impl IntoView {
         new_pin.clear();
     };
     view! {
-        <PageHeading title=t("account.pin_update.change_your_pin")/>
+        <PageHeading title=t!("account.pin_update.change_your_pin")/>
         <Show when=move || !done.get() fallback=|| view! {
-            <div class="status ok" role="status" data-testid="success">{t("account.pin_update.your_pin_has_been_changed")}</div>
+            <div class="status ok" role="status" data-testid="success">{t!("account.pin_update.your_pin_has_been_changed")}</div>
         }>
             <form on:submit=on_submit novalidate>
-                <PinInput id="old-pin" label=t("account.pin_update.current_pin") value=old length=Signal::derive(move || config.pin_length()) error=old_error autocomplete="current-password"/>
+                <PinInput id="old-pin" label=t!("account.pin_update.current_pin") value=old length=Signal::derive(move || config.pin_length()) error=old_error autocomplete="current-password"/>
                 <NewPinFields
                     fields=new_pin
-                    label=t("account.pin_reset.new_pin")
-                    confirm_label=t("account.pin_reset.type_the_new_pin_again")
+                    label=t!("account.pin_reset.new_pin")
+                    confirm_label=t!("account.pin_reset.type_the_new_pin_again")
                 />
                 <ErrorArea message=form_error/>
                 <WayOut error=last_error/>
-                <SubmitButton label=t("account.pin_update.change_my_pin") busy=update.pending() busy_label=t("account.pin_reset.saving")/>
+                <SubmitButton label=t!("account.pin_update.change_my_pin") busy=update.pending() busy_label=t!("account.pin_reset.saving")/>
             </form>
         </Show>
     }

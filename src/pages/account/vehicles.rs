@@ -10,6 +10,7 @@ use crate::components::{
 };
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config};
+use crate::task::{Load, Task};
 
 /// Step E: remove a vehicle association. The server asks for a fresh proof of
 /// strong authentication (2302): the PIN dialog gets one with `otp withPIN`
@@ -18,7 +19,7 @@ use crate::state::{use_auth, use_config};
 pub fn Vehicles() -> impl IntoView {
     let auth = use_auth();
     let config = use_config();
-    let list = LocalResource::new(api::vehicles);
+    let list = Load::new(api::vehicles);
     let vin = RwSignal::new(String::new());
     let vin_error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
@@ -29,14 +30,13 @@ pub fn Vehicles() -> impl IntoView {
     let pin = RwSignal::new(String::new());
     let pin_error = RwSignal::new(None::<String>);
 
-    let remove = Action::new_local(move |(vin, proof): &(String, Option<String>)| {
-        let (vin, proof) = (vin.clone(), proof.clone());
+    let remove = Task::new(move |(vin, proof): (String, Option<String>)| {
         async move {
             match api::remove_vehicle(vin.clone(), proof).await {
                 Ok(()) => {
                     super::completed("vehicleRemoved");
                     pending_vin.set(None);
-                    notice.set(Some(tf("account.vehicles.removed", &[("vin", &vin)])));
+                    notice.set(Some(tf!("account.vehicles.removed", &[("vin", &vin)])));
                     list.refetch();
                 }
                 Err(error) if error.code() == Some(ErrorCode::NeedStrongAuthentication) => {
@@ -52,25 +52,22 @@ pub fn Vehicles() -> impl IntoView {
             }
         }
     });
-    let step_up = Action::new_local(move |(vin, pin): &(String, String)| {
-        let (vin, pin) = (vin.clone(), pin.clone());
-        async move {
-            match api::step_up(pin).await {
-                Ok(proof) => {
-                    remove.dispatch((vin, Some(proof.otp)));
-                }
-                Err(error) => {
-                    let text = account_error(&error, auth);
-                    if matches!(
-                        error.code(),
-                        Some(ErrorCode::AccountBlocked | ErrorCode::NeedStrongAuthentication)
-                    ) {
-                        pending_vin.set(None);
-                        form_error.set(Some(text));
-                        last_error.set(Some(error));
-                    } else {
-                        pin_error.set(Some(text));
-                    }
+    let step_up = Task::new(move |(vin, pin): (String, String)| async move {
+        match api::step_up(pin).await {
+            Ok(proof) => {
+                remove.dispatch((vin, Some(proof.otp)));
+            }
+            Err(error) => {
+                let text = account_error(&error, auth);
+                if matches!(
+                    error.code(),
+                    Some(ErrorCode::AccountBlocked | ErrorCode::NeedStrongAuthentication)
+                ) {
+                    pending_vin.set(None);
+                    form_error.set(Some(text));
+                    last_error.set(Some(error));
+                } else {
+                    pin_error.set(Some(text));
                 }
             }
         }
@@ -116,12 +113,12 @@ pub fn Vehicles() -> impl IntoView {
     let busy = Signal::derive(move || remove.pending().get() || step_up.pending().get());
 
     view! {
-        <PageHeading title=t("account.vehicles.your_vehicles")/>
+        <PageHeading title=t!("account.vehicles.your_vehicles")/>
         <div class="status ok" role="status" data-testid="notice">{move || notice.get()}</div>
-        <Suspense fallback=|| view! { <p class="loading" role="status">{t("account.vehicles.loading_your_vehicles")}</p> }>
-            {move || list.get().map(|result| match result {
-                Ok(vehicles) if vehicles.is_empty() => view! { <p>{t("account.vehicles.no_vehicle_is_linked_to")}</p> }.into_any(),
-                Ok(vehicles) => view! {
+            {move || match list.get() {
+                None => view! { <p class="loading" role="status">{t!("account.vehicles.loading_your_vehicles")}</p> }.into_any(),
+                Some(Ok(vehicles)) if vehicles.is_empty() => view! { <p>{t!("account.vehicles.no_vehicle_is_linked_to")}</p> }.into_any(),
+                Some(Ok(vehicles)) => view! {
                     <ul class="vehicles" data-testid="vehicles">
                         {vehicles.into_iter().map(|v| {
                             let vin = v.vin.clone();
@@ -129,22 +126,21 @@ pub fn Vehicles() -> impl IntoView {
                                 <li>
                                     <span><strong>{v.label.clone()}</strong> " " <span class="vin">{v.vin.clone()}</span></span>
                                     <button type="button" class="secondary" disabled=move || busy.get()
-                                        aria-label=tf("account.vehicles.remove_label", &[("label", &v.label), ("vin", &v.vin)])
-                                        on:click=move |_| start_removal(vin.clone())>{t("account.vehicles.remove")}</button>
+                                        aria-label=tf!("account.vehicles.remove_label", &[("label", &v.label), ("vin", &v.vin)])
+                                        on:click=move |_| start_removal(vin.clone())>{t!("account.vehicles.remove")}</button>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-                Err(error) => view! { <div class="form-error" role="alert">{account_error(&error, auth)}</div> }.into_any(),
-            })}
-        </Suspense>
+                Some(Err(error)) => view! { <div class="form-error" role="alert">{account_error(&error, auth)}</div> }.into_any(),
+            }}
         <form on:submit=on_vin novalidate>
-            <h2>{t("account.vehicles.remove_a_vehicle_by_vin")}</h2>
+            <h2>{t!("account.vehicles.remove_a_vehicle_by_vin")}</h2>
             <VinInput value=vin error=vin_error/>
             <ErrorArea message=form_error/>
             <WayOut error=last_error/>
-            <SubmitButton label=t("account.vehicles.remove_this_vehicle") busy=busy busy_label=t("account.remove_enrollments.removing")/>
+            <SubmitButton label=t!("account.vehicles.remove_this_vehicle") busy=busy busy_label=t!("account.remove_enrollments.removing")/>
         </form>
         <Show when=move || pending_vin.get().is_some()>
             <div class="dialog-backdrop">
@@ -160,13 +156,13 @@ pub fn Vehicles() -> impl IntoView {
                         }
                     }
                 >
-                    <h2 id="step-up-title">{t("account.vehicles.confirm_with_your_pin")}</h2>
-                    <p>{move || tf("account.vehicles.needs_pin", &[("vin", &pending_vin.get().unwrap_or_default())])}</p>
+                    <h2 id="step-up-title">{t!("account.vehicles.confirm_with_your_pin")}</h2>
+                    <p>{move || tf!("account.vehicles.needs_pin", &[("vin", &pending_vin.get().unwrap_or_default())])}</p>
                     <form on:submit=on_pin novalidate>
-                        <PinInput id="step-up-pin" label=t("stepper.pin") value=pin length=Signal::derive(move || config.pin_length()) error=pin_error autocomplete="current-password"/>
+                        <PinInput id="step-up-pin" label=t!("stepper.pin") value=pin length=Signal::derive(move || config.pin_length()) error=pin_error autocomplete="current-password"/>
                         <div class="actions">
-                            <SubmitButton label=t("account.vehicles.confirm") busy=busy busy_label=t("account.change_phone.checking")/>
-                            <button type="button" class="secondary" on:click=move |_| { pending_vin.set(None); pin.set(String::new()); }>{t("account.remove_enrollments.cancel")}</button>
+                            <SubmitButton label=t!("account.vehicles.confirm") busy=busy busy_label=t!("account.change_phone.checking")/>
+                            <button type="button" class="secondary" on:click=move |_| { pending_vin.set(None); pin.set(String::new()); }>{t!("account.remove_enrollments.cancel")}</button>
                         </div>
                     </form>
                 </div>

@@ -12,23 +12,23 @@ pub fn Blocked() -> impl IntoView {
     let reason = move || match guard.get() {
         GuardState::Ready { probe, .. } => match probe.block {
             wire::api::BlockState::AccountBlocked => {
-                t("enroll.blocked.your_account_already_has_the")
+                t!("enroll.blocked.your_account_already_has_the")
             }
-            wire::api::BlockState::PinBlocked => t("enroll.blocked.your_pin_was_entered_wrongly"),
-            _ => t("enroll.blocked.your_account_is_blocked"),
+            wire::api::BlockState::PinBlocked => t!("enroll.blocked.your_pin_was_entered_wrongly"),
+            _ => t!("enroll.blocked.your_account_is_blocked"),
         },
         _ => String::new(),
     };
     view! {
-        <PageHeading title=t("enroll.blocked.your_account_is_blocked_2")/>
+        <PageHeading title=t!("enroll.blocked.your_account_is_blocked_2")/>
         <Guarded state=guard>
             <p data-testid="blocked-reason">{reason}</p>
             <p>
-                {t("enroll.blocked.to_start_again_remove_all")}
+                {t!("enroll.blocked.to_start_again_remove_all")}
                 " "
-                {t("enroll.blocked.your_phone_number_stays_you")}
+                {t!("enroll.blocked.your_phone_number_stays_you")}
             </p>
-            <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button primary">{t("account.hub.remove_all_enrollments")}</a>
+            <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button primary">{t!("account.hub.remove_all_enrollments")}</a>
         </Guarded>
     }
 }

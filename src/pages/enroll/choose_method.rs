@@ -40,12 +40,12 @@ pub fn ChooseMethod() -> impl IntoView {
     };
     view! {
         <FlowStepper step=Step::ChooseMethod/>
-        <PageHeading title=t("enroll.choose_method.add_a_trusted_phone_number")/>
+        <PageHeading title=t!("enroll.choose_method.add_a_trusted_phone_number")/>
         <Guarded state=guard>
-            <p>{t("enroll.choose_method.your_account_has_no_trusted")}</p>
+            <p>{t!("enroll.choose_method.your_account_has_no_trusted")}</p>
             <form on:submit=on_submit.clone()>
                 <fieldset>
-                    <legend>{t("enroll.choose_method.how_do_you_want_to")}</legend>
+                    <legend>{t!("enroll.choose_method.how_do_you_want_to")}</legend>
                     <label class="choice">
                         <input
                             type="radio"
@@ -55,8 +55,8 @@ pub fn ChooseMethod() -> impl IntoView {
                             on:change=move |_| choice.set(Method::Shortcut)
                         />
                         <span>
-                            <strong>{t("enroll.choose_method.quick_enrollment_recommended")}</strong>
-                            <span class="hint">{t("enroll.choose_method.phone_number_code_and_pin")}</span>
+                            <strong>{t!("enroll.choose_method.quick_enrollment_recommended")}</strong>
+                            <span class="hint">{t!("enroll.choose_method.phone_number_code_and_pin")}</span>
                         </span>
                     </label>
                     <label class="choice">
@@ -68,12 +68,12 @@ pub fn ChooseMethod() -> impl IntoView {
                             on:change=move |_| choice.set(Method::Full)
                         />
                         <span>
-                            <strong>{t("enroll.choose_method.step_by_step")}</strong>
-                            <span class="hint">{t("enroll.choose_method.register_the_number_first_then")}</span>
+                            <strong>{t!("enroll.choose_method.step_by_step")}</strong>
+                            <span class="hint">{t!("enroll.choose_method.register_the_number_first_then")}</span>
                         </span>
                     </label>
                 </fieldset>
-                <button type="submit" class="primary">{t("enroll.choose_method.continue")}</button>
+                <button type="submit" class="primary">{t!("enroll.choose_method.continue")}</button>
             </form>
         </Guarded>
     }

@@ -20,15 +20,15 @@ pub fn Done() -> impl IntoView {
     });
     view! {
         <FlowStepper step=Step::Done/>
-        <PageHeading title=t("enroll.done.this_browser_is_enrolled")/>
+        <PageHeading title=t!("enroll.done.this_browser_is_enrolled")/>
         <Guarded state=guard>
             <div class="status ok" data-testid="enrolled">
-                <p class="status-title">{t("enroll.done.done_this_browser_is_a")}</p>
+                <p class="status-title">{t!("enroll.done.done_this_browser_is_a")}</p>
             </div>
-            <p>{t("enroll.done.you_can_now_confirm_sensitive")}</p>
+            <p>{t!("enroll.done.you_can_now_confirm_sensitive")}</p>
             <div class="actions">
-                <a href=routes::ACCOUNT class="button primary">{t("enroll.done.go_to_account_security")}</a>
-                <a href=routes::HOME class="button secondary">{t("enroll.done.back_to_home")}</a>
+                <a href=routes::ACCOUNT class="button primary">{t!("enroll.done.go_to_account_security")}</a>
+                <a href=routes::HOME class="button secondary">{t!("enroll.done.back_to_home")}</a>
             </div>
         </Guarded>
     }

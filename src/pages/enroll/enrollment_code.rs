@@ -13,6 +13,7 @@ use crate::components::{
 use crate::flow::{self, Step};
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_flow};
+use crate::task::Task;
 
 /// Steps 5-6: send the enrollment code to the trusted number, enter it. The
 /// answer says whether the account already has a PIN (enter it) or not (choose one).
@@ -41,10 +42,9 @@ pub fn EnrollmentCode() -> impl IntoView {
             });
         }
     };
-    let submit = Action::new_local({
+    let submit = Task::new({
         let navigate = navigate.clone();
-        move |code: &String| {
-            let code = code.clone();
+        move |code: String| {
             let navigate = navigate.clone();
             async move {
                 match api::submit_sms_code("enrollment", code, None).await {
@@ -56,7 +56,7 @@ pub fn EnrollmentCode() -> impl IntoView {
                         );
                     }
                     Ok(None) => form_error.set(Some(
-                        { t("enroll.enrollment_code.the_server_did_not_say") }.to_string(),
+                        { t!("enroll.enrollment_code.the_server_did_not_say") }.to_string(),
                     )),
                     Err(error) => {
                         form_error.set(react(Step::EnrollmentCode, &error, auth, &navigate))
@@ -97,7 +97,7 @@ pub fn EnrollmentCode() -> impl IntoView {
 
     view! {
         <FlowStepper step=Step::EnrollmentCode/>
-        <PageHeading title=t("enroll.enrollment_code.confirm_it_is_you")/>
+        <PageHeading title=t!("enroll.enrollment_code.confirm_it_is_you")/>
         <Guarded state=guard>
             <Show
                 when=move || sender.sent.get().is_some()
@@ -106,13 +106,13 @@ pub fn EnrollmentCode() -> impl IntoView {
                     move || view! {
                         <form on:submit=on_send.clone()>
                             <p>
-                                {move || tf(
+                                {move || tf!(
                                     "enroll.enrollment_code.we_will_send_a_6",
                                     &[("number", &masked().unwrap_or_default())],
                                 )}
                             </p>
                             <ErrorArea message=form_error/>
-                            <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
+                            <SubmitButton label=t!("account.pin_reset.send_the_code") busy=sender.busy busy_label=t!("account.change_phone.sending")/>
                         </form>
                     }
                 }
@@ -120,7 +120,7 @@ pub fn EnrollmentCode() -> impl IntoView {
                 <form on:submit=on_code novalidate>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <ErrorArea message=form_error/>
-                    <SubmitButton label=t("enroll.choose_method.continue") busy=submit.pending() busy_label=t("account.change_phone.checking")/>
+                    <SubmitButton label=t!("enroll.choose_method.continue") busy=submit.pending() busy_label=t!("account.change_phone.checking")/>
                 </form>
             </Show>
         </Guarded>

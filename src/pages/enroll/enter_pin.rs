@@ -42,22 +42,22 @@ pub fn EnterPin() -> impl IntoView {
     };
     view! {
         <FlowStepper step=Step::EnterPin/>
-        <PageHeading title=t("enroll.enter_pin.enter_your_pin")/>
+        <PageHeading title=t!("enroll.enter_pin.enter_your_pin")/>
         <Guarded state=guard>
-            <p>{t("enroll.enter_pin.your_account_already_has_a")}</p>
+            <p>{t!("enroll.enter_pin.your_account_already_has_a")}</p>
             <form on:submit=on_submit novalidate>
                 <PinInput
                     id="pin"
-                    label=t("stepper.pin")
+                    label=t!("stepper.pin")
                     value=pin
                     length=Signal::derive(move || config.pin_length())
                     error=pin_error
                     autocomplete="current-password"
                 />
                 <ErrorArea message=form_error/>
-                <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("account.change_phone.checking")/>
+                <SubmitButton label=t!("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t!("account.change_phone.checking")/>
             </form>
-            <p><a href=routes::ACCOUNT_PIN_RESET>{t("enroll.enter_pin.forgot_your_pin")}</a></p>
+            <p><a href=routes::ACCOUNT_PIN_RESET>{t!("enroll.enter_pin.forgot_your_pin")}</a></p>
         </Guarded>
     }
 }

@@ -30,6 +30,7 @@ use crate::messages::error_text;
 use crate::pages::RequireSignIn;
 use crate::routes;
 use crate::state::{use_flow, Auth};
+use crate::task::Task;
 
 /// `/enroll/*`: signed-in users only.
 #[component]
@@ -64,13 +65,13 @@ pub fn FlowStepper(step: Step, #[prop(optional)] sub_step: Option<Signal<bool>>)
 
 /// Steps 7 and 8 end the same way: `enroll` with the PIN (set or checked by
 /// the server, with this device's enrollment ticket), then the success screen.
-pub fn use_enroll_action(step: Step, form_error: RwSignal<Option<String>>) -> Action<String, ()> {
+pub fn use_enroll_action(step: Step, form_error: RwSignal<Option<String>>) -> Task<String> {
     let auth = crate::state::use_auth();
     let navigate = crate::router::use_navigate();
-    Action::new_local(move |pin: &String| {
+    Task::new(move |pin: String| {
         let body = wire::api::EnrollmentRequest {
             discriminator: wire::api::Discriminator::action("enroll"),
-            pin_code: Some(pin.clone()),
+            pin_code: Some(pin),
             ..Default::default()
         };
         let navigate = navigate.clone();

@@ -33,17 +33,17 @@ pub fn NewPin() -> impl IntoView {
     };
     view! {
         <FlowStepper step=Step::NewPin/>
-        <PageHeading title=t("enroll.new_pin.choose_your_pin")/>
+        <PageHeading title=t!("enroll.new_pin.choose_your_pin")/>
         <Guarded state=guard>
-            <p>{t("enroll.new_pin.your_pin_confirms_sensitive_operations")}</p>
+            <p>{t!("enroll.new_pin.your_pin_confirms_sensitive_operations")}</p>
             <form on:submit=on_submit novalidate>
                 <NewPinFields
                     fields=new_pin
-                    label=t("enroll.new_pin.choose_a_pin")
-                    confirm_label=t("enroll.new_pin.type_the_pin_again")
+                    label=t!("enroll.new_pin.choose_a_pin")
+                    confirm_label=t!("enroll.new_pin.type_the_pin_again")
                 />
                 <ErrorArea message=form_error/>
-                <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("enroll.new_pin.enrolling")/>
+                <SubmitButton label=t!("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t!("enroll.new_pin.enrolling")/>
             </form>
         </Guarded>
     }

@@ -39,16 +39,16 @@ pub fn Probe() -> impl IntoView {
     };
     run();
     view! {
-        <PageHeading title=t("account.hub.enroll_this_browser")/>
+        <PageHeading title=t!("account.hub.enroll_this_browser")/>
         <Show
             when=move || error.get().is_some()
-            fallback=|| view! { <p class="loading" role="status">{t("step_frame.checking_your_account")}</p> }
+            fallback=|| view! { <p class="loading" role="status">{t!("step_frame.checking_your_account")}</p> }
         >
             <div class="form-error" role="alert">{move || error.get()}</div>
             <button type="button" class="secondary" on:click={
                 let run = run.clone();
                 move |_| run()
-            }>{t("form.try_again")}</button>
+            }>{t!("form.try_again")}</button>
         </Show>
     }
 }

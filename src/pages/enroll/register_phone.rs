@@ -12,6 +12,7 @@ use crate::components::{
 use crate::flow::{Method, Step};
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config, use_flow};
+use crate::task::Task;
 
 /// Step 4.2, the full method: register the number (its own SMS code), then
 /// continue with the enrollment code of step 5.
@@ -41,10 +42,9 @@ pub fn RegisterPhone() -> impl IntoView {
         }
     };
 
-    let confirm = Action::new_local({
+    let confirm = Task::new({
         let navigate = navigate.clone();
-        move |(number, code): &(String, String)| {
-            let (number, code) = (number.clone(), code.clone());
+        move |(number, code): (String, String)| {
             let navigate = navigate.clone();
             async move {
                 match api::submit_sms_code("addPhoneNumber", code, Some(number)).await {
@@ -92,7 +92,7 @@ pub fn RegisterPhone() -> impl IntoView {
 
     view! {
         <FlowStepper step=Step::RegisterPhone sub_step=code_stage/>
-        <PageHeading title=t("enroll.register_phone.register_your_phone_number")/>
+        <PageHeading title=t!("enroll.register_phone.register_your_phone_number")/>
         <Guarded state=guard>
             <Show
                 when=move || code_stage.get()
@@ -102,22 +102,22 @@ pub fn RegisterPhone() -> impl IntoView {
                         <form on:submit=on_number.clone() novalidate>
                             <PhoneInput value=flow.phone region=verifier.region error=verifier.phone_error/>
                             <ErrorArea message=form_error/>
-                            <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
+                            <SubmitButton label=t!("account.pin_reset.send_the_code") busy=sender.busy busy_label=t!("account.change_phone.sending")/>
                         </form>
                     }
                 }
             >
                 <form on:submit=on_code novalidate>
                     <p>
-                        {move || verified_number.get().map(|n| tf("enroll.number", &[("number", &n)]))}
+                        {move || verified_number.get().map(|n| tf!("enroll.number", &[("number", &n)]))}
                         " "
                         <button type="button" class="link-button" on:click=move |_| { sender.sent.set(None); }>
-                            {t("account.change_phone.change_number")}
+                            {t!("account.change_phone.change_number")}
                         </button>
                     </p>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <ErrorArea message=form_error/>
-                    <SubmitButton label=t("enroll.register_phone.confirm_the_number") busy=confirm.pending() busy_label=t("account.change_phone.checking")/>
+                    <SubmitButton label=t!("enroll.register_phone.confirm_the_number") busy=confirm.pending() busy_label=t!("account.change_phone.checking")/>
                 </form>
             </Show>
         </Guarded>

@@ -13,6 +13,7 @@ use crate::components::{
 use crate::flow::{Method, Step};
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config, use_flow};
+use crate::task::Task;
 
 /// Step 4.1, the shortcut: number, SMS code and a new PIN on one guided screen,
 /// finished by one `enrollWithPhoneNumber`.
@@ -43,14 +44,14 @@ pub fn Shortcut() -> impl IntoView {
         }
     };
 
-    let enroll = Action::new_local({
+    let enroll = Task::new({
         let navigate = navigate.clone();
-        move |(number, code, pin): &(String, String, String)| {
+        move |(number, code, pin): (String, String, String)| {
             let body = EnrollmentRequest {
                 discriminator: Discriminator::action("enrollWithPhoneNumber"),
-                pin_code: Some(pin.clone()),
-                sms_code: Some(code.clone()),
-                phone_number: Some(number.clone()),
+                pin_code: Some(pin),
+                sms_code: Some(code),
+                phone_number: Some(number),
             };
             let navigate = navigate.clone();
             async move {
@@ -97,7 +98,7 @@ pub fn Shortcut() -> impl IntoView {
 
     view! {
         <FlowStepper step=Step::Shortcut/>
-        <PageHeading title=t("enroll.shortcut.quick_enrollment")/>
+        <PageHeading title=t!("enroll.shortcut.quick_enrollment")/>
         <Guarded state=guard>
             <Show
                 when=move || sender.sent.get().is_some()
@@ -107,27 +108,27 @@ pub fn Shortcut() -> impl IntoView {
                         <form on:submit=on_number.clone() novalidate>
                             <PhoneInput value=flow.phone region=verifier.region error=verifier.phone_error/>
                             <ErrorArea message=form_error/>
-                            <SubmitButton label=t("account.pin_reset.send_the_code") busy=sender.busy busy_label=t("account.change_phone.sending")/>
+                            <SubmitButton label=t!("account.pin_reset.send_the_code") busy=sender.busy busy_label=t!("account.change_phone.sending")/>
                         </form>
                     }
                 }
             >
                 <form on:submit=on_finish novalidate>
                     <p>
-                        {move || verified_number.get().map(|n| tf("enroll.number", &[("number", &n)]))}
+                        {move || verified_number.get().map(|n| tf!("enroll.number", &[("number", &n)]))}
                         " "
                         <button type="button" class="link-button" on:click=move |_| { sender.sent.set(None); }>
-                            {t("account.change_phone.change_number")}
+                            {t!("account.change_phone.change_number")}
                         </button>
                     </p>
                     <SmsCodeInput value=code sent=sender.sent on_resend=resend resend_busy=sender.busy error=code_error/>
                     <NewPinFields
                         fields=new_pin
-                        label=t("enroll.new_pin.choose_a_pin")
-                        confirm_label=t("enroll.new_pin.type_the_pin_again")
+                        label=t!("enroll.new_pin.choose_a_pin")
+                        confirm_label=t!("enroll.new_pin.type_the_pin_again")
                     />
                     <ErrorArea message=form_error/>
-                    <SubmitButton label=t("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t("enroll.new_pin.enrolling")/>
+                    <SubmitButton label=t!("account.hub.enroll_this_browser") busy=enroll.pending() busy_label=t!("enroll.new_pin.enrolling")/>
                 </form>
             </Show>
         </Guarded>

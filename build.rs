@@ -1,0 +1,44 @@
+//! Compiles `locales/*.txt` into `$OUT_DIR/catalogue.rs`: the keys, sorted,
+//! for the compile-time lookup of `t!`, and one array of texts per language
+//! in the same order. Keys never reach the wasm; a key missing from a
+//! catalogue, or present in one only, fails the build.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+include!("locales/parse.rs");
+
+const LANGUAGES: [(&str, &str); 2] = [("EN", "locales/en.txt"), ("FR", "locales/fr.txt")];
+
+fn main() {
+    let mut tables = Vec::new();
+    for (name, path) in LANGUAGES {
+        println!("cargo:rerun-if-changed={path}");
+        let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut table = BTreeMap::new();
+        for (key, text) in parse_catalogue(&source) {
+            if table.insert(key.to_string(), text.to_string()).is_some() {
+                panic!("{path}: key {key} is defined twice");
+            }
+        }
+        tables.push((name, path, table));
+    }
+    let (_, en_path, en) = &tables[0];
+    for (_, path, table) in &tables[1..] {
+        let only_en: Vec<_> = en.keys().filter(|k| !table.contains_key(*k)).collect();
+        let only_other: Vec<_> = table.keys().filter(|k| !en.contains_key(*k)).collect();
+        if !only_en.is_empty() || !only_other.is_empty() {
+            panic!("{en_path} and {path} differ: only in {en_path}: {only_en:?}; only in {path}: {only_other:?}");
+        }
+    }
+    let mut out = String::new();
+    let keys: Vec<&String> = en.keys().collect();
+    writeln!(out, "pub const LEN: usize = {};", keys.len()).unwrap();
+    writeln!(out, "pub const KEYS: [&str; LEN] = {keys:?};").unwrap();
+    for (name, _, table) in &tables {
+        let texts: Vec<&String> = table.values().collect();
+        writeln!(out, "pub static {name}: [&str; LEN] = {texts:?};").unwrap();
+    }
+    let dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    std::fs::write(format!("{dir}/catalogue.rs"), out).expect("write catalogue.rs");
+}
