@@ -20,7 +20,7 @@ pub mod task;
 use crate::i18n::t;
 use leptos::prelude::*;
 
-use crate::components::DemoPhone;
+use crate::components::{DemoPhone, Show};
 use crate::pages::{account, enroll, Home, NotFound, RequireSignIn, SignIn};
 use crate::routes::{AccountScreen, EnrollScreen, Route, Section};
 use crate::state::{Auth, Config, Flow, Lang};

@@ -3,6 +3,7 @@ use std::time::Duration;
 use crate::i18n::t;
 use leptos::prelude::*;
 
+use super::Show;
 use crate::api;
 use crate::state::{use_auth, use_config};
 

@@ -5,7 +5,7 @@ use wire::validate;
 use super::{account_error, WayOut};
 use crate::api::{self, ApiError};
 use crate::components::{
-    focus_first_invalid, ErrorArea, NumberVerifier, PageHeading, PhoneInput, SmsCodeInput,
+    focus_first_invalid, ErrorArea, NumberVerifier, PageHeading, PhoneInput, Show, SmsCodeInput,
     SubmitButton,
 };
 use crate::messages::problem_text;

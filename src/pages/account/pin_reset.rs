@@ -7,8 +7,8 @@ use wire::validate;
 use super::{account_error, WayOut};
 use crate::api::{self, ApiError};
 use crate::components::{
-    focus_first_invalid, CodeSender, ErrorArea, NewPin, NewPinFields, PageHeading, SmsCodeInput,
-    SubmitButton,
+    focus_first_invalid, CodeSender, ErrorArea, NewPin, NewPinFields, PageHeading, Show,
+    SmsCodeInput, SubmitButton,
 };
 use crate::flow::Step;
 use crate::messages::problem_text;

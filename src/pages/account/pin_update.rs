@@ -6,7 +6,7 @@ use wire::validate;
 use super::{account_error, WayOut};
 use crate::api::{self, ApiError};
 use crate::components::{
-    focus_first_invalid, ErrorArea, NewPin, NewPinFields, PageHeading, PinInput, SubmitButton,
+    focus_first_invalid, ErrorArea, NewPin, NewPinFields, PageHeading, PinInput, Show, SubmitButton,
 };
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config};

@@ -6,7 +6,7 @@ use wire::ErrorCode;
 use super::{account_error, WayOut};
 use crate::api::{self, ApiError};
 use crate::components::{
-    focus_first_invalid, ErrorArea, PageHeading, PinInput, SubmitButton, VinInput,
+    focus_first_invalid, ErrorArea, PageHeading, PinInput, Show, SubmitButton, VinInput,
 };
 use crate::messages::problem_text;
 use crate::state::{use_auth, use_config};

@@ -8,7 +8,7 @@ use super::{react, FlowStepper};
 use crate::api;
 use crate::components::{
     focus_first_invalid, use_step_guard, CodeSender, ErrorArea, GuardState, Guarded, PageHeading,
-    SmsCodeInput, SubmitButton,
+    Show, SmsCodeInput, SubmitButton,
 };
 use crate::flow::{self, Step};
 use crate::messages::problem_text;

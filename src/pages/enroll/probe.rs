@@ -3,7 +3,7 @@ use crate::router::use_navigate;
 use crate::router::NavigateOptions;
 use leptos::prelude::*;
 
-use crate::components::{step_probe, PageHeading};
+use crate::components::{step_probe, PageHeading, Show};
 use crate::flow;
 use crate::messages::error_text;
 use crate::state::{use_auth, use_flow, FreshProbe};

@@ -7,7 +7,7 @@ use super::{react, FlowStepper};
 use crate::api;
 use crate::components::{
     focus_first_invalid, use_step_guard, ErrorArea, Guarded, NumberVerifier, PageHeading,
-    PhoneInput, SmsCodeInput, SubmitButton,
+    PhoneInput, Show, SmsCodeInput, SubmitButton,
 };
 use crate::flow::{Method, Step};
 use crate::messages::problem_text;
