@@ -1,7 +1,9 @@
 //! Compiles `locales/*.txt` into `$OUT_DIR/catalogue.rs`: the keys, sorted,
-//! for the compile-time lookup of `t!`, and one array of texts per language
-//! in the same order. Keys never reach the wasm; a key missing from a
-//! catalogue, or present in one only, fails the build.
+//! for the compile-time lookup of `t!`, the English texts in the same order,
+//! and the hash of the keys that a French catalogue fetched at run time must
+//! match. Keys never reach the wasm; a key missing from a catalogue, or
+//! present in one only, fails the build. French is compiled in for the
+//! native tests only: the portal fetches `fr.txt` when it needs it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -35,8 +37,17 @@ fn main() {
     let keys: Vec<&String> = en.keys().collect();
     writeln!(out, "pub const LEN: usize = {};", keys.len()).unwrap();
     writeln!(out, "pub const KEYS: [&str; LEN] = {keys:?};").unwrap();
+    writeln!(
+        out,
+        "pub const KEYS_HASH: u64 = {:#x};",
+        keys_hash(keys.iter().map(|k| k.as_str()))
+    )
+    .unwrap();
     for (name, _, table) in &tables {
         let texts: Vec<&String> = table.values().collect();
+        if *name != "EN" {
+            writeln!(out, "#[cfg(test)]").unwrap();
+        }
         writeln!(out, "pub static {name}: [&str; LEN] = {texts:?};").unwrap();
     }
     let dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");

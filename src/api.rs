@@ -1,8 +1,8 @@
 //! The one typed client of the server API.
 //!
-//! Every call goes through [`send`], which adds the device id and the bearer
-//! token, applies a timeout and turns any non-success into an [`ApiError`] in
-//! one place. The transport can be replaced by a fake (see [`set_transport`]) so
+//! Every call goes through [`send_raw`]: each request carries the device id
+//! and the bearer token, a timeout applies, and any non-success becomes an
+//! [`ApiError`] in one place. The transport can be replaced by a fake (see [`set_transport`]) so
 //! component tests run in the browser without a server.
 
 use std::cell::RefCell;
@@ -236,6 +236,22 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
     Ok(HttpResponse { status, body })
+}
+
+/// A static file of the portal's own origin, as text; no credentials, since
+/// it is the same for everyone. Through [`exchange`], so it shares the fetch
+/// code (and its timeout) with the API.
+pub async fn static_text(path: &str) -> Result<String, ApiError> {
+    let request = HttpRequest {
+        method: "GET",
+        path: path.to_string(),
+        body: None,
+        headers: Vec::new(),
+    };
+    match exchange(request).await? {
+        HttpResponse { status: 200, body } => Ok(body),
+        HttpResponse { status, .. } => Err(ApiError::BadResponse(format!("HTTP {status}"))),
+    }
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<Option<T>, ApiError> {

@@ -32,10 +32,18 @@ pub fn App() -> impl IntoView {
     provide_context(auth);
     provide_context(config);
     provide_context(Flow::new());
+    // English until the browser's language, when another, has its catalogue.
     let initial = i18n::initial();
-    i18n::apply(initial, false);
-    let lang = Lang(RwSignal::new(initial));
+    i18n::apply(i18n::Locale::En, false);
+    let lang = Lang(RwSignal::new(i18n::Locale::En));
     provide_context(lang);
+    let lang_ready = RwSignal::new(initial.is_loaded());
+    if !initial.is_loaded() {
+        leptos::task::spawn_local(async move {
+            lang.switch(initial, false).await;
+            lang_ready.set(true);
+        });
+    }
 
     // The session cookie survives a reload; the config says who it belongs to.
     leptos::task::spawn_local(async move {
@@ -78,7 +86,8 @@ pub fn App() -> impl IntoView {
     // gets its account links and the screen its content in the first paint instead
     // of everything moving down a moment later (Lighthouse's layout shift).
     // Embedded, the host's session may take a while and there is no header.
-    let ready = move || embedded || auth.checked.get();
+    // Nor before the screens' language is here, so they do not flash English.
+    let ready = move || lang_ready.get() && (embedded || auth.checked.get());
     move || {
         let _ = lang.0.get();
         view! {
@@ -169,7 +178,9 @@ fn on_host_command(command: wire::embed::HostCommand, auth: Auth, lang: Lang) {
             // The host knows its customer's language best; not saved, since
             // it is the host's choice, not this browser's.
             if let Some(locale) = i18n::Locale::parse(&locale) {
-                lang.set(locale, false);
+                leptos::task::spawn_local(async move {
+                    lang.switch(locale, false).await;
+                });
             }
         }
         HostCommand::Theme { properties } => embed::apply_theme(&properties),
@@ -196,8 +207,14 @@ fn LanguageSwitcher() -> impl IntoView {
             id="language"
             class="language"
             on:change=move |ev| {
-                if let Some(locale) = i18n::Locale::parse(&event_target_value(&ev)) {
-                    lang.set(locale, true);
+                let select = event_target::<web_sys::HtmlSelectElement>(&ev);
+                if let Some(locale) = i18n::Locale::parse(&select.value()) {
+                    leptos::task::spawn_local(async move {
+                        if !lang.switch(locale, true).await {
+                            // Offline: the choice did not take, so say what is shown.
+                            select.set_value(lang.0.get_untracked().tag());
+                        }
+                    });
                 }
             }
         >

@@ -159,12 +159,19 @@ impl Default for Flow {
 pub struct Lang(pub RwSignal<crate::i18n::Locale>);
 
 impl Lang {
-    pub fn set(&self, locale: crate::i18n::Locale, save: bool) {
+    /// Switches to `locale` once its catalogue is here (fetched first when it
+    /// is not compiled in). `false` when it could not be had: the screens
+    /// stay in the language they are in.
+    pub async fn switch(self, locale: crate::i18n::Locale, save: bool) -> bool {
+        if !crate::i18n::load(locale).await {
+            return false;
+        }
         crate::i18n::apply(locale, save);
         // Redrawing loses what is being typed: only for a real change.
         if self.0.get_untracked() != locale {
             self.0.set(locale);
         }
+        true
     }
 }
 

@@ -184,3 +184,37 @@ test('French: the switcher on the sign-in page, then the full method for new@, e
   await expect(page.getByTestId('device-status')).toContainText(FR('home.enrolled'));
   await expectFrenchScreen(page, 'home.your_security');
 });
+
+test('English visitors never fetch French; a French one whose catalogue cannot be fetched gets English, and the switcher says so', async ({
+  browser,
+  baseURL,
+}) => {
+  const english = await browser.newContext({ baseURL, locale: 'en-US' });
+  const asked: string[] = [];
+  english.on('request', (request) => asked.push(new URL(request.url()).pathname));
+  const page = await english.newPage();
+  await page.goto('/sign-in');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in');
+  expect(asked).not.toContain('/fr.txt');
+  await english.close();
+
+  // Offline for the catalogue only: the portal must not show keys, blanks or a mix.
+  const french = await browser.newContext({ baseURL, locale: 'fr-FR' });
+  await french.route('**/fr.txt', (route) => route.fulfill({ status: 503, body: 'down' }));
+  const offline = await french.newPage();
+  await offline.goto('/sign-in');
+  await expect(offline.getByRole('heading', { level: 1 })).toHaveText('Sign in');
+  await expect(offline.locator('html')).toHaveAttribute('lang', 'en');
+  const switcher = offline.getByLabel('Language', { exact: true });
+  await expect(switcher).toHaveValue('en');
+  await switcher.selectOption('fr');
+  // The choice did not take: the selector goes back to what is shown.
+  await expect(switcher).toHaveValue('en');
+  await expect(offline.getByRole('heading', { level: 1 })).toHaveText('Sign in');
+  expect(await offline.evaluate(() => localStorage.getItem('portal.locale'))).toBeNull();
+  // Back online, the same choice works.
+  await french.unroute('**/fr.txt');
+  await switcher.selectOption('fr');
+  await expectFrenchScreen(offline, 'sign_in.sign_in');
+  await french.close();
+});
