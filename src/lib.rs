@@ -239,7 +239,12 @@ fn Header() -> impl IntoView {
     let flow = state::use_flow();
     let navigate = router::use_navigate();
     let location = router::use_location();
-    let in_account = move || location.pathname.with(|p| p.starts_with(routes::ACCOUNT));
+    // By route, not by prefix: `/accounts` is not the account section.
+    let in_account = move || {
+        location
+            .pathname
+            .with(|p| Route::parse(p).section() == Section::Account)
+    };
     let sign_out = task::Task::new(move |()| {
         let navigate = navigate.clone();
         async move {

@@ -218,7 +218,13 @@ mod tests {
             assert_eq!(Route::parse(&format!("{path}/")), route, "{path}/");
         }
         assert_eq!(Route::parse(""), Route::Home);
-        for unknown in ["/enrol", "/enroll/phone/other", "/ACCOUNT", "/account/pin"] {
+        for unknown in [
+            "/enrol",
+            "/enroll/phone/other",
+            "/ACCOUNT",
+            "/account/pin",
+            "/accounts",
+        ] {
             assert_eq!(Route::parse(unknown), Route::NotFound, "{unknown}");
         }
         assert_eq!(Route::parse(ENROLL_SMS).section(), Section::Enroll);
