@@ -1,7 +1,7 @@
-//! The Content-Security-Policy. trunk puts one inline module script in
-//! `index.html` (the wasm loader); rather than allowing inline scripts, the
-//! policy names that exact script by its SHA-256 hash, computed once at start
-//! from the file actually served.
+//! The Content-Security-Policy. trunk puts one inline module script in each
+//! page (`index.html`, `account.html`: the wasm loader); rather than allowing
+//! inline scripts, the policy names those exact scripts by their SHA-256
+//! hashes, computed from the files actually served.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -50,27 +50,39 @@ pub fn content_security_policy(frame_ancestors: &[String], script_hashes: &[Stri
     )
 }
 
-/// The policy for a static directory (its `index.html`, when there is one).
+/// The portal's pages, whose loaders the policy allows.
+const PAGES: [&str; 2] = ["index.html", wire::ACCOUNT_PAGE];
+
+/// The policy for a static directory (the loaders of its pages, when there
+/// are some).
 pub fn for_static_dir(frame_ancestors: &[String], static_dir: Option<&std::path::Path>) -> String {
-    let hashes = static_dir
-        .and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok())
-        .map(|html| inline_script_hashes(&html))
-        .unwrap_or_default();
+    let mut hashes = Vec::new();
+    for page in PAGES {
+        if let Some(html) = static_dir.and_then(|dir| std::fs::read_to_string(dir.join(page)).ok())
+        {
+            hashes.extend(inline_script_hashes(&html));
+        }
+    }
     content_security_policy(frame_ancestors, &hashes)
 }
 
-/// The policy header, kept in step with the `index.html` being served: a
+/// When the pages were last written: a rebuild changes their loaders.
+fn pages_modified(dir: &std::path::Path) -> Vec<Option<std::time::SystemTime>> {
+    PAGES.iter().map(|page| modified(&dir.join(page))).collect()
+}
+
+/// The policy header, kept in step with the pages being served: a
 /// rebuild of the portal while the server runs changes the loader script, and
 /// a stale hash would leave the page blank.
 pub struct Csp {
     frame_ancestors: Vec<String>,
     static_dir: Option<std::path::PathBuf>,
-    cache: std::sync::Mutex<(Option<std::time::SystemTime>, String)>,
+    cache: std::sync::Mutex<(Vec<Option<std::time::SystemTime>>, String)>,
 }
 
 impl Csp {
     pub fn new(frame_ancestors: &[String], static_dir: Option<&std::path::Path>) -> Csp {
-        let modified = static_dir.and_then(|dir| modified(&dir.join("index.html")));
+        let modified = static_dir.map(pages_modified).unwrap_or_default();
         Csp {
             frame_ancestors: frame_ancestors.to_vec(),
             static_dir: static_dir.map(std::path::Path::to_path_buf),
@@ -79,7 +91,7 @@ impl Csp {
     }
 
     /// The header value. With `html` (a page is being served), first checks
-    /// whether `index.html` changed since the hash was computed.
+    /// whether a page changed since the hashes were computed.
     pub fn header(&self, html: bool) -> String {
         let mut cache = self
             .cache
@@ -87,7 +99,7 @@ impl Csp {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if html {
             if let Some(dir) = &self.static_dir {
-                let now = modified(&dir.join("index.html"));
+                let now = pages_modified(dir);
                 if now != cache.0 {
                     *cache = (now, for_static_dir(&self.frame_ancestors, Some(dir)));
                 }

@@ -17,3 +17,31 @@ pub use error::ErrorCode;
 pub const DEVICE_ID_HEADER: &str = "X-Device-Id";
 /// Header carrying a step-up proof from `otp withPIN`.
 pub const STRONG_AUTH_HEADER: &str = "X-Strong-Auth";
+
+/// The portal ships as two pages, each with its own wasm: `account.html` draws
+/// account management, `index.html` everything else (sign-in, home,
+/// enrollment), so a first visit does not download the management screens.
+/// The server answers each path of the portal with its page; the portal moves
+/// between the two with a full page load.
+pub const ACCOUNT_PAGE: &str = "account.html";
+
+/// Whether the server answers `path` with [`ACCOUNT_PAGE`]: `/account` and
+/// everything below it.
+pub fn serves_account_page(path: &str) -> bool {
+    path == "/account" || path.starts_with("/account/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_management_and_only_it_gets_the_account_page() {
+        for path in ["/account", "/account/", "/account/pin/update", "/account/x"] {
+            assert!(serves_account_page(path), "{path}");
+        }
+        for path in ["/", "/accounts", "/sign-in", "/enroll/account", "/Account"] {
+            assert!(!serves_account_page(path), "{path}");
+        }
+    }
+}

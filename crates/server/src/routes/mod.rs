@@ -92,15 +92,26 @@ async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed()
 }
 
-/// The built portal with SPA fallback to `index.html`, or a plain 404 when
-/// there is no static directory (API-only mode).
+/// The built portal with SPA fallback to its page for the path (see
+/// [`wire::serves_account_page`]: `account.html` for account management when
+/// the build has it, `index.html` for the rest), or a plain 404 when there is
+/// no static directory (API-only mode).
 fn static_files(dir: Option<&Path>) -> Router {
     match dir.filter(|d| d.is_dir()) {
         Some(dir) => {
             let index = dir.join("index.html");
-            let files = ServeDir::new(dir).fallback(ServeFile::new(index));
-            Router::new()
-                .fallback_service(files)
+            let mut router = Router::new();
+            let account = dir.join(wire::ACCOUNT_PAGE);
+            if account.is_file() {
+                // The same rule as `serves_account_page`: `/account` and below.
+                let below = ServeDir::new(dir).fallback(ServeFile::new(&account));
+                router = router
+                    .route_service("/account", ServeFile::new(&account))
+                    .route_service("/account/", ServeFile::new(&account))
+                    .route_service("/account/{*rest}", below);
+            }
+            router
+                .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
                 .layer(axum::middleware::from_fn(middleware::static_cache))
         }
         None => Router::new().fallback(|| async { (StatusCode::NOT_FOUND, "Not found") }),

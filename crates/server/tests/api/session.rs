@@ -348,6 +348,56 @@ async fn the_portal_is_served_with_spa_fallback_and_cache_headers() {
 }
 
 #[tokio::test]
+async fn account_management_is_served_its_own_page_and_both_loaders_are_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().to_path_buf();
+    let page = |name: &str| {
+        format!(
+            "<!doctype html><title>{name}</title><script type=\"module\">load('{name}')</script>"
+        )
+    };
+    std::fs::write(dist.join("index.html"), page("main")).unwrap();
+    std::fs::write(dist.join(wire::ACCOUNT_PAGE), page("account")).unwrap();
+    let mut settings = demo_settings();
+    settings.static_dir = Some(dist);
+    let app = TestApp::with_settings(settings).await;
+    let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+    for path in [
+        "/account",
+        "/account/",
+        "/account/pin/update",
+        "/account/unknown/deep",
+    ] {
+        assert!(wire::serves_account_page(path), "{path}");
+        let answer = app.send(get(path)).await;
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(
+            answer.text.contains("<title>account</title>"),
+            "{path}: {}",
+            answer.text
+        );
+        assert_eq!(answer.headers["cache-control"], "no-cache");
+    }
+    for path in ["/", "/accounts", "/enroll/sms", "/sign-in"] {
+        assert!(!wire::serves_account_page(path), "{path}");
+        let answer = app.send(get(path)).await;
+        assert!(
+            answer.text.contains("<title>main</title>"),
+            "{path}: {}",
+            answer.text
+        );
+    }
+    // One policy names both pages' loaders, whichever page is served.
+    let csp = app.send(get("/account/phone")).await.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let hashes = csp.matches("'sha256-").count();
+    assert_eq!(hashes, 2, "{csp}");
+    assert!(!csp.contains("unsafe-inline"));
+}
+
+#[tokio::test]
 async fn the_outbox_exists_only_in_demo_mode() {
     let app = TestApp::with_settings(portal_server::config::Settings::new(fast_policy())).await;
     let answer = app.anonymous().get("/api/v1/dev/outbox").await;
