@@ -25,8 +25,12 @@ use crate::pages::{account, enroll, Home, NotFound, RequireSignIn, SignIn};
 use crate::routes::{AccountScreen, EnrollScreen, Route, Section};
 use crate::state::{Auth, Config, Flow, Lang};
 
+/// Draws a section's screen; each bundle passes its own, so the other
+/// bundle's screens are not in its wasm.
+pub type Screens = fn(Section, Memo<Route>) -> AnyView;
+
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
     let auth = Auth::new();
     let config = Config(RwSignal::new(None));
     provide_context(auth);
@@ -78,7 +82,7 @@ pub fn App() -> impl IntoView {
             let _ = root.class_list().add_1("embedded");
         }
     }
-    let location = router::provide();
+    let location = router::provide(bundle);
     let route = Memo::new(move |_| Route::parse(&location.pathname.get()));
     let section = Memo::new(move |_| route.get().section());
     // A change of language redraws every screen in the new language.
@@ -98,15 +102,17 @@ pub fn App() -> impl IntoView {
                 // Above the screen, so a step that grows when its answers arrive
                 // does not push the panel down.
                 <DemoPhone/>
-                <main id="main">{move || screen(section.get(), route)}</main>
+                <main id="main">{move || screens(section.get(), route)}</main>
             </Show>
         }
     }
 }
 
-/// The screen of a section; moving between the steps of one section redraws
-/// only the step inside its card.
-fn screen(section: Section, route: Memo<Route>) -> AnyView {
+/// The screens of `index.html`'s bundle. Moving between the steps of one
+/// section redraws only the step inside its card. A section of the other
+/// bundle is never reached here (the router loads its page instead), so the
+/// not-found screen stands in for it.
+pub fn main_screens(section: Section, route: Memo<Route>) -> AnyView {
     match section {
         Section::SignIn => view! { <SignIn/> }.into_any(),
         Section::Home => view! { <RequireSignIn><Home/></RequireSignIn> }.into_any(),
@@ -118,6 +124,14 @@ fn screen(section: Section, route: Memo<Route>) -> AnyView {
             view! { <enroll::EnrollLayout>{move || step.get().map(enroll_step)}</enroll::EnrollLayout> }
                 .into_any()
         }
+        Section::Account | Section::NotFound => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// The screens of `account.html`'s bundle: account management, and not
+/// found for an unknown path below `/account`.
+pub fn account_screens(section: Section, route: Memo<Route>) -> AnyView {
+    match section {
         Section::Account => {
             let step = Memo::new(move |_| match route.get() {
                 Route::Account(step) => Some(step),
@@ -126,7 +140,7 @@ fn screen(section: Section, route: Memo<Route>) -> AnyView {
             view! { <account::AccountLayout>{move || step.get().map(account_step)}</account::AccountLayout> }
                 .into_any()
         }
-        Section::NotFound => view! { <NotFound/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
     }
 }
 

@@ -10,6 +10,8 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::routes::Bundle;
+
 /// Where the user is. `pathname` is the path, `search` the query with its `?`.
 #[derive(Clone, Copy)]
 pub struct Location {
@@ -24,9 +26,15 @@ pub struct NavigateOptions {
     pub replace: bool,
 }
 
+thread_local! {
+    /// The bundle this wasm is: a path of the other one is a page load away.
+    static BUNDLE: std::cell::Cell<Bundle> = const { std::cell::Cell::new(Bundle::Main) };
+}
+
 /// Creates the location from the address bar and starts following links and
 /// the back and forward buttons. Call once, above every screen.
-pub fn provide() -> Location {
+pub fn provide(bundle: Bundle) -> Location {
+    BUNDLE.with(|b| b.set(bundle));
     let location = Location {
         pathname: RwSignal::new(String::new()),
         search: RwSignal::new(String::new()),
@@ -64,14 +72,28 @@ pub fn use_navigate() -> impl Fn(&str, NavigateOptions) + Clone + 'static {
     move |to: &str, options: NavigateOptions| navigate(location, to, options)
 }
 
+fn in_this_bundle(to: &str) -> bool {
+    Bundle::of(to) == BUNDLE.with(std::cell::Cell::get)
+}
+
 /// Goes to `to` (a path with an optional query). Deferred to a microtask, as
 /// callers navigate from inside renders and effects that the change redraws.
+/// A path the other bundle draws is loaded as a new page.
 pub fn navigate(location: Location, to: &str, options: NavigateOptions) {
     let to = to.to_string();
     queue_microtask(move || {
         let Some(window) = web_sys::window() else {
             return;
         };
+        if !in_this_bundle(&to) {
+            let address = window.location();
+            let _ = if options.replace {
+                address.replace(&to)
+            } else {
+                address.assign(&to)
+            };
+            return;
+        }
         let Ok(history) = window.history() else {
             return;
         };
@@ -110,8 +132,9 @@ fn sync(location: Location) {
 }
 
 /// The path to go to when `event` is a plain click on a link to a page of
-/// the portal; `None` for what the browser must handle itself: another
-/// origin, a new tab or window, a download, or a jump within this page.
+/// this bundle; `None` for what the browser must handle itself: another
+/// origin or bundle, a new tab or window, a download, or a jump within this
+/// page.
 fn link_target(event: &web_sys::MouseEvent) -> Option<String> {
     if event.default_prevented()
         || event.button() != 0
@@ -141,7 +164,7 @@ fn link_target(event: &web_sys::MouseEvent) -> Option<String> {
     let (path, search) = (anchor.pathname(), anchor.search());
     let same_page =
         here.pathname().ok()? == path && here.search().ok()? == search && !anchor.hash().is_empty();
-    if same_page {
+    if same_page || !in_this_bundle(&path) {
         return None;
     }
     Some(format!("{path}{search}{}", anchor.hash()))

@@ -110,6 +110,29 @@ pub enum Section {
     NotFound,
 }
 
+/// Which of the portal's two pages, each with its own wasm, draws a path: the
+/// server's rule ([`wire::serves_account_page`]), so the two always agree.
+/// Moving to the other one is a full page load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    /// `index.html`: sign-in, home, enrollment.
+    Main,
+    /// `account.html`: account management.
+    Account,
+}
+
+impl Bundle {
+    /// The bundle of `to`, a path with an optional query or fragment.
+    pub fn of(to: &str) -> Bundle {
+        let path = to.split(['?', '#']).next().unwrap_or_default();
+        if wire::serves_account_page(path) {
+            Bundle::Account
+        } else {
+            Bundle::Main
+        }
+    }
+}
+
 /// The value of `name` in a query (`?a=1&next=%2Fenroll`), percent-decoded.
 pub fn query_param(search: &str, name: &str) -> Option<String> {
     search
@@ -229,6 +252,18 @@ mod tests {
         }
         assert_eq!(Route::parse(ENROLL_SMS).section(), Section::Enroll);
         assert_eq!(Route::parse(ACCOUNT_PHONE).section(), Section::Account);
+        // The account bundle has every account screen, the main one every other.
+        for (path, route) in table {
+            let expected = if route.section() == Section::Account {
+                Bundle::Account
+            } else {
+                Bundle::Main
+            };
+            assert_eq!(Bundle::of(path), expected, "{path}");
+            assert_eq!(Bundle::of(&format!("{path}?a=1#b")), expected, "{path}");
+        }
+        assert_eq!(Bundle::of("/accounts"), Bundle::Main);
+        assert_eq!(Bundle::of("/account/unknown"), Bundle::Account);
     }
 
     #[test]

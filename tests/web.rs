@@ -79,7 +79,7 @@ fn mount_sign_in(root: &HtmlElement) -> Auth {
     let handle = leptos::mount::mount_to(root.clone(), move || {
         *slot.borrow_mut() = Some(provide_app_context());
         {
-            portal::router::provide();
+            portal::router::provide(portal::routes::Bundle::Main);
             view! { <portal::pages::SignIn/> }
         }
     });

@@ -86,10 +86,15 @@ fn compressed_size(tool: &str, args: &[&str], file: &Path) -> Result<u64, String
 /// to in turn (wasm-bindgen snippets, `url(...)` in CSS). Paths are relative to `dir`,
 /// `/`-separated; files that do not exist (routes such as `/sign-in`) are left out.
 pub fn first_load_files(dir: &Path) -> Result<Vec<String>, String> {
-    let index = dir.join("index.html");
+    page_load_files(dir, "index.html")
+}
+
+/// [`first_load_files`] of another page of the build (`account.html`).
+pub fn page_load_files(dir: &Path, page: &str) -> Result<Vec<String>, String> {
+    let index = dir.join(page);
     let html =
         fs::read_to_string(&index).map_err(|e| format!("reading {}: {e}", index.display()))?;
-    let mut found = vec!["index.html".to_string()];
+    let mut found = vec![page.to_string()];
     let mut queue: Vec<String> = references_in("", &html, true);
     while let Some(path) = queue.pop() {
         if found.contains(&path) || !dir.join(&path).is_file() {

@@ -12,17 +12,24 @@ use std::path::Path;
 pub fn snapshot(dist: &Path, into: &Path) -> Result<(), String> {
     copy_dir(dist, into)
         .map_err(|e| format!("copying {} to {}: {e}", dist.display(), into.display()))?;
-    let index = fs::read_to_string(into.join("index.html"))
-        .map_err(|e| format!("{}/index.html: {e}", dist.display()))?;
-    let missing: Vec<String> = local_references(&index)
-        .into_iter()
-        .filter(|file| !into.join(file).is_file())
-        .collect();
+    let mut missing = Vec::new();
+    for page in crate::budget::PAGES {
+        if page != "index.html" && !into.join(page).is_file() {
+            continue;
+        }
+        let html = fs::read_to_string(into.join(page))
+            .map_err(|e| format!("{}/{page}: {e}", dist.display()))?;
+        missing.extend(
+            local_references(&html)
+                .into_iter()
+                .filter(|file| !into.join(file).is_file()),
+        );
+    }
     if missing.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "dist/ changed while it was copied (another trunk build?): index.html refers to \
+            "dist/ changed while it was copied (another trunk build?): its pages refer to \
              missing {}; run again",
             missing.join(", ")
         ))

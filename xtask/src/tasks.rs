@@ -25,7 +25,7 @@ pub fn build(workspace: &Workspace) -> Result<(), String> {
 /// `copy_to`, also a checked copy of `dist/` (see `snapshot`), built again once when
 /// someone else's `trunk build` changed `dist/` under our feet.
 pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(), String> {
-    for needed in ["Trunk.toml", "index.html"] {
+    for needed in ["Trunk.toml", "index.html", ACCOUNT_HTML] {
         if !workspace.path(needed).exists() {
             return Err(format!(
                 "{needed} is missing at the repository root: the portal is not buildable yet"
@@ -38,13 +38,8 @@ pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(),
     let mut attempts_left = 2;
     loop {
         attempts_left -= 1;
-        step("trunk build --release --offline");
-        let (result, took) = timed(|| {
-            run(workspace
-                .command("trunk")
-                .args(["build", "--release", "--offline"])
-                .envs(crate::wasm_release::env()))
-        });
+        step("trunk build --release --offline (index.html, then account.html)");
+        let (result, took) = timed(|| build_both_pages(workspace));
         result?;
         step(format!(
             "portal built in {} into dist/",
@@ -64,6 +59,43 @@ pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(),
             Err(error) => return Err(error),
         }
     }
+}
+
+/// The portal's second page (see `wire::ACCOUNT_PAGE`): its own wasm, with the account
+/// management screens that a first visit does not need.
+const ACCOUNT_HTML: &str = "account.html";
+
+/// trunk builds one page per run and always names it `index.html`, and it replaces its
+/// whole `--dist` folder: so the account page is built into a folder of its own first,
+/// then `dist/` from `index.html`, and the account page's files are copied in, its
+/// `index.html` as `account.html`. Both pages share the stylesheet (same hashed name).
+fn build_both_pages(workspace: &Workspace) -> Result<(), String> {
+    let staging = workspace.target_dir().join("xtask").join("dist-account");
+    let trunk = |args: &[&str]| {
+        run(workspace
+            .command("trunk")
+            .arg("build")
+            .args(args)
+            .args(["--release", "--offline"])
+            .envs(crate::wasm_release::env()))
+    };
+    trunk(&[ACCOUNT_HTML, "--dist", &staging.to_string_lossy()])?;
+    trunk(&[])?;
+    let dist = workspace.dist();
+    for entry in fs::read_dir(&staging).map_err(|e| format!("{}: {e}", staging.display()))? {
+        let entry = entry.map_err(|e| format!("{}: {e}", staging.display()))?;
+        let name = entry.file_name();
+        if !entry.path().is_file() {
+            continue; // trunk's `.stage`
+        }
+        let to = if name == "index.html" {
+            dist.join(ACCOUNT_HTML)
+        } else {
+            dist.join(&name)
+        };
+        fs::copy(entry.path(), &to).map_err(|e| format!("copying to {}: {e}", to.display()))?;
+    }
+    Ok(())
 }
 
 /// Holds `target/xtask/dist.lock` so two `cargo xtask` runs in one checkout never build
@@ -391,6 +423,21 @@ pub fn summary(outcomes: &[Outcome]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_account_page_is_the_one_the_server_serves() {
+        // xtask depends on std only, so it checks the shared constant by its source.
+        let wire = include_str!("../../crates/wire/src/lib.rs");
+        let declared = format!(
+            "pub const ACCOUNT_PAGE: &str = \"{}\";",
+            super::ACCOUNT_HTML
+        );
+        assert!(
+            wire.contains(&declared),
+            "wire::ACCOUNT_PAGE is not {}",
+            super::ACCOUNT_HTML
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -22,9 +22,52 @@ pub struct Measured {
 /// Measures the build in `dir` into `report`.
 pub fn run(dir: &Path, report: &mut Report) {
     match measure(dir) {
-        Ok(files) => describe(&files, report),
+        Ok(files) => {
+            describe(&files, report);
+            if dir.join(ACCOUNT_PAGE).is_file() {
+                match sizes::page_load_files(dir, ACCOUNT_PAGE) {
+                    Ok(page) => describe_account_page(&files, &page, report),
+                    Err(error) => report.fail(error),
+                }
+            }
+        }
         Err(error) => report.fail(error),
     }
+}
+
+/// The page of account management, with its own wasm (see `budget::PAGES`).
+const ACCOUNT_PAGE: &str = "account.html";
+
+/// What a first visit that lands on the account page downloads (`page`: its files).
+pub fn describe_account_page(files: &[Measured], page: &[String], report: &mut Report) {
+    let of_page: Vec<&Measured> = files.iter().filter(|f| page.contains(&f.path)).collect();
+    let sum = |size: fn(&Measured) -> u64| of_page.iter().map(|f| size(f)).sum::<u64>();
+    let (raw, gzip, brotli) = (sum(|f| f.raw), sum(|f| f.gzip), sum(|f| f.brotli));
+    report.row(
+        format!("first visit of {ACCOUNT_PAGE} ({} files)", of_page.len()),
+        format!(
+            "gzip -9 {} ({} B), brotli {} ({} B), raw {}; budget: {}",
+            human_bytes(gzip),
+            thousands(gzip),
+            human_bytes(brotli),
+            thousands(brotli),
+            human_bytes(raw),
+            budget::goal_line(gzip)
+        ),
+    );
+    report.set(
+        "accountPage",
+        Value::object([
+            (
+                "files",
+                Value::Array(of_page.iter().map(|f| Value::str(f.path.clone())).collect()),
+            ),
+            ("rawBytes", Value::num(raw as f64)),
+            ("gzipBytes", Value::num(gzip as f64)),
+            ("brotliBytes", Value::num(brotli as f64)),
+            ("ok", Value::Bool(gzip <= budget::LIMIT_BYTES)),
+        ]),
+    );
 }
 
 pub fn measure(dir: &Path) -> Result<Vec<Measured>, String> {
@@ -195,5 +238,45 @@ mod tests {
             .1;
         assert_eq!(first.get("gzipBytes"), Some(&Value::num(800)));
         assert!(report.errors.is_empty());
+    }
+
+    #[test]
+    fn the_account_page_counts_its_own_files_and_the_shared_ones() {
+        let file = |path: &str| Measured {
+            path: path.into(),
+            raw: 1000,
+            gzip: 400,
+            brotli: 300,
+            first_load: false,
+        };
+        let files = [
+            file("account.html"),
+            file("a.css"),
+            file("main.wasm"),
+            file("acc.wasm"),
+        ];
+        let page: Vec<String> = ["account.html", "a.css", "acc.wasm"]
+            .map(String::from)
+            .to_vec();
+        let mut report = Report::new(Section::Size);
+        describe_account_page(&files, &page, &mut report);
+        assert_eq!(
+            report.rows[0].measure,
+            "first visit of account.html (3 files)"
+        );
+        assert!(
+            report.rows[0]
+                .value
+                .starts_with("gzip -9 1.2 KiB (1,200 B)"),
+            "{:?}",
+            report.rows
+        );
+        let account = &report
+            .json
+            .iter()
+            .find(|(k, _)| k == "accountPage")
+            .unwrap()
+            .1;
+        assert_eq!(account.get("gzipBytes"), Some(&Value::num(1200)));
     }
 }
