@@ -97,7 +97,7 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
         view! {
             <Show when=ready>
                 <a class="skip-link" href="#main">{t!("lib.skip_to_content")}</a>
-                {(!embedded).then(|| view! { <Header/> })}
+                {(!embedded).then(|| view! { <Header section/> })}
                 <EmbedBridge/>
                 // Above the screen, so a step that grows when its answers arrive
                 // does not push the panel down.
@@ -248,17 +248,12 @@ fn LanguageSwitcher() -> impl IntoView {
 
 /// The portal's own header: name, who is signed in, sign-out.
 #[component]
-fn Header() -> impl IntoView {
+fn Header(section: Memo<Section>) -> impl IntoView {
     let auth = state::use_auth();
     let flow = state::use_flow();
     let navigate = router::use_navigate();
-    let location = router::use_location();
     // By route, not by prefix: `/accounts` is not the account section.
-    let in_account = move || {
-        location
-            .pathname
-            .with(|p| Route::parse(p).section() == Section::Account)
-    };
+    let in_account = move || section.get() == Section::Account;
     let sign_out = task::Task::new(move |()| {
         let navigate = navigate.clone();
         async move {

@@ -48,10 +48,6 @@ impl<I: 'static> Task<I> {
         self.busy.into()
     }
 
-    pub fn is_running(&self) -> bool {
-        self.busy.get_untracked()
-    }
-
     /// Starts `input`'s submission unless one is already running: a double
     /// click sends one request.
     pub fn dispatch(&self, input: I) {

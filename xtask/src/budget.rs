@@ -59,7 +59,7 @@ impl Verdict {
 /// The pure part: the first-load files' sizes against `limit` bytes of gzip -9.
 pub fn evaluate(files: &[FileSize], limit: u64) -> Verdict {
     let gzip_total: u64 = files.iter().map(|f| f.gzip).sum();
-    let page = files.first().map_or("index.html", |f| f.path.as_str());
+    let page = files.first().map_or(sizes::INDEX_PAGE, |f| f.path.as_str());
     let mut report = format!(
         "first-load size budget: what a first visit downloads ({page} and the files it \
          refers to), gzip -9\n",
@@ -114,18 +114,11 @@ pub fn measure_page(
     Ok((files, verdict))
 }
 
-/// The pages a first visit can land on: `index.html` (sign-in, enrollment) and, when the
-/// build has it, `account.html` (account management, its own wasm).
-pub const PAGES: [&str; 2] = ["index.html", "account.html"];
-
-/// The suite's check: prints the report of each page, fails when either is above the
-/// budget.
+/// The suite's check: prints the report of each page (`sizes::pages`), fails when either
+/// is above the budget.
 pub fn check(dir: &Path) -> Result<(), String> {
     let mut failures = Vec::new();
-    for page in PAGES {
-        if page != PAGES[0] && !dir.join(page).is_file() {
-            continue;
-        }
+    for page in sizes::pages(dir) {
         let (files, verdict) = measure_page(dir, page, LIMIT_BYTES)?;
         print!("{}", verdict.report);
         println!("{}", goal_line(verdict.gzip_total));

@@ -86,7 +86,21 @@ fn compressed_size(tool: &str, args: &[&str], file: &Path) -> Result<u64, String
 /// to in turn (wasm-bindgen snippets, `url(...)` in CSS). Paths are relative to `dir`,
 /// `/`-separated; files that do not exist (routes such as `/sign-in`) are left out.
 pub fn first_load_files(dir: &Path) -> Result<Vec<String>, String> {
-    page_load_files(dir, "index.html")
+    page_load_files(dir, INDEX_PAGE)
+}
+
+/// The portal's first page: sign-in, home, enrollment.
+pub const INDEX_PAGE: &str = "index.html";
+/// Its second page, with its own wasm: account management (`wire::ACCOUNT_PAGE`).
+pub const ACCOUNT_PAGE: &str = "account.html";
+
+/// The pages of the build in `dir` a first visit can land on: `index.html`, and
+/// `account.html` when the build has it.
+pub fn pages(dir: &Path) -> Vec<&'static str> {
+    [INDEX_PAGE, ACCOUNT_PAGE]
+        .into_iter()
+        .filter(|page| *page == INDEX_PAGE || dir.join(page).is_file())
+        .collect()
 }
 
 /// [`first_load_files`] of another page of the build (`account.html`).
@@ -250,6 +264,25 @@ pub fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_account_page_is_the_one_the_server_serves_and_differs_only_by_its_wasm() {
+        // xtask depends on std only, so it checks the shared constant by its source.
+        let wire = include_str!("../../crates/wire/src/lib.rs");
+        let declared = format!("pub const ACCOUNT_PAGE: &str = \"{ACCOUNT_PAGE}\";");
+        assert!(
+            wire.contains(&declared),
+            "wire::ACCOUNT_PAGE is not {ACCOUNT_PAGE}"
+        );
+        // The two pages are one template: a head edited in one must be in the other.
+        let index = include_str!("../../index.html");
+        let account = include_str!("../../account.html");
+        assert_eq!(
+            account,
+            index.replace(r#"data-bin="portal""#, r#"data-bin="portal-account""#),
+            "account.html must be index.html with data-bin=\"portal-account\""
+        );
+    }
 
     #[test]
     fn human_bytes_picks_the_unit() {

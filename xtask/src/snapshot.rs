@@ -13,10 +13,7 @@ pub fn snapshot(dist: &Path, into: &Path) -> Result<(), String> {
     copy_dir(dist, into)
         .map_err(|e| format!("copying {} to {}: {e}", dist.display(), into.display()))?;
     let mut missing = Vec::new();
-    for page in crate::budget::PAGES {
-        if page != "index.html" && !into.join(page).is_file() {
-            continue;
-        }
+    for page in crate::sizes::pages(into) {
         let html = fs::read_to_string(into.join(page))
             .map_err(|e| format!("{}/{page}: {e}", dist.display()))?;
         missing.extend(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::bootstrap::{self, Needs, WASM_TARGET};
 use crate::process::{format_duration, run, step, timed, which};
 use crate::server::{free_port, sqlite_url, NotReady, Server, ServerOptions, TempDir};
-use crate::sizes;
+use crate::sizes::{self, ACCOUNT_PAGE, INDEX_PAGE};
 use crate::snapshot;
 use crate::workspace::Workspace;
 
@@ -25,7 +25,7 @@ pub fn build(workspace: &Workspace) -> Result<(), String> {
 /// `copy_to`, also a checked copy of `dist/` (see `snapshot`), built again once when
 /// someone else's `trunk build` changed `dist/` under our feet.
 pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(), String> {
-    for needed in ["Trunk.toml", "index.html", ACCOUNT_HTML] {
+    for needed in ["Trunk.toml", INDEX_PAGE, ACCOUNT_PAGE] {
         if !workspace.path(needed).exists() {
             return Err(format!(
                 "{needed} is missing at the repository root: the portal is not buildable yet"
@@ -61,10 +61,6 @@ pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(),
     }
 }
 
-/// The portal's second page (see `wire::ACCOUNT_PAGE`): its own wasm, with the account
-/// management screens that a first visit does not need.
-const ACCOUNT_HTML: &str = "account.html";
-
 /// trunk builds one page per run and always names it `index.html`, and it replaces its
 /// whole `--dist` folder: so the account page is built into a folder of its own first,
 /// then `dist/` from `index.html`, and the account page's files are copied in, its
@@ -79,7 +75,7 @@ fn build_both_pages(workspace: &Workspace) -> Result<(), String> {
             .args(["--release", "--offline"])
             .envs(crate::wasm_release::env()))
     };
-    trunk(&[ACCOUNT_HTML, "--dist", &staging.to_string_lossy()])?;
+    trunk(&[ACCOUNT_PAGE, "--dist", &staging.to_string_lossy()])?;
     trunk(&[])?;
     let dist = workspace.dist();
     for entry in fs::read_dir(&staging).map_err(|e| format!("{}: {e}", staging.display()))? {
@@ -88,8 +84,8 @@ fn build_both_pages(workspace: &Workspace) -> Result<(), String> {
         if !entry.path().is_file() {
             continue; // trunk's `.stage`
         }
-        let to = if name == "index.html" {
-            dist.join(ACCOUNT_HTML)
+        let to = if name == INDEX_PAGE {
+            dist.join(ACCOUNT_PAGE)
         } else {
             dist.join(&name)
         };
@@ -423,21 +419,6 @@ pub fn summary(outcomes: &[Outcome]) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_account_page_is_the_one_the_server_serves() {
-        // xtask depends on std only, so it checks the shared constant by its source.
-        let wire = include_str!("../../crates/wire/src/lib.rs");
-        let declared = format!(
-            "pub const ACCOUNT_PAGE: &str = \"{}\";",
-            super::ACCOUNT_HTML
-        );
-        assert!(
-            wire.contains(&declared),
-            "wire::ACCOUNT_PAGE is not {}",
-            super::ACCOUNT_HTML
-        );
-    }
-
     use super::*;
 
     #[test]

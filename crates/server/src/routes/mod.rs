@@ -16,6 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Method, StatusCode};
 use axum::routing::any;
 use axum::Router;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -99,19 +100,23 @@ async fn method_not_allowed() -> ApiError {
 fn static_files(dir: Option<&Path>) -> Router {
     match dir.filter(|d| d.is_dir()) {
         Some(dir) => {
-            let index = dir.join("index.html");
-            let mut router = Router::new();
-            let account = dir.join(wire::ACCOUNT_PAGE);
-            if account.is_file() {
-                // The same rule as `serves_account_page`: `/account` and below.
-                let below = ServeDir::new(dir).fallback(ServeFile::new(&account));
-                router = router
-                    .route_service("/account", ServeFile::new(&account))
-                    .route_service("/account/", ServeFile::new(&account))
-                    .route_service("/account/{*rest}", below);
-            }
-            router
-                .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+            let page = |name: &str| ServeDir::new(dir).fallback(ServeFile::new(dir.join(name)));
+            let index = page("index.html");
+            let account = dir
+                .join(wire::ACCOUNT_PAGE)
+                .is_file()
+                .then(|| page(wire::ACCOUNT_PAGE));
+            let files = tower::service_fn(move |request: axum::extract::Request| {
+                let served = match &account {
+                    Some(account) if wire::serves_account_page(request.uri().path()) => {
+                        account.clone()
+                    }
+                    _ => index.clone(),
+                };
+                served.oneshot(request)
+            });
+            Router::new()
+                .fallback_service(files)
                 .layer(axum::middleware::from_fn(middleware::static_cache))
         }
         None => Router::new().fallback(|| async { (StatusCode::NOT_FOUND, "Not found") }),
