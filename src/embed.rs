@@ -161,10 +161,7 @@ pub fn send(event: PortalEvent) {
     let Ok(Some(parent)) = window.parent() else {
         return;
     };
-    let Ok(text) = serde_json::to_string(&Message::portal(event)) else {
-        return;
-    };
-    let Ok(data) = js_sys::JSON::parse(&text) else {
+    let Ok(data) = crate::api::to_js(&Message::portal(event)) else {
         return;
     };
     let targets = match HOST_ORIGIN.with(|h| h.borrow().clone()) {
