@@ -152,11 +152,19 @@ pub fn references_in(base: &str, text: &str, html: bool) -> Vec<String> {
         for attribute in ["href=", "src="] {
             for (at, _) in text.match_indices(attribute) {
                 let rest = &text[at + attribute.len()..];
-                let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-                    continue;
-                };
-                if let Some(value) = rest[1..].split(quote).next() {
-                    candidates.push(value);
+                match rest.chars().next() {
+                    Some(quote @ ('"' | '\'')) => {
+                        if let Some(value) = rest[1..].split(quote).next() {
+                            candidates.push(value);
+                        }
+                    }
+                    // Unquoted, as a minifier writes it: up to a space or the tag's end.
+                    _ => {
+                        let end = rest
+                            .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                            .unwrap_or(rest.len());
+                        candidates.push(&rest[..end]);
+                    }
                 }
             }
         }
@@ -376,6 +384,28 @@ mod tests {
         assert_eq!(resolve("", "../b.js"), None);
         assert_eq!(resolve("", "data:image/png;base64,xx"), None);
         assert_eq!(resolve("", "/"), None);
+    }
+
+    /// trunk's release HTML, minified: attribute values without quotes.
+    #[test]
+    fn first_load_reads_unquoted_attributes() {
+        let dir = crate::server::TempDir::new("xtask-first-load-min").unwrap();
+        let root = dir.path();
+        fs::write(
+            root.join("index.html"),
+            "<!doctype html><html lang=en><link href=/portal-e1.css integrity=sha384-x \
+             rel=stylesheet><link as=fetch crossorigin href=/api/v1/config rel=preload>\
+             <link href=/portal-6c.js rel=modulepreload><link href=favicon.svg rel=icon>\
+             </head><body></body></html>",
+        )
+        .unwrap();
+        for file in ["portal-e1.css", "portal-6c.js", "favicon.svg"] {
+            fs::write(root.join(file), "x").unwrap();
+        }
+        assert_eq!(
+            first_load_files(root).unwrap(),
+            ["index.html", "favicon.svg", "portal-6c.js", "portal-e1.css"]
+        );
     }
 
     #[test]
