@@ -300,6 +300,7 @@ fn run_suite(
             let mut command = workspace.cargo();
             command
                 .args(["test", "--target", WASM_TARGET, "--package", "portal"])
+                .args(["--package", "wasm-streams"])
                 .args(extra)
                 .env("CHROMEDRIVER", chromedriver);
             // The runner's default (20 s for the whole run) is short on a 2-core machine.
