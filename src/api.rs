@@ -216,22 +216,26 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, String> {
         .map_err(|_| "not serialisable".to_string())
 }
 
+// The browser's fetch, called directly: gloo-net's wrapper and its error type (whose
+// formatting brought serde_json's along) were 1 KB gzip for four calls.
 async fn fetch(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    use gloo_net::http::{Method, RequestBuilder};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
 
-    let method = match request.method {
-        "POST" => Method::POST,
-        "DELETE" => Method::DELETE,
-        _ => Method::GET,
-    };
-    let controller = web_sys::AbortController::new().ok();
-    let signal = controller.as_ref().map(|c| c.signal());
-    let mut builder = RequestBuilder::new(&request.path)
-        .method(method)
-        .abort_signal(signal.as_ref());
+    let network = |error: JsValue| ApiError::Network(js_message(&error));
+    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".to_string()))?;
+    let headers = web_sys::Headers::new().map_err(network)?;
     for (name, value) in &request.headers {
-        builder = builder.header(name, value);
+        headers.append(name, value).map_err(network)?;
     }
+    let init = web_sys::RequestInit::new();
+    init.set_method(request.method);
+    init.set_headers(&headers);
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let controller = web_sys::AbortController::new().ok();
+    init.set_signal(controller.as_ref().map(|c| c.signal()).as_ref());
     let timed_out = Rc::new(std::cell::Cell::new(false));
     let _timer = {
         let timed_out = timed_out.clone();
@@ -242,29 +246,34 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, ApiError> {
             }
         })
     };
-    let sent = match request.body {
-        Some(body) => {
-            builder
-                .body(body)
-                .map_err(|e| ApiError::Network(e.to_string()))?
-                .send()
-                .await
-        }
-        None => builder.send().await,
-    };
-    let response = sent.map_err(|e| {
+    // The timeout covers the body too: aborting fails a read under way.
+    let failed = |error: JsValue| {
         if timed_out.get() {
             ApiError::Timeout
         } else {
-            ApiError::Network(e.to_string())
+            network(error)
         }
-    })?;
+    };
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(&request.path, &init))
+            .await
+            .map_err(failed)?
+            .unchecked_into();
     let status = response.status();
-    let body = response
-        .text()
+    let body = JsFuture::from(response.text().map_err(network)?)
         .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+        .map_err(failed)?
+        .as_string()
+        .unwrap_or_default();
     Ok(HttpResponse { status, body })
+}
+
+/// The message of a JavaScript error (fetch's `TypeError`, an `AbortError`).
+fn js_message(error: &JsValue) -> String {
+    js_sys::Reflect::get(error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|message| message.as_string())
+        .unwrap_or_else(|| "the request failed".to_string())
 }
 
 /// A static file of the portal's own origin, as text; no credentials, since
