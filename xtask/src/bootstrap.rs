@@ -19,6 +19,9 @@ const TRUNK_MINOR: Version = Version {
 };
 /// Binaryen release of the npm package `binaryen` when Trunk.toml pins none.
 pub const DEFAULT_BINARYEN: u32 = 132;
+/// The npm package `esbuild`, exactly: it minifies the JS loader after trunk (see
+/// `tasks::minify_loaders`). Exact, so two builds of one commit are byte for byte alike.
+pub const ESBUILD: &str = "0.25.12";
 
 /// What a command needs installed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -27,6 +30,8 @@ pub struct Needs {
     pub trunk: bool,
     pub wasm_bindgen: bool,
     pub wasm_opt: bool,
+    /// esbuild from npm under `.tools/`.
+    pub esbuild: bool,
     /// Debian `chromium` and `chromium-driver`.
     pub browser: bool,
     /// `npm ci` in `e2e/`.
@@ -44,6 +49,7 @@ impl Needs {
         trunk: true,
         wasm_bindgen: true,
         wasm_opt: true,
+        esbuild: true,
         browser: false,
         playwright: false,
         brotli: false,
@@ -56,6 +62,7 @@ impl Needs {
             trunk: self.trunk || other.trunk,
             wasm_bindgen: self.wasm_bindgen || other.wasm_bindgen,
             wasm_opt: self.wasm_opt || other.wasm_opt,
+            esbuild: self.esbuild || other.esbuild,
             browser: self.browser || other.browser,
             playwright: self.playwright || other.playwright,
             brotli: self.brotli || other.brotli,
@@ -109,6 +116,9 @@ pub fn ensure(workspace: &Workspace, needs: Needs) -> Result<(), String> {
     }
     if needs.wasm_opt {
         ensure_wasm_opt(workspace, pins.binaryen)?;
+    }
+    if needs.esbuild {
+        ensure_esbuild(workspace)?;
     }
     if needs.browser {
         ensure_browser()?;
@@ -309,6 +319,39 @@ fn ensure_wasm_opt(workspace: &Workspace, wanted: u32) -> Result<(), String> {
     step(format!(
         "installing wasm-opt {wanted}: npm package binaryen@{wanted}.0.0 into .tools/ (seconds)"
     ));
+    npm_install_tool(workspace, &format!("binaryen@{wanted}.0.0"))?;
+    match installed() {
+        Some(version) if version == wanted => Ok(()),
+        other => Err(format!(
+            "after the install, .tools/node_modules/.bin/wasm-opt reports binaryen {other:?}, not {wanted}"
+        )),
+    }
+}
+
+/// esbuild [`ESBUILD`] under `.tools/`.
+fn ensure_esbuild(workspace: &Workspace) -> Result<(), String> {
+    let esbuild = workspace.tools_bin().join("esbuild");
+    let installed = || probe(&esbuild, &["--version"]).map(|out| out.trim().to_string());
+    if installed().as_deref() == Some(ESBUILD) {
+        step(format!(
+            "esbuild {ESBUILD} present (.tools/node_modules/.bin/esbuild)"
+        ));
+        return Ok(());
+    }
+    step(format!(
+        "installing esbuild {ESBUILD}: npm package esbuild@{ESBUILD} into .tools/ (seconds)"
+    ));
+    npm_install_tool(workspace, &format!("esbuild@{ESBUILD}"))?;
+    match installed() {
+        Some(version) if version == ESBUILD => Ok(()),
+        other => Err(format!(
+            "after the install, .tools/node_modules/.bin/esbuild reports {other:?}, not {ESBUILD}"
+        )),
+    }
+}
+
+/// `npm install` of one exact `package@version` into `.tools/`.
+fn npm_install_tool(workspace: &Workspace, package: &str) -> Result<(), String> {
     require_npm()?;
     let tools = workspace.tools_dir();
     fs::create_dir_all(&tools).map_err(|e| format!("creating .tools/: {e}"))?;
@@ -324,13 +367,7 @@ fn ensure_wasm_opt(workspace: &Workspace, wanted: u32) -> Result<(), String> {
         .command("npm")
         .current_dir(&tools)
         .args(["install", "--no-audit", "--no-fund", "--save-exact"])
-        .arg(format!("binaryen@{wanted}.0.0")))?;
-    match installed() {
-        Some(version) if version == wanted => Ok(()),
-        other => Err(format!(
-            "after the install, .tools/node_modules/.bin/wasm-opt reports binaryen {other:?}, not {wanted}"
-        )),
-    }
+        .arg(package))
 }
 
 fn ensure_browser() -> Result<(), String> {

@@ -91,7 +91,76 @@ fn build_both_pages(workspace: &Workspace) -> Result<(), String> {
         };
         fs::copy(entry.path(), &to).map_err(|e| format!("copying to {}: {e}", to.display()))?;
     }
+    minify_loaders(workspace, &dist)
+}
+
+/// esbuild minifies each page's JS loader (wasm-bindgen's glue) in `dist`: 1.4 KB gzip of
+/// each first visit. trunk's own minifier cannot parse that file and leaves it as it is.
+/// The pages name the loader's SRI hash (`integrity` of its `modulepreload` link), so each
+/// page gets the minified file's; a loader whose hash no page names is an error, since
+/// trunk then wrote its pages differently and the new hash would not land.
+fn minify_loaders(workspace: &Workspace, dist: &Path) -> Result<(), String> {
+    let esbuild = workspace.tools_bin().join("esbuild");
+    let page_paths: Vec<PathBuf> = sizes::pages(dist)
+        .into_iter()
+        .map(|page| dist.join(page))
+        .collect();
+    let mut pages = Vec::new();
+    for path in &page_paths {
+        pages.push(fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    let entries = fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("{}: {e}", dist.display()))?
+            .path();
+        if !path.is_file() || path.extension().is_none_or(|ext| ext != "js") {
+            continue;
+        }
+        let before = sri_sha384(&path)?;
+        run(workspace
+            .command(&esbuild)
+            .arg(&path)
+            .args([
+                "--minify",
+                "--format=esm",
+                "--allow-overwrite",
+                "--log-level=warning",
+            ])
+            .arg(format!("--outfile={}", path.display())))?;
+        let after = sri_sha384(&path)?;
+        replace_integrity(&mut pages, &before, &after)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    for (path, text) in page_paths.iter().zip(&pages) {
+        fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     Ok(())
+}
+
+/// The SRI value (`sha384-<base64>`) of a file, as trunk writes it; by Node.js, which the
+/// build already needs for its npm tools (xtask depends on std only).
+fn sri_sha384(path: &Path) -> Result<String, String> {
+    const SCRIPT: &str = "const c=require('crypto'),f=require('fs');process.stdout.write('sha384-'+\
+                          c.createHash('sha384').update(f.readFileSync(process.argv[1])).digest('base64'))";
+    let path = path.to_string_lossy();
+    crate::process::probe("node", &["-e", SCRIPT, "--", &path])
+        .filter(|hash| hash.starts_with("sha384-") && hash.len() == 71)
+        .ok_or_else(|| format!("could not hash {path} with node"))
+}
+
+/// `before` becomes `after` wherever a page names it; an error when none does.
+fn replace_integrity(pages: &mut [String], before: &str, after: &str) -> Result<(), String> {
+    let mut found = false;
+    for page in pages.iter_mut().filter(|page| page.contains(before)) {
+        *page = page.replace(before, after);
+        found = true;
+    }
+    if found {
+        Ok(())
+    } else {
+        Err(format!("no page names its integrity {before}"))
+    }
 }
 
 /// Holds `target/xtask/dist.lock` so two `cargo xtask` runs in one checkout never build
@@ -421,6 +490,38 @@ pub fn summary(outcomes: &[Outcome]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_minified_loader_gets_its_new_hash_in_every_page_that_names_it() {
+        let old = "sha384-vpi4FpDScbLBgUaw6tHG20g/+DH+tie1CyK1urdQpwgK/BIxRZQUZbwiF1O9FzVs";
+        let mut pages = [
+            format!("<link href=/portal-1.js integrity={old} rel=modulepreload>"),
+            "<link href=/portal-account-2.js integrity=sha384-other rel=modulepreload>".into(),
+        ];
+        replace_integrity(&mut pages, old, "sha384-new").unwrap();
+        assert_eq!(
+            pages[0],
+            "<link href=/portal-1.js integrity=sha384-new rel=modulepreload>"
+        );
+        assert!(pages[1].contains("sha384-other"));
+        let error = replace_integrity(&mut pages, old, "sha384-newer").unwrap_err();
+        assert!(error.contains(old), "{error}");
+    }
+
+    #[test]
+    fn sri_hashes_a_file_as_browsers_check_it() {
+        if which("node").is_none() {
+            return; // the build needs Node.js anyway; this machine cannot build
+        }
+        let dir = TempDir::new("xtask-sri").unwrap();
+        let file = dir.path().join("a.js");
+        fs::write(&file, "abc").unwrap();
+        // printf abc | openssl dgst -sha384 -binary | base64
+        assert_eq!(
+            sri_sha384(&file).unwrap(),
+            "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
+        );
+    }
 
     #[test]
     fn summary_has_a_line_per_suite_and_counts_suites() {
