@@ -15,7 +15,7 @@ use crate::sizes::{self, FileSize};
 pub const GOAL_BYTES: u64 = 150_000;
 /// What `cargo xtask test` enforces today: the build measured when it was last lowered
 /// plus about 1% for the hashes and small edits.
-pub const LIMIT_BYTES: u64 = 179_000;
+pub const LIMIT_BYTES: u64 = 162_000;
 
 /// The outcome of a check: the report to print (always), and whether it fits.
 #[derive(Clone, Debug, PartialEq, Eq)]
