@@ -308,44 +308,46 @@ fn ensure_wasm_bindgen(workspace: &Workspace, wanted: Version) -> Result<(), Str
 /// wasm-opt from the npm package `binaryen` under `.tools/`, never Debian's binaryen 108
 /// (its output passes trunk but breaks in Chromium).
 fn ensure_wasm_opt(workspace: &Workspace, wanted: u32) -> Result<(), String> {
-    let wasm_opt = workspace.tools_bin().join("wasm-opt");
-    let installed = || probe(&wasm_opt, &["--version"]).and_then(|out| binaryen_version(&out));
-    if installed() == Some(wanted) {
-        step(format!(
-            "wasm-opt {wanted} present (.tools/node_modules/.bin/wasm-opt)"
-        ));
-        return Ok(());
-    }
-    step(format!(
-        "installing wasm-opt {wanted}: npm package binaryen@{wanted}.0.0 into .tools/ (seconds)"
-    ));
-    npm_install_tool(workspace, &format!("binaryen@{wanted}.0.0"))?;
-    match installed() {
-        Some(version) if version == wanted => Ok(()),
-        other => Err(format!(
-            "after the install, .tools/node_modules/.bin/wasm-opt reports binaryen {other:?}, not {wanted}"
-        )),
-    }
+    ensure_npm_tool(
+        workspace,
+        "wasm-opt",
+        &format!("binaryen@{wanted}.0.0"),
+        |out| binaryen_version(out) == Some(wanted),
+    )
 }
 
 /// esbuild [`ESBUILD`] under `.tools/`.
 fn ensure_esbuild(workspace: &Workspace) -> Result<(), String> {
-    let esbuild = workspace.tools_bin().join("esbuild");
-    let installed = || probe(&esbuild, &["--version"]).map(|out| out.trim().to_string());
-    if installed().as_deref() == Some(ESBUILD) {
+    ensure_npm_tool(workspace, "esbuild", &format!("esbuild@{ESBUILD}"), |out| {
+        out == ESBUILD
+    })
+}
+
+/// `.tools/node_modules/.bin/<binary>` when its `--version` is the wanted one, else `npm
+/// install <package>` (exact) into `.tools/` and a check that it now is.
+fn ensure_npm_tool(
+    workspace: &Workspace,
+    binary: &str,
+    package: &str,
+    is_wanted: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    let path = workspace.tools_bin().join(binary);
+    let version = || probe(&path, &["--version"]);
+    if version().is_some_and(|out| is_wanted(&out)) {
         step(format!(
-            "esbuild {ESBUILD} present (.tools/node_modules/.bin/esbuild)"
+            "{package} present (.tools/node_modules/.bin/{binary})"
         ));
         return Ok(());
     }
     step(format!(
-        "installing esbuild {ESBUILD}: npm package esbuild@{ESBUILD} into .tools/ (seconds)"
+        "installing npm package {package} into .tools/ (seconds)"
     ));
-    npm_install_tool(workspace, &format!("esbuild@{ESBUILD}"))?;
-    match installed() {
-        Some(version) if version == ESBUILD => Ok(()),
+    npm_install_tool(workspace, package)?;
+    match version() {
+        Some(out) if is_wanted(&out) => Ok(()),
         other => Err(format!(
-            "after the install, .tools/node_modules/.bin/esbuild reports {other:?}, not {ESBUILD}"
+            "after the install, .tools/node_modules/.bin/{binary} --version says {other:?}, \
+             not {package}"
         )),
     }
 }
