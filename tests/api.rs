@@ -4,15 +4,15 @@
 //! on the contract's shapes and that a bad answer becomes an [`ApiError`].
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use portal::api::{self, decode, ApiError, HttpRequest, HttpResponse};
+use portal::api::{self, decode, ApiError, HttpResponse};
 use wasm_bindgen_test::*;
 use wire::api::{DeviceActivated, Discriminator, EnrollmentRequest, PinRequest, SecurityEvents};
 use wire::ErrorCode;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod common;
+use common::fake_server;
 
 fn response(status: u16, body: &str) -> HttpResponse {
     HttpResponse {
@@ -134,16 +134,18 @@ fn a_result_reads_as_serde_json_reads_it() {
     );
 }
 
-/// The bodies sent, by a fake transport that answers every request with success.
-fn sent_bodies() -> Rc<RefCell<Vec<String>>> {
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let log = seen.clone();
-    api::set_transport(Rc::new(move |request: HttpRequest| {
-        log.borrow_mut().extend(request.body);
-        let body = r#"{"transactionId":"t","status":"SUCCEEDED"}"#.to_string();
-        Box::pin(async move { Ok(HttpResponse { status: 200, body }) })
-    }));
-    seen
+/// The bodies sent, to a fake server that answers every request with success.
+fn sent_bodies() -> impl Fn() -> Vec<String> {
+    let seen = fake_server(|_| {
+        let body = r#"{"transactionId":"t","status":"SUCCEEDED"}"#;
+        (200, body.to_string())
+    });
+    move || {
+        seen.borrow()
+            .iter()
+            .filter_map(|r| r.body.clone())
+            .collect()
+    }
 }
 
 /// Each body is byte for byte what serde_json writes: flattened discriminators, renamed
@@ -169,12 +171,13 @@ async fn request_bodies_are_written_as_serde_json_writes_them() {
     };
     api::enrollment(enrollment.clone()).await.unwrap();
     api::pin_code(pin.clone()).await.unwrap();
+    let sent = sent();
     assert_eq!(
-        *sent.borrow(),
+        sent,
         vec![
             serde_json::to_string(&enrollment).unwrap(),
             serde_json::to_string(&pin).unwrap(),
         ]
     );
-    assert!(sent.borrow()[1].contains(r#""oldPIN":"1234","newPIN":"5678""#));
+    assert!(sent[1].contains(r#""oldPIN":"1234","newPIN":"5678""#));
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use portal::api::{self, ApiError, HttpRequest, HttpResponse};
+use portal::api::{self, ApiError};
 use portal::components::{
     CodeSent, ErrorArea, PhoneInput, PinInput, SmsCodeInput, Stepper, SubmitButton, VinInput,
 };
@@ -18,6 +18,9 @@ use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod common;
+use common::fake_server;
 
 fn container() -> HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
@@ -46,22 +49,6 @@ async fn settle() {
         leptos::task::tick().await;
         gloo_timers::future::sleep(Duration::from_millis(10)).await;
     }
-}
-
-/// A fake server: answers each request with the JSON for its path and keeps
-/// what was sent.
-fn fake_server(
-    answer: impl Fn(&HttpRequest) -> (u16, String) + 'static,
-) -> Rc<RefCell<Vec<HttpRequest>>> {
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let log = seen.clone();
-    let answer = Rc::new(answer);
-    api::set_transport(Rc::new(move |request: HttpRequest| {
-        let (status, body) = answer(&request);
-        log.borrow_mut().push(request);
-        Box::pin(async move { Ok::<_, ApiError>(HttpResponse { status, body }) })
-    }));
-    seen
 }
 
 fn provide_app_context() -> Auth {

@@ -37,10 +37,6 @@ impl ReadableStream {
         ReadableStream { raw }
     }
 
-    pub fn as_raw(&self) -> &web_sys::ReadableStream {
-        &self.raw
-    }
-
     pub fn into_raw(self) -> web_sys::ReadableStream {
         self.raw
     }
