@@ -2,11 +2,11 @@
 //! and written to `target/bench/bench.json` (and a timestamped copy).
 //!
 //! Sections (all but `soak` by default, in this order): `size` (first-load transfer of the
-//! release build, gzip -9 and brotli), `lighthouse` (mobile, two pages), `nav` (Playwright:
-//! navigation to the first interactive screen, requests per user action), `server` (wrk
-//! against the release server: status reads and a PIN check), and `soak` (the long mixed
-//! traffic run of `soak.rs`, on demand). A section that fails reports its error in its row
-//! and in the JSON; the others still run.
+//! release build, gzip and brotli as served, gzip -9 to compare), `lighthouse` (mobile, two
+//! pages), `nav` (Playwright: navigation to the first interactive screen, requests per user
+//! action), `server` (wrk against the release server: status reads and a PIN check), and
+//! `soak` (the long mixed traffic run of `soak.rs`, on demand). A section that fails
+//! reports its error in its row and in the JSON; the others still run.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -36,8 +36,10 @@ pub struct Needs {
     pub browser: bool,
     /// `npm ci` in `e2e/`.
     pub playwright: bool,
-    /// Debian `brotli` (the bench's size section).
+    /// Debian `brotli`: the build precompresses `dist/` (`tasks::precompress`).
     pub brotli: bool,
+    /// Debian `zopfli`: the build's gzip files (`tasks::precompress`).
+    pub zopfli: bool,
     /// Debian `wrk` (the bench's server section).
     pub wrk: bool,
 }
@@ -52,7 +54,8 @@ impl Needs {
         esbuild: true,
         browser: false,
         playwright: false,
-        brotli: false,
+        brotli: true,
+        zopfli: true,
         wrk: false,
     };
 
@@ -66,6 +69,7 @@ impl Needs {
             browser: self.browser || other.browser,
             playwright: self.playwright || other.playwright,
             brotli: self.brotli || other.brotli,
+            zopfli: self.zopfli || other.zopfli,
             wrk: self.wrk || other.wrk,
         }
     }
@@ -128,6 +132,7 @@ pub fn ensure(workspace: &Workspace, needs: Needs) -> Result<(), String> {
     }
     let apt_tools: Vec<(&str, &str)> = [
         (needs.brotli, ("brotli", "brotli")),
+        (needs.zopfli, ("zopfli", "zopfli")),
         (needs.wrk, ("wrk", "wrk")),
     ]
     .into_iter()

@@ -1,6 +1,7 @@
 //! The size budget of `cargo xtask test budget`: what a first visit downloads (index.html
-//! and the CSS, JS and wasm it refers to, see `sizes::first_load_files`), compressed with
-//! `gzip -9`.
+//! and the CSS, JS and wasm it refers to, see `sizes::first_load_files`) as the server sends
+//! it to a browser that accepts gzip: the build's zopfli `.gz` copies (`tasks::precompress`).
+//! `gzip -9` of the same files is printed beside it.
 //!
 //! The goal is 150 KB (150 000 bytes, decimal kilobytes: the stricter reading). The portal
 //! is not there yet, so the suite enforces a ceiling a little above today's build: it
@@ -11,11 +12,11 @@ use std::path::Path;
 
 use crate::sizes::{self, FileSize};
 
-/// The goal: 150 KB = 150 000 bytes of gzip -9.
+/// The goal: 150 KB = 150 000 bytes of gzip.
 pub const GOAL_BYTES: u64 = 150_000;
 /// What `cargo xtask test` enforces today: the build measured when it was last lowered
 /// plus about 1% for the hashes and small edits.
-pub const LIMIT_BYTES: u64 = 162_000;
+pub const LIMIT_BYTES: u64 = 153_000;
 
 /// The outcome of a check: the report to print (always), and whether it fits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,10 +44,10 @@ impl Verdict {
         let largest = files
             .iter()
             .max_by_key(|f| f.gzip)
-            .map(|f| format!("; largest: {} ({} B gzip -9)", f.path, thousands(f.gzip)))
+            .map(|f| format!("; largest: {} ({} B gzip)", f.path, thousands(f.gzip)))
             .unwrap_or_default();
         Err(format!(
-            "first-load size budget exceeded: {} B gzip -9 is over the budget of {} B \
+            "first-load size budget exceeded: {} B gzip is over the budget of {} B \
              ({} KB) by {} B{largest}",
             thousands(self.gzip_total),
             thousands(self.limit),
@@ -56,18 +57,18 @@ impl Verdict {
     }
 }
 
-/// The pure part: the first-load files' sizes against `limit` bytes of gzip -9.
+/// The pure part: the first-load files' sizes against `limit` bytes of gzip.
 pub fn evaluate(files: &[FileSize], limit: u64) -> Verdict {
     let gzip_total: u64 = files.iter().map(|f| f.gzip).sum();
     let page = files.first().map_or(sizes::INDEX_PAGE, |f| f.path.as_str());
     let mut report = format!(
         "first-load size budget: what a first visit downloads ({page} and the files it \
-         refers to), gzip -9\n",
+         refers to), gzip as the server sends it\n",
     );
     report.push_str(&sizes::format_table(files));
     let margin = limit as i64 - gzip_total as i64;
     report.push_str(&format!(
-        "first load: {} B gzip -9, budget {} B ({} KB, 1 KB = 1000 B): {}\n",
+        "first load: {} B gzip, budget {} B ({} KB, 1 KB = 1000 B): {}\n",
         thousands(gzip_total),
         thousands(limit),
         limit / 1000,
@@ -122,6 +123,14 @@ pub fn check(dir: &Path) -> Result<(), String> {
         let (files, verdict) = measure_page(dir, page, LIMIT_BYTES)?;
         print!("{}", verdict.report);
         println!("{}", goal_line(verdict.gzip_total));
+        let gzip9 = files
+            .iter()
+            .map(|f| sizes::gzip9_size(&dir.join(&f.path)))
+            .sum::<Result<u64, String>>()?;
+        println!(
+            "the same files with gzip -9 instead of the build's zopfli: {} B",
+            thousands(gzip9)
+        );
         if let Err(error) = verdict.result(&files) {
             failures.push(format!("{page}: {error}"));
         }

@@ -1,5 +1,5 @@
-//! The size table printed after a build: every file of `dist/`, raw and gzip -9; the
-//! brotli size (`brotli -q 11`) for the bench; which files a first visit downloads.
+//! The size table printed after a build: every file of `dist/`, raw and as the server sends
+//! it gzip-encoded; the brotli size for the bench; which files a first visit downloads.
 
 use std::fs;
 use std::io;
@@ -12,16 +12,19 @@ pub struct FileSize {
     /// Path relative to the measured folder, `/`-separated.
     pub path: String,
     pub raw: u64,
+    /// What the server sends a browser that accepts gzip: see [`gzip_size`].
     pub gzip: u64,
 }
 
-/// Measures every file under `dir` (recursively), sorted by path. The gzip size comes from
-/// `gzip -9 -c`, what a static server with precompression would send.
+/// The precompressed copies of a file the build writes (`tasks::precompress`) and the
+/// server sends in its place: `NAME.gz`, `NAME.br`.
+pub const GZIP_SUFFIX: &str = ".gz";
+pub const BROTLI_SUFFIX: &str = ".br";
+
+/// Measures every file under `dir` (recursively), sorted by path, leaving out the
+/// precompressed copies, which are counted as their file's compressed size instead.
 pub fn measure(dir: &Path) -> Result<Vec<FileSize>, String> {
-    let mut files = Vec::new();
-    collect_files(dir, &mut files).map_err(|e| format!("listing {}: {e}", dir.display()))?;
-    files.sort();
-    files
+    measure_paths(dir)?
         .iter()
         .map(|file| {
             let raw = fs::metadata(file)
@@ -37,6 +40,30 @@ pub fn measure(dir: &Path) -> Result<Vec<FileSize>, String> {
         .collect()
 }
 
+/// The files under `dir` (recursively), sorted, without the precompressed copies.
+pub fn measure_paths(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files).map_err(|e| format!("listing {}: {e}", dir.display()))?;
+    files.retain(|file| !is_precompressed(file));
+    files.sort();
+    Ok(files)
+}
+
+fn is_precompressed(file: &Path) -> bool {
+    let name = file.to_string_lossy();
+    name.ends_with(GZIP_SUFFIX) || name.ends_with(BROTLI_SUFFIX)
+}
+
+/// Text the browser downloads, which compression shrinks (images and fonts are already
+/// compressed).
+pub fn is_compressible(file: &Path) -> bool {
+    file.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| {
+            ["html", "css", "js", "mjs", "wasm", "txt", "json", "svg"].contains(&ext)
+        })
+}
+
 fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
@@ -50,15 +77,36 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
     Ok(())
 }
 
-/// The size of `gzip -9 -c -n FILE`.
+/// What the server sends for `file` to a browser that accepts gzip: the build's
+/// `FILE.gz` (zopfli) when there is one, which `ServeDir` sends in its place, else the
+/// file compressed with `gzip -9` (a folder not built by xtask, such as a test fixture).
 pub fn gzip_size(file: &Path) -> Result<u64, String> {
+    match precompressed_size(file, GZIP_SUFFIX) {
+        Some(size) => Ok(size),
+        None => gzip9_size(file),
+    }
+}
+
+/// The size of `gzip -9 -c -n FILE`, to compare the build's gzip files with.
+pub fn gzip9_size(file: &Path) -> Result<u64, String> {
     compressed_size("gzip", &["-9", "-c", "-n"], file)
 }
 
-/// The size of `brotli -q 11 -c FILE` (Debian's `brotli` CLI): what a static server with
-/// brotli precompression would send.
+/// What the server sends for `file` to a browser that accepts brotli: the build's
+/// `FILE.br` when there is one, else `brotli -q 11 -c FILE` (Debian's `brotli` CLI).
 pub fn brotli_size(file: &Path) -> Result<u64, String> {
-    compressed_size("brotli", &["-q", "11", "-c"], file)
+    match precompressed_size(file, BROTLI_SUFFIX) {
+        Some(size) => Ok(size),
+        None => compressed_size("brotli", &["-q", "11", "-c"], file),
+    }
+}
+
+fn precompressed_size(file: &Path, suffix: &str) -> Option<u64> {
+    let copy = PathBuf::from(format!("{}{suffix}", file.display()));
+    fs::metadata(copy)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
 }
 
 fn compressed_size(tool: &str, args: &[&str], file: &Path) -> Result<u64, String> {
@@ -217,7 +265,7 @@ pub fn format_table(files: &[FileSize]) -> String {
         raw: files.iter().map(|f| f.raw).sum(),
         gzip: files.iter().map(|f| f.gzip).sum(),
     };
-    let header = ("file", "raw", "gzip -9");
+    let header = ("file", "raw", "gzip");
     let rows: Vec<(String, String, String)> = files
         .iter()
         .chain(std::iter::once(&total))
@@ -318,7 +366,7 @@ mod tests {
         let table = format_table(&files);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 5, "{table}");
-        assert_eq!(lines[0], "file                       raw    gzip -9");
+        assert_eq!(lines[0], "file                       raw       gzip");
         assert_eq!(lines[1], "index.html               900 B      400 B");
         assert_eq!(lines[2], "portal-1a2b_bg.wasm  276.3 KiB  114.0 KiB");
         assert!(lines[3].chars().all(|c| c == '-'));
@@ -422,5 +470,40 @@ mod tests {
         assert_eq!(paths, ["assets/app.css", "index.html"]);
         assert_eq!(files[1].raw, 2400);
         assert!(files[1].gzip < 200, "{:?}", files[1]);
+    }
+
+    #[test]
+    fn a_precompressed_copy_is_the_gzip_size_of_its_file_and_not_a_file_of_its_own() {
+        let dir = std::env::temp_dir().join(format!("xtask-sizes-gz-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("app.js"), "let a = 1;".repeat(100)).unwrap();
+        fs::write(dir.join("app.js.gz"), [0u8; 17]).unwrap();
+        fs::write(dir.join("app.js.br"), [0u8; 13]).unwrap();
+        fs::write(dir.join("other.js"), "let b = 2;".repeat(100)).unwrap();
+        let files = measure(&dir);
+        let brotli = (
+            brotli_size(&dir.join("app.js")),
+            gzip9_size(&dir.join("app.js")),
+        );
+        fs::remove_dir_all(&dir).unwrap();
+        let files = files.unwrap();
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["app.js", "other.js"]);
+        assert_eq!(files[0].gzip, 17);
+        // Without a copy, gzip -9 itself.
+        assert!(files[1].gzip > 17 && files[1].gzip < 100, "{:?}", files[1]);
+        assert_eq!(brotli.0.unwrap(), 13);
+        assert!(brotli.1.unwrap() > 17);
+    }
+
+    #[test]
+    fn compressible_files_are_the_text_ones() {
+        for name in ["index.html", "a.css", "a.js", "a_bg.wasm", "fr.txt"] {
+            assert!(is_compressible(Path::new(name)), "{name}");
+        }
+        for name in ["logo.png", "font.woff2", "app.js.gz", "README"] {
+            assert!(!is_compressible(Path::new(name)), "{name}");
+        }
     }
 }

@@ -84,6 +84,18 @@ pub async fn static_cache(request: Request, next: Next) -> Response {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        // Which bytes a path answers depends on the encodings the browser accepts (the
+        // build's `.br`/`.gz` copies, or compression on the fly): a shared cache must not
+        // hand one browser's brotli to another that cannot read it.
+        let varies = response.headers().get_all(header::VARY).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+        });
+        if !varies {
+            response
+                .headers_mut()
+                .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
     }
     response
 }

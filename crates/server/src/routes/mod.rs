@@ -100,7 +100,20 @@ async fn method_not_allowed() -> ApiError {
 fn static_files(dir: Option<&Path>) -> Router {
     match dir.filter(|d| d.is_dir()) {
         Some(dir) => {
-            let page = |name: &str| ServeDir::new(dir).fallback(ServeFile::new(dir.join(name)));
+            // The build writes `NAME.br` and `NAME.gz` beside each text file, compressed
+            // once at their best settings (smaller than this server's on-the-fly level):
+            // sent in its place to a browser that accepts the encoding. A file without one
+            // is compressed by `CompressionLayer` as before.
+            let page = |name: &str| {
+                ServeDir::new(dir)
+                    .precompressed_br()
+                    .precompressed_gzip()
+                    .fallback(
+                        ServeFile::new(dir.join(name))
+                            .precompressed_br()
+                            .precompressed_gzip(),
+                    )
+            };
             let index = page("index.html");
             let account = dir
                 .join(wire::ACCOUNT_PAGE)

@@ -348,6 +348,63 @@ async fn the_portal_is_served_with_spa_fallback_and_cache_headers() {
 }
 
 #[tokio::test]
+async fn the_builds_precompressed_copies_are_sent_to_browsers_that_accept_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().to_path_buf();
+    let wasm = "portal-0123456789abcdef_bg.wasm";
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>portal</title>",
+    )
+    .unwrap();
+    std::fs::write(dist.join("index.html.gz"), "index as gzip").unwrap();
+    std::fs::write(dist.join(wasm), "the wasm itself ".repeat(100)).unwrap();
+    std::fs::write(dist.join(format!("{wasm}.gz")), "wasm as gzip").unwrap();
+    std::fs::write(dist.join(format!("{wasm}.br")), "wasm as brotli").unwrap();
+    let mut settings = demo_settings();
+    settings.static_dir = Some(dist);
+    let app = TestApp::with_settings(settings).await;
+    let get = |path: &str, accepts: Option<&str>| {
+        let mut request = Request::get(path);
+        if let Some(accepts) = accepts {
+            request = request.header("accept-encoding", accepts);
+        }
+        app.send(request.body(Body::empty()).unwrap())
+    };
+
+    let brotli = get(&format!("/{wasm}"), Some("gzip, deflate, br")).await;
+    assert_eq!(brotli.status, 200);
+    assert_eq!(brotli.text, "wasm as brotli");
+    assert_eq!(brotli.headers["content-encoding"], "br");
+    assert_eq!(brotli.headers["content-type"], "application/wasm");
+    assert_eq!(
+        brotli.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(brotli.headers["vary"]
+        .to_str()
+        .unwrap()
+        .contains("accept-encoding"));
+    let gzip = get(&format!("/{wasm}"), Some("gzip")).await;
+    assert_eq!(gzip.text, "wasm as gzip");
+    assert_eq!(gzip.headers["content-encoding"], "gzip");
+    let identity = get(&format!("/{wasm}"), None).await;
+    assert_eq!(identity.text, "the wasm itself ".repeat(100));
+    assert!(!identity.headers.contains_key("content-encoding"));
+    // The SPA fallback page has its copy too. Without a copy in an encoding the browser
+    // names, the file is compressed on the fly, never sent in another encoding.
+    let deep = get("/enroll/sms", Some("gzip")).await;
+    assert_eq!(deep.text, "index as gzip");
+    assert_eq!(deep.headers["content-encoding"], "gzip");
+    assert_eq!(deep.headers["cache-control"], "no-cache");
+    let on_the_fly = get("/enroll/sms", Some("br")).await;
+    assert_eq!(on_the_fly.headers["content-encoding"], "br");
+    assert_ne!(on_the_fly.text, "index as gzip");
+    let plain = get("/enroll/sms", None).await;
+    assert_eq!(plain.text, "<!doctype html><title>portal</title>");
+}
+
+#[tokio::test]
 async fn account_management_is_served_its_own_page_and_both_loaders_are_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().to_path_buf();
