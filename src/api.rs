@@ -167,14 +167,14 @@ pub fn decode<T: DeserializeOwned>(response: HttpResponse) -> Result<Option<T>, 
     parse(decode_envelope(response))
 }
 
-// JSON is parsed by the browser (`JSON.parse`) and typed by serde from the parsed value:
-// serde_json's parser and its error messages cost 6 KB gzip of a first visit.
+// JSON is parsed by the browser (`JSON.parse`) and typed by serde from the parsed value
+// (see `crate::json`).
 fn decode_envelope(response: HttpResponse) -> RawResult {
     // The envelope's own fields only; `result` is typed by the caller, which knows its type.
     let envelope = js_sys::JSON::parse(&response.body)
         .map_err(|_| "not JSON".to_string())
         .and_then(|value| {
-            serde_wasm_bindgen::from_value::<Envelope<IgnoredAny>>(value.clone())
+            crate::json::from_value::<Envelope<IgnoredAny>>(value.clone())
                 .map(|envelope| (envelope, value))
                 .map_err(|error| error.to_string())
         });
@@ -195,25 +195,14 @@ fn decode_envelope(response: HttpResponse) -> RawResult {
 fn parse<T: DeserializeOwned>(raw: RawResult) -> Result<Option<T>, ApiError> {
     match raw? {
         None => Ok(None),
-        Some(value) => serde_wasm_bindgen::from_value(value)
+        Some(value) => crate::json::from_value(value)
             .map(Some)
             .map_err(|error| ApiError::BadResponse(error.to_string())),
     }
 }
 
-/// `value` as the plain JavaScript data `JSON.stringify` and `postMessage` take: maps as
-/// objects and `None` as `null`, as serde_json would write them.
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, String> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|error| error.to_string())
-}
-
 fn to_json<T: Serialize>(value: &T) -> Result<String, String> {
-    let value = to_js(value)?;
-    js_sys::JSON::stringify(&value)
-        .map(String::from)
-        .map_err(|_| "not serialisable".to_string())
+    crate::json::to_string(value).map_err(|error| error.to_string())
 }
 
 // The browser's fetch, called directly: gloo-net's wrapper and its error type (whose

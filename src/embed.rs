@@ -161,7 +161,7 @@ pub fn send(event: PortalEvent) {
     let Ok(Some(parent)) = window.parent() else {
         return;
     };
-    let Ok(data) = crate::api::to_js(&Message::portal(event)) else {
+    let Ok(data) = crate::json::to_value(&Message::portal(event)) else {
         return;
     };
     let targets = match HOST_ORIGIN.with(|h| h.borrow().clone()) {

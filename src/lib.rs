@@ -10,6 +10,7 @@ pub mod device;
 pub mod embed;
 pub mod flow;
 pub mod i18n;
+pub mod json;
 pub mod messages;
 pub mod pages;
 pub mod router;
