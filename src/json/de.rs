@@ -1,11 +1,15 @@
 //! serde's view of a value the browser parsed (`JSON.parse`), with the JSON value model of
 //! serde_json: `null` is unit (and `None`), an integer number up to 2^53 is a `u64`/`i64`,
 //! any other number an `f64`, an array a sequence, an object a map or struct, a string a
-//! string or a unit variant, an object of one key an enum variant with data.
+//! string or a unit variant.
+//!
+//! Two shapes serde_json also reads are refused, because the contract has neither and each
+//! would compile a second reader into every struct or enum (3 KB gzip of the account page
+//! together): a struct written as an array of its fields, and an enum variant with data
+//! (`{"variant": ...}`). A result type that needs one fails `tests/json.rs`.
 
 use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
-    VariantAccess, Visitor,
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -21,45 +25,184 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 pub struct Deserializer(JsValue);
 
+// Each type's visitor gets the one branch it can accept, not the whole `deserialize_any`:
+// a visitor's every other `visit_*` is an error path, and the full dispatch, compiled for
+// each visitor, was 2 KB per result type.
+impl Deserializer {
+    fn is_nothing(&self) -> bool {
+        self.0.is_null() || self.0.is_undefined()
+    }
+
+    fn number<'de, V: Visitor<'de>>(number: f64, visitor: V) -> Result<V::Value, Error> {
+        if number.fract() != 0.0 || number.abs() > MAX_SAFE_INTEGER {
+            visitor.visit_f64(number)
+        } else if number >= 0.0 {
+            visitor.visit_u64(number as u64)
+        } else {
+            visitor.visit_i64(number as i64)
+        }
+    }
+
+    fn elements<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        if !js_sys::Array::is_array(&self.0) {
+            return Err(Error::Invalid);
+        }
+        let mut elements = Elements {
+            array: self.0.unchecked_into(),
+            next: 0,
+        };
+        let read = visitor.visit_seq(&mut elements)?;
+        // As serde_json: a tuple's visitor stops at its length, and more is an error.
+        match elements.next == elements.array.length() {
+            true => Ok(read),
+            false => Err(Error::Invalid),
+        }
+    }
+
+    fn entries<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
+            return Err(Error::Invalid);
+        }
+        visitor.visit_map(Entries {
+            entries: js_sys::Object::entries(self.0.unchecked_ref()),
+            next: 0,
+            value: None,
+        })
+    }
+}
+
 impl<'de> de::Deserializer<'de> for Deserializer {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let value = self.0;
-        if value.is_null() || value.is_undefined() {
+        if self.is_nothing() {
             visitor.visit_unit()
-        } else if let Some(flag) = value.as_bool() {
+        } else if let Some(flag) = self.0.as_bool() {
             visitor.visit_bool(flag)
-        } else if let Some(number) = value.as_f64() {
-            if number.fract() != 0.0 || number.abs() > MAX_SAFE_INTEGER {
-                visitor.visit_f64(number)
-            } else if number >= 0.0 {
-                visitor.visit_u64(number as u64)
-            } else {
-                visitor.visit_i64(number as i64)
-            }
-        } else if let Some(text) = value.as_string() {
+        } else if let Some(number) = self.0.as_f64() {
+            Deserializer::number(number, visitor)
+        } else if let Some(text) = self.0.as_string() {
             visitor.visit_string(text)
-        } else if js_sys::Array::is_array(&value) {
-            let mut elements = Elements {
-                array: value.unchecked_into(),
-                next: 0,
-            };
-            let read = visitor.visit_seq(&mut elements)?;
-            // As serde_json: a tuple's visitor stops at its length, and more is an error.
-            match elements.next == elements.array.length() {
-                true => Ok(read),
-                false => Err(Error::Invalid),
-            }
-        } else if value.is_object() {
-            visitor.visit_map(Entries {
-                entries: js_sys::Object::entries(value.unchecked_ref()),
-                next: 0,
-                value: None,
-            })
+        } else if js_sys::Array::is_array(&self.0) {
+            self.elements(visitor)
         } else {
-            Err(Error::Invalid)
+            self.entries(visitor)
         }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_bool(self.0.as_bool().ok_or(Error::Invalid)?)
+    }
+
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        Deserializer::number(self.0.as_f64().ok_or(Error::Invalid)?, visitor)
+    }
+
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_f64(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_f64(self.0.as_f64().ok_or(Error::Invalid)?)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_string(self.0.as_string().ok_or(Error::Invalid)?)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.is_nothing() {
+            true => visitor.visit_unit(),
+            false => Err(Error::Invalid),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.elements(visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.elements(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.elements(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.entries(visitor)
+    }
+
+    // An object only (see the module's comment).
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.entries(visitor)
+    }
+
+    // The value is skipped, not walked: whatever it is, it is ignored.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -78,35 +221,23 @@ impl<'de> de::Deserializer<'de> for Deserializer {
         visitor.visit_newtype_struct(self)
     }
 
+    // Unit variants only (see the module's comment).
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        if let Some(variant) = self.0.as_string() {
-            return visitor.visit_enum(variant.into_deserializer());
-        }
-        // `{"variant": data}`, serde's external tagging.
-        if self.0.is_object() && !js_sys::Array::is_array(&self.0) {
-            let entries = js_sys::Object::entries(self.0.unchecked_ref());
-            if entries.length() == 1 {
-                let entry: js_sys::Array = entries.get(0).unchecked_into();
-                if let Some(variant) = entry.get(0).as_string() {
-                    return visitor.visit_enum(Variant {
-                        name: variant,
-                        data: entry.get(1),
-                    });
-                }
-            }
-        }
-        Err(Error::Invalid)
+        visitor.visit_enum(
+            self.0
+                .as_string()
+                .ok_or(Error::Invalid)?
+                .into_deserializer(),
+        )
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
-        identifier ignored_any
+        i128 u128 bytes byte_buf
     }
 }
 
@@ -166,47 +297,5 @@ impl<'de> MapAccess<'de> for Entries {
 
     fn size_hint(&self) -> Option<usize> {
         Some((self.entries.length() - self.next) as usize)
-    }
-}
-
-struct Variant {
-    name: String,
-    data: JsValue,
-}
-
-impl<'de> EnumAccess<'de> for Variant {
-    type Error = Error;
-    type Variant = Deserializer;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, Deserializer), Error> {
-        let name = seed.deserialize(self.name.into_deserializer())?;
-        Ok((name, Deserializer(self.data)))
-    }
-}
-
-impl<'de> VariantAccess<'de> for Deserializer {
-    type Error = Error;
-
-    fn unit_variant(self) -> Result<(), Error> {
-        de::Deserialize::deserialize(self)
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
-        seed.deserialize(self)
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        de::Deserializer::deserialize_seq(self, visitor)
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        de::Deserializer::deserialize_map(self, visitor)
     }
 }
