@@ -14,6 +14,7 @@ use std::path::Path;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Method, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::any;
 use axum::Router;
 use tower::ServiceExt;
@@ -119,14 +120,23 @@ fn static_files(dir: Option<&Path>) -> Router {
                 .join(wire::ACCOUNT_PAGE)
                 .is_file()
                 .then(|| page(wire::ACCOUNT_PAGE));
+            // A missing file (`/favicon.ico`, the wasm of a build since replaced) is a
+            // 404, not the page: HTML in place of a script or a wasm only fails later
+            // and more obscurely.
+            let file = ServeDir::new(dir).precompressed_br().precompressed_gzip();
             let files = tower::service_fn(move |request: axum::extract::Request| {
-                let served = match &account {
-                    Some(account) if wire::serves_account_page(request.uri().path()) => {
-                        account.clone()
+                let (index, account, file) = (index.clone(), account.clone(), file.clone());
+                async move {
+                    let path = request.uri().path();
+                    if names_a_file(path) {
+                        return file.oneshot(request).await.map(IntoResponse::into_response);
                     }
-                    _ => index.clone(),
-                };
-                served.oneshot(request)
+                    let page = match account {
+                        Some(account) if wire::serves_account_page(path) => account,
+                        _ => index,
+                    };
+                    page.oneshot(request).await.map(IntoResponse::into_response)
+                }
             });
             Router::new()
                 .fallback_service(files)
@@ -134,6 +144,13 @@ fn static_files(dir: Option<&Path>) -> Router {
         }
         None => Router::new().fallback(|| async { (StatusCode::NOT_FOUND, "Not found") }),
     }
+}
+
+/// A path whose last segment has an extension names a file; the portal's routes have none.
+fn names_a_file(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|name| name.contains('.'))
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {

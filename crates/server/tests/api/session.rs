@@ -341,6 +341,17 @@ async fn the_portal_is_served_with_spa_fallback_and_cache_headers() {
         hashed.headers["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    // A file that is not there is a 404, not the page in its place.
+    for missing in [
+        "/favicon.ico",
+        "/portal-fedcba9876543210_bg.wasm",
+        "/enroll/old.js",
+    ] {
+        let answer = app.send(get(missing)).await;
+        assert_eq!(answer.status, 404, "{missing}");
+        assert!(!answer.text.contains("<title>portal</title>"), "{missing}");
+    }
+    assert_eq!(app.send(get("/index.html")).await.status, 200);
     // API paths never fall back to the portal.
     let api = app.send(get("/api/v1/nope")).await;
     assert_eq!(api.status, 404);
