@@ -103,6 +103,7 @@ pub fn measure_page(
             let raw = std::fs::metadata(&file)
                 .map_err(|e| format!("{}: {e}", file.display()))?
                 .len();
+            sizes::check_precompressed(&file)?;
             Ok(FileSize {
                 path,
                 raw,
@@ -172,6 +173,7 @@ mod tests {
     use super::*;
     use crate::server::TempDir;
     use std::fs;
+    use std::process::Command;
 
     /// A trunk-like `index.html` referring to a CSS, a JS and a wasm file.
     const INDEX: &str = r#"<!DOCTYPE html><html lang="en"><head>
@@ -215,19 +217,39 @@ const wasm = await init({ module_or_path: '/portal-6c_bg.wasm' });</script>
 
     #[test]
     fn the_gzip_copy_the_server_sends_is_what_counts() {
-        let dir = build(GOAL_BYTES as usize, &[]);
-        let (_, over) = measure_page(dir.path(), "index.html", GOAL_BYTES).unwrap();
-        assert!(!over.passed(), "{}", over.report);
-        // The build's `.gz` of the wasm is what a browser that accepts gzip receives.
-        fs::write(dir.path().join("portal-6c_bg.wasm.gz"), vec![0u8; 90_000]).unwrap();
+        let dir = build(20_000, &[]);
+        let css = dir.path().join("portal-e1.css");
+        // A copy written with gzip's fastest level, so it differs from gzip -9's size.
+        let fast = Command::new("gzip")
+            .args(["-1", "-c", "-n"])
+            .arg(&css)
+            .output()
+            .unwrap()
+            .stdout;
+        fs::write(dir.path().join("portal-e1.css.gz"), &fast).unwrap();
         let (files, verdict) = measure_page(dir.path(), "index.html", GOAL_BYTES).unwrap();
-        let wasm = files
-            .iter()
-            .find(|f| f.path == "portal-6c_bg.wasm")
-            .unwrap();
-        assert_eq!(wasm.gzip, 90_000);
+        let measured = files.iter().find(|f| f.path == "portal-e1.css").unwrap();
+        assert_eq!(measured.gzip, fast.len() as u64);
+        assert_ne!(measured.gzip, sizes::gzip9_size(&css).unwrap());
         assert!(verdict.passed(), "{}", verdict.report);
         assert!(!files.iter().any(|f| f.path.ends_with(".gz")));
+    }
+
+    #[test]
+    fn a_copy_that_is_not_its_file_fails_the_check() {
+        let dir = build(20_000, &[]);
+        let other = Command::new("gzip")
+            .args(["-9", "-c", "-n"])
+            .arg(dir.path().join("portal-e1.css"))
+            .output()
+            .unwrap()
+            .stdout;
+        fs::write(dir.path().join("portal-6c.js.gz"), other).unwrap();
+        let error = measure_page(dir.path(), "index.html", GOAL_BYTES).unwrap_err();
+        assert!(error.contains("portal-6c.js.gz is not"), "{error}");
+        assert!(error.contains("stale or broken"), "{error}");
+        fs::write(dir.path().join("portal-6c.js.gz"), b"not gzip at all").unwrap();
+        assert!(measure_page(dir.path(), "index.html", GOAL_BYTES).is_err());
     }
 
     #[test]

@@ -101,6 +101,35 @@ pub fn brotli_size(file: &Path) -> Result<u64, String> {
     }
 }
 
+/// Checks that each precompressed copy of `file` there is (`.gz`, `.br`) decompresses to
+/// the file: the server sends the copy in its place, so a stale or broken one would hand
+/// browsers another page or script than the build's (a blank page, or SRI refusing it).
+pub fn check_precompressed(file: &Path) -> Result<(), String> {
+    let expected = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    for (suffix, tool) in [(GZIP_SUFFIX, "gzip"), (BROTLI_SUFFIX, "brotli")] {
+        let copy = PathBuf::from(format!("{}{suffix}", file.display()));
+        if !copy.is_file() {
+            continue;
+        }
+        let output = Command::new(tool)
+            .args(["-d", "-c"])
+            .arg(&copy)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|e| format!("running {tool} (is it installed?): {e}"))?;
+        if !output.status.success() || output.stdout != expected {
+            return Err(format!(
+                "{} is not {} compressed (a stale or broken copy, which the server would \
+                 send in its place): build again",
+                copy.display(),
+                file.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn precompressed_size(file: &Path, suffix: &str) -> Option<u64> {
     let copy = PathBuf::from(format!("{}{suffix}", file.display()));
     fs::metadata(copy)
