@@ -95,54 +95,47 @@ fn build_both_pages(workspace: &Workspace) -> Result<(), String> {
     precompress(&dist)
 }
 
-/// What `precompress` writes next to each file: the suffix and the command, given the file.
-const PRECOMPRESSED: [(&str, &str, &[&str]); 2] = [
-    (sizes::GZIP_SUFFIX, "zopfli", &["-c"]),
-    (sizes::BROTLI_SUFFIX, "brotli", &["-q", "11", "-c"]),
-];
-
-/// Every text file of `dist` also as `NAME.gz` and `NAME.br`, which the server sends in its
-/// place to a browser that accepts that encoding. Compressing once here affords the slowest
-/// settings: zopfli writes ordinary gzip 4.5% smaller than `gzip -9` (6.6 KB of the
-/// account page's first visit), brotli its best quality, where the server compressing each
-/// response itself stays at a level it can afford per request. A file that would not
-/// shrink gets none: the server then sends it as it is.
+/// Every text file of `dist` also as `NAME.gz` and `NAME.br` (`sizes::ENCODINGS`), which the
+/// server sends in its place to a browser that accepts that encoding. Compressing once here
+/// affords the slowest settings: zopfli writes ordinary gzip 4.5% smaller than `gzip -9`
+/// (6.6 KB of the account page's first visit), brotli its best quality, where the server
+/// compressing each response itself stays at a level it can afford per request. A file
+/// that would not shrink gets none: the server then sends it as it is.
 pub fn precompress(dist: &Path) -> Result<(), String> {
     let files = sizes::measure_paths(dist)?;
-    let mut running = Vec::new();
-    for file in files.iter().filter(|f| sizes::is_compressible(f)) {
-        for (suffix, tool, args) in PRECOMPRESSED {
-            let child = std::process::Command::new(tool)
-                .args(args)
-                .arg(file)
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::inherit())
-                .spawn()
-                .map_err(|e| format!("running {tool} (is it installed?): {e}"))?;
-            running.push((file, suffix, tool, child));
-        }
-    }
-    for (file, suffix, tool, child) in running {
-        let output = child
-            .wait_with_output()
-            .map_err(|e| format!("{tool} {}: {e}", file.display()))?;
-        if !output.status.success() {
-            return Err(format!(
-                "{tool} {} failed: {}",
-                file.display(),
-                output.status
-            ));
-        }
-        let raw = fs::metadata(file)
-            .map_err(|e| format!("{}: {e}", file.display()))?
-            .len();
-        let to = PathBuf::from(format!("{}{suffix}", file.display()));
-        if (output.stdout.len() as u64) < raw {
-            fs::write(&to, &output.stdout).map_err(|e| format!("{}: {e}", to.display()))?;
-        }
-    }
-    Ok(())
+    let jobs: Vec<(&PathBuf, &sizes::Encoding)> = files
+        .iter()
+        .filter(|file| sizes::is_compressible(file))
+        .flat_map(|file| {
+            sizes::ENCODINGS
+                .iter()
+                .map(move |encoding| (file, encoding))
+        })
+        .collect();
+    // In parallel: zopfli takes seconds on each wasm.
+    std::thread::scope(|scope| {
+        let running: Vec<_> = jobs
+            .iter()
+            .map(|(file, encoding)| {
+                scope.spawn(move || -> Result<(), String> {
+                    let (tool, args) = encoding.compress;
+                    let copy = sizes::tool_output(tool, args, file)?;
+                    let raw = fs::metadata(file)
+                        .map_err(|e| format!("{}: {e}", file.display()))?
+                        .len();
+                    if (copy.len() as u64) < raw {
+                        let to = encoding.copy_of(file);
+                        fs::write(&to, copy).map_err(|e| format!("{}: {e}", to.display()))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        running.into_iter().try_for_each(|job| {
+            job.join()
+                .unwrap_or_else(|_| Err("a compressor thread panicked".into()))
+        })
+    })
 }
 
 /// esbuild minifies each page's JS loader (wasm-bindgen's glue) in `dist`: 1.4 KB gzip of

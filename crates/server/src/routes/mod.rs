@@ -105,15 +105,13 @@ fn static_files(dir: Option<&Path>) -> Router {
             // once at their best settings (smaller than this server's on-the-fly level):
             // sent in its place to a browser that accepts the encoding. A file without one
             // is compressed by `CompressionLayer` as before.
+            let file = ServeDir::new(dir).precompressed_br().precompressed_gzip();
             let page = |name: &str| {
-                ServeDir::new(dir)
-                    .precompressed_br()
-                    .precompressed_gzip()
-                    .fallback(
-                        ServeFile::new(dir.join(name))
-                            .precompressed_br()
-                            .precompressed_gzip(),
-                    )
+                file.clone().fallback(
+                    ServeFile::new(dir.join(name))
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                )
             };
             let index = page("index.html");
             let account = dir
@@ -123,7 +121,6 @@ fn static_files(dir: Option<&Path>) -> Router {
             // A missing file (`/favicon.ico`, the wasm of a build since replaced) is a
             // 404, not the page: HTML in place of a script or a wasm only fails later
             // and more obscurely.
-            let file = ServeDir::new(dir).precompressed_br().precompressed_gzip();
             let files = tower::service_fn(move |request: axum::extract::Request| {
                 let (index, account, file) = (index.clone(), account.clone(), file.clone());
                 async move {
