@@ -32,8 +32,8 @@ pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(),
             ));
         }
     }
-    step("cargo fetch (trunk builds offline)");
-    run(workspace.cargo().arg("fetch"))?;
+    step("cargo fetch, workspace and standard library (trunk builds offline)");
+    crate::wasm_release::fetch(workspace)?;
     let _lock = lock_dist(workspace)?;
     let mut attempts_left = 2;
     loop {
@@ -426,6 +426,7 @@ fn run_suite(
             if !extra.is_empty() {
                 return Err("the budget suite takes no arguments".into());
             }
+            crate::wasm_release::check_fetch_is_complete(workspace)?;
             let portal = TempDir::new("portal-budget-dist")?;
             build_portal(workspace, Some(portal.path()))?;
             let result = crate::budget::check(portal.path());
