@@ -345,28 +345,33 @@ pub async fn trusted_phone() -> Result<api::TrustedPhone, ApiError> {
     required(get(paths::TRUSTED_PHONE).await)
 }
 
+/// `proof`: the step-up proof D needs to have a code sent to a new number.
 pub async fn request_sms_code(
     purpose: api::SmsPurpose,
     phone_number: Option<String>,
+    proof: Option<String>,
 ) -> Result<api::SmsCodeSent, ApiError> {
     let body = api::SmsCodeRequest {
         discriminator: api::Discriminator::kind(purpose.as_str()),
         phone_number,
     };
-    required(post(paths::SMS_CODE_REQUEST, &body).await)
+    let request = with_proof(post_request(paths::SMS_CODE_REQUEST, &body)?, proof);
+    required(send(request).await)
 }
 
+/// `proof`: the step-up proof that `modifyPhoneNumber` spends.
 pub async fn submit_sms_code(
     action: &str,
     sms_code: String,
     phone_number: Option<String>,
+    proof: Option<String>,
 ) -> Result<Option<api::SmsCodeAccepted>, ApiError> {
     let body = api::SmsCodeSubmit {
         discriminator: api::Discriminator::action(action),
         sms_code: Some(sms_code),
         phone_number,
     };
-    post(paths::SMS_CODE, &body).await
+    send(with_proof(post_request(paths::SMS_CODE, &body)?, proof)).await
 }
 
 pub async fn enrollment(body: api::EnrollmentRequest) -> Result<(), ApiError> {
@@ -375,16 +380,29 @@ pub async fn enrollment(body: api::EnrollmentRequest) -> Result<(), ApiError> {
         .map(drop)
 }
 
+/// The step-up proof, when there is one, in `X-Strong-Auth`.
+fn with_proof(mut request: HttpRequest, proof: Option<String>) -> HttpRequest {
+    if let Some(proof) = proof {
+        request.headers.push((wire::STRONG_AUTH_HEADER, proof));
+    }
+    request
+}
+
 pub async fn pin_code(body: api::PinRequest) -> Result<(), ApiError> {
     send_raw(post_request(paths::PIN_CODE, &body)?)
         .await
         .map(drop)
 }
 
-pub async fn step_up(pin_code: String) -> Result<api::StepUpProof, ApiError> {
+/// A step-up proof for `operation`: it serves that operation once, in this session.
+pub async fn step_up(
+    pin_code: String,
+    operation: api::StepUpOperation,
+) -> Result<api::StepUpProof, ApiError> {
     let body = api::OtpRequest {
         discriminator: api::Discriminator::action("withPIN"),
         pin_code: Some(pin_code),
+        operation: Some(operation.as_str().to_string()),
     };
     required(post(paths::OTP, &body).await)
 }
@@ -398,21 +416,38 @@ pub async fn remove_vehicle(vin: String, proof: Option<String>) -> Result<(), Ap
         discriminator: api::Discriminator::action("removeProperty"),
         vin: Some(vin),
     };
-    let mut request = post_request(paths::VEHICLES, &body)?;
-    if let Some(proof) = proof {
-        request.headers.push((wire::STRONG_AUTH_HEADER, proof));
-    }
-    send_raw(request).await.map(drop)
+    send_raw(with_proof(post_request(paths::VEHICLES, &body)?, proof))
+        .await
+        .map(drop)
 }
 
 pub async fn devices() -> Result<Vec<api::Device>, ApiError> {
     required::<api::Devices>(get(paths::DEVICES).await).map(|r| r.devices)
 }
 
+pub async fn sessions() -> Result<Vec<api::SessionSummary>, ApiError> {
+    required::<api::Sessions>(get(paths::SESSIONS).await).map(|r| r.sessions)
+}
+
+/// Signs out one session of the account (`Some(id)`) or every other one (`None`).
+pub async fn sign_out_sessions(session_id: Option<String>) -> Result<u64, ApiError> {
+    let action = if session_id.is_some() {
+        "signOut"
+    } else {
+        "signOutOthers"
+    };
+    let body = api::SessionsRequest {
+        discriminator: api::Discriminator::action(action),
+        session_id,
+    };
+    required::<api::SessionsSignedOut>(post(paths::SESSIONS, &body).await).map(|r| r.signed_out)
+}
+
 pub async fn events() -> Result<Vec<api::SecurityEvent>, ApiError> {
     required::<api::SecurityEvents>(get(paths::EVENTS).await).map(|r| r.events)
 }
 
+#[cfg(feature = "demo")]
 pub async fn outbox() -> Result<Vec<api::OutboxMessage>, ApiError> {
     required::<api::Outbox>(get(paths::OUTBOX).await).map(|r| r.messages)
 }

@@ -21,7 +21,7 @@ pub mod task;
 use crate::i18n::t;
 use leptos::prelude::*;
 
-use crate::components::{DemoPhone, Show};
+use crate::components::Show;
 use crate::pages::{account, enroll, Home, NotFound, RequireSignIn, SignIn};
 use crate::routes::{AccountScreen, EnrollScreen, Route, Section};
 use crate::state::{Auth, Config, Flow, Lang};
@@ -102,12 +102,21 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
                 <EmbedBridge/>
                 // Above the screen, so a step that grows when its answers arrive
                 // does not push the panel down.
-                <DemoPhone/>
+                {demo_phone()}
                 <main id="main">{move || screens(section.get(), route)}</main>
             </Show>
         }
     }
 }
+
+/// The demo phone panel, in a demo build only (feature `demo`, see Cargo.toml).
+#[cfg(feature = "demo")]
+fn demo_phone() -> impl IntoView {
+    view! { <crate::components::DemoPhone/> }
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo_phone() -> impl IntoView {}
 
 /// The screens of `index.html`'s bundle. Moving between the steps of one
 /// section redraws only the step inside its card. A section of the other

@@ -2,6 +2,7 @@
 // number), E (remove a vehicle, with the step-up PIN dialog).
 import {
   countPosts,
+  deviceIdOf,
   DEMO_PHONE,
   DEMO_PIN,
   enrolledBrowser,
@@ -10,7 +11,7 @@ import {
   latestCodeTracked,
   test,
 } from './flow-fixtures';
-import { signIn } from './helpers';
+import { codeIn, outbox, signIn } from './helpers';
 
 test('C: an enrolled browser changes the PIN with the current one; a wrong current PIN counts', async ({
   page,
@@ -41,16 +42,19 @@ test('C: an enrolled browser changes the PIN with the current one; a wrong curre
   await fill(DEMO_PIN);
   await expect(page.getByTestId('success')).toHaveText('Your PIN has been changed.');
 
-  // The new PIN is the account's PIN now, the old one is not.
+  // A change of PIN ends the account's other sessions: the API client's session, opened
+  // before, is gone. Signed in again, the new PIN is the account's PIN, the old one is not.
+  expect((await api.call('GET', '/api/v1/session', undefined, 'FAILED')).error?.code).toBe(2301);
+  await api.signIn('enrolled@demo.test');
   const stepUp = (pinCode: string, expected: 'SUCCEEDED' | 'FAILED') =>
-    api.call('POST', '/api/v1/pims/authentication/otp', { action: 'withPIN', pinCode }, expected);
+    api.call('POST', '/api/v1/pims/authentication/otp', { action: 'withPIN', pinCode, operation: 'removeProperty' }, expected);
   expect((await stepUp(DEMO_PIN, 'FAILED')).error?.code).toBe(2308);
   expect((await stepUp(newPin, 'SUCCEEDED')).result.otp).toBeTruthy();
   await page.goto('/account');
   await expect(page.getByTestId('events')).toContainText('PIN changed');
 });
 
-test('D: an enrolled browser replaces the trusted phone number after proving it holds the new one', async ({
+test('D: an enrolled browser confirms the PIN, then replaces the trusted phone number after proving it holds the new one; the old number is told', async ({
   page,
   context,
   request,
@@ -65,21 +69,48 @@ test('D: an enrolled browser replaces the trusted phone number after proving it 
   await expectHeading(page, 'Change your phone number');
   await expect(page.getByTestId('current-phone')).toHaveText(/^\+33 6.*79$/);
 
+  // The PIN comes first: no number field, so no code can leave, before it.
+  await expect(page.getByLabel('Mobile phone number')).toHaveCount(0);
+  await page.getByLabel('PIN', { exact: true }).fill(secrets.track('135792'));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByText('Wrong PIN. 2 tries left before your PIN is blocked.')).toBeVisible();
+  await expect(page.getByLabel('Mobile phone number')).toHaveCount(0);
+  await page.getByLabel('PIN', { exact: true }).fill(secrets.track(DEMO_PIN));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+
   await page.getByLabel('Mobile phone number').fill('07 81 23 45 67');
   const since = Date.now();
   await page.getByRole('button', { name: 'Send a code to this number' }).click();
   // The code goes to the NEW number.
-  const code = await latestCodeTracked(secrets, request, '+33781234567', { since, purpose: 'phoneNumberCertification' });
+  const code = await latestCodeTracked(secrets, request, '+33781234567', { since, purpose: 'modifyPhoneNumber' });
   await expect(page.getByText('New number: +33781234567')).toBeVisible();
   await page.getByLabel('Code received by SMS').fill(code);
   await page.getByRole('button', { name: 'Confirm the new number' }).click();
-  await expect(page.getByTestId('success')).toHaveText(/^Your trusted phone is now \+33 7.*67\.$/);
+  await expect(page.getByTestId('success')).toContainText(/Your trusted phone is now \+33 7.*67\./);
+  await expect(page.getByTestId('success')).toContainText('We also sent a notice to your previous number.');
 
+  // The change ended the account's other sessions (the API client's among them).
+  expect((await api.call('GET', '/api/v1/session', undefined, 'FAILED')).error?.code).toBe(2301);
+  await api.signIn('enrolled@demo.test');
   const trusted = await api.call('GET', '/api/v1/pims/authentication/trustedphonenumber');
   expect(trusted.result.phoneNumber).toBe('+33781234567');
+  // The previous number got a notice, with no code in it.
+  const notices = (await outbox(request)).filter(
+    (m) => m.to === DEMO_PHONE.enrolled && m.purpose === 'phoneChangeNotice',
+  );
+  expect(notices).toHaveLength(1);
+  expect(notices[0].text).toContain('+33 7');
+  expect(codeIn(notices[0].text)).toBeUndefined();
   await page.goto('/account');
   await expect(page.getByTestId('masked-phone')).toHaveText(/^\+33 7.*67$/);
   await expect(page.getByTestId('events')).toContainText('Phone number changed');
+
+  // B now waits a day: the screen says why and until when.
+  await page.goto('/account/pin/reset');
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  await expect(page.getByTestId('form-error')).toContainText(
+    'Your phone number was changed recently. For your security, your PIN can be reset by SMS again from',
+  );
 });
 
 test('E: removing a vehicle asks for the PIN (step-up), refuses a VIN of another account, removes our own', async ({
@@ -131,4 +162,35 @@ test('E: removing a vehicle asks for the PIN (step-up), refuses a VIN of another
 
   await page.goto('/account');
   await expect(page.getByTestId('events')).toContainText('Vehicle removed');
+});
+
+test('sessions: the hub lists where the account is signed in; "sign out everywhere else" ends the other browser\'s session', async ({
+  page,
+  browser,
+}) => {
+  // A second browser (another context: its own cookies and storage) signed in first.
+  const elsewhere = await browser.newContext();
+  const other = await elsewhere.newPage();
+  await signIn(other, 'enrolled@demo.test');
+  await signIn(page, 'enrolled@demo.test');
+  await page.goto('/account');
+  const sessions = page.getByTestId('sessions').getByRole('listitem');
+  await expect(sessions).toHaveCount(2);
+  await expect(sessions.filter({ hasText: '(this session)' })).toHaveCount(1);
+  await expect(sessions.first()).toContainText('last active');
+
+  await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  await expect(page.getByTestId('sessions-notice')).toHaveText('1 session signed out.');
+  await expect(sessions).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Sign out everywhere else' })).toHaveCount(0);
+  await expect(page.getByTestId('events')).toContainText('Other sessions signed out');
+
+  // The other browser's next call answers 2301, and the portal shows the sign-in screen.
+  const check = await other.request.get('/api/v1/session', {
+    headers: { 'X-Device-Id': await deviceIdOf(other) },
+  });
+  expect(check.status()).toBe(401);
+  await other.goto('/account');
+  await expect(other).toHaveURL(/\/sign-in/);
+  await elsewhere.close();
 });

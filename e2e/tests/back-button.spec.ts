@@ -169,6 +169,8 @@ test('after a PIN reset, back shows the reset screen afresh without sending a co
 
 test('after removing all enrollments (A), back shows the confirmation unticked and removes nothing again (blocked@)', async ({
   page,
+  request,
+  secrets,
 }) => {
   await signIn(page, 'blocked@demo.test');
   await page.goto('/enroll');
@@ -176,6 +178,10 @@ test('after removing all enrollments (A), back shows the confirmation unticked a
   await expect(page.getByTestId('blocked-reason')).toContainText('entered wrongly too many times');
   await page.getByRole('link', { name: 'Remove all enrollments' }).click();
   await page.getByRole('checkbox', { name: 'I understand: remove all enrollments' }).check();
+  const since = Date.now();
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  const code = await latestCodeTracked(secrets, request, DEMO_PHONE.blocked, { since, purpose: 'removeEnrollments' });
+  await page.getByLabel('Code received by SMS').fill(code);
   const removals = countPosts(page, `${API}authentication/enrollment`);
   await page.getByRole('button', { name: 'Remove all enrollments' }).click();
   await expect(page).toHaveURL(/\/enroll\/sms$/);

@@ -51,7 +51,13 @@ export async function signIn(page: Page, email: string, password: string = DEMO_
 export interface OutboxMessage {
   to: string;
   text: string;
-  purpose: 'phoneNumberCertification' | 'enrollment' | 'resetPIN';
+  purpose:
+    | 'phoneNumberCertification'
+    | 'enrollment'
+    | 'resetPIN'
+    | 'removeEnrollments'
+    | 'modifyPhoneNumber'
+    | 'phoneChangeNotice';
   /** Unix seconds. */
   sentAt: number;
 }

@@ -111,7 +111,7 @@ test('keyboard only: new@ signs in, completes the shortcut enrollment, then chan
   // The server agrees: the new PIN confirms a step-up from this browser, the old one not.
   const api = await new ApiClient(request, await deviceIdOf(page)).signIn('new@demo.test');
   const stepUp = (pinCode: string, expected: 'SUCCEEDED' | 'FAILED') =>
-    api.call('POST', '/api/v1/pims/authentication/otp', { action: 'withPIN', pinCode }, expected);
+    api.call('POST', '/api/v1/pims/authentication/otp', { action: 'withPIN', pinCode, operation: 'removeProperty' }, expected);
   expect((await stepUp(pin, 'FAILED')).error?.code).toBe(2308);
   expect((await stepUp(newPin, 'SUCCEEDED')).result.otp).toBeTruthy();
 });

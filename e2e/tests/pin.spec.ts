@@ -85,14 +85,22 @@ test('three wrong PINs block the account; step A removes all enrollments; enroll
   await expect(page).toHaveURL(/\/account\/enrollments\/remove$/);
   await expectHeading(page, 'Remove all enrollments');
   await expect(page.getByText('remove the 1 enrolled device of your account,')).toBeVisible();
-  const removal = page.getByRole('button', { name: 'Remove all enrollments' });
-  await removal.click();
+  const sendCode = page.getByRole('button', { name: 'Send the code' });
+  await sendCode.click();
   await expect(page.getByTestId('form-error')).toHaveText(
     'Tick the box to confirm that you want to remove all enrollments.',
   );
   await expect(page).toHaveURL(/\/account\/enrollments\/remove$/);
   await page.getByRole('checkbox', { name: 'I understand: remove all enrollments' }).check();
-  await removal.click();
+  // The password is not enough: a code to the trusted phone confirms it.
+  const since = Date.now();
+  await sendCode.click();
+  const removalCode = await latestCodeTracked(secrets, request, DEMO_PHONE.enrolled, {
+    since,
+    purpose: 'removeEnrollments',
+  });
+  await page.getByLabel('Code received by SMS').fill(removalCode);
+  await page.getByRole('button', { name: 'Remove all enrollments' }).click();
 
   // Enrollment restarts at step 3: the phone stays, so step 5. The enrollment code of a
   // few seconds ago holds the resend cooldown: the screen says how long to wait.

@@ -30,12 +30,24 @@ impl CodeSender {
         phone_number: Option<String>,
         on_error: impl FnOnce(ApiError) + 'static,
     ) {
+        self.send_with_proof(purpose, phone_number, None, on_error);
+    }
+
+    /// [`send`](Self::send) with a step-up proof (D sends a code to a new number only
+    /// after the PIN).
+    pub fn send_with_proof(
+        self,
+        purpose: SmsPurpose,
+        phone_number: Option<String>,
+        proof: Option<String>,
+        on_error: impl FnOnce(ApiError) + 'static,
+    ) {
         if self.busy.get_untracked() {
             return;
         }
         self.busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = api::request_sms_code(purpose, phone_number).await;
+            let result = api::request_sms_code(purpose, phone_number, proof).await;
             self.busy.set(false);
             match result {
                 Ok(sent) => self.sent.set(Some(CodeSent::from_wire(&sent, now_ms()))),
@@ -72,10 +84,15 @@ impl NumberVerifier {
         }
     }
 
-    /// Sends the code to `typed`. A number the portal's check or the server's
-    /// numbering plan refuses is explained next to the field; any other
+    /// Sends the code to `typed` (with D's step-up `proof`). A number the portal's check
+    /// or the server's numbering plan refuses is explained next to the field; any other
     /// failure goes to `on_error`.
-    pub fn send(self, typed: &str, on_error: impl FnOnce(ApiError) + 'static) {
+    pub fn send(
+        self,
+        typed: &str,
+        proof: Option<String>,
+        on_error: impl FnOnce(ApiError) + 'static,
+    ) {
         let number = match wire::validate::phone_number(typed, &self.region.get_untracked()) {
             Ok(number) => number,
             Err(problem) => {
@@ -86,9 +103,10 @@ impl NumberVerifier {
         };
         self.phone_error.set(None);
         self.verified_number.set(Some(number.clone()));
-        self.sender.send(
+        self.sender.send_with_proof(
             SmsPurpose::PhoneNumberCertification,
             Some(number),
+            proof,
             move |error| {
                 if error.parameter() == Some("phoneNumber") {
                     self.phone_error

@@ -1,6 +1,7 @@
 //! Building blocks shared by the step screens.
 
 mod code_sender;
+#[cfg(feature = "demo")]
 mod demo_phone;
 mod form;
 mod new_pin_fields;
@@ -13,6 +14,7 @@ mod stepper;
 mod vin_input;
 
 pub use code_sender::{CodeSender, NumberVerifier};
+#[cfg(feature = "demo")]
 pub use demo_phone::DemoPhone;
 pub use form::{ErrorArea, SubmitButton};
 pub use new_pin_fields::{pin_hint, NewPin, NewPinFields};

@@ -48,6 +48,11 @@ pub fn SignIn() -> impl IntoView {
             Err(ApiError::SessionExpired) => {
                 form_error.set(Some(t!("sign_in.the_email_or_the_password")))
             }
+            // Not a PIN lockout: 100 wrong passwords in a row lock the sign-in itself.
+            Err(error) if error.code() == Some(wire::ErrorCode::AccountBlocked) => {
+                form_error.set(Some(t!("sign_in.locked")))
+            }
+            // 2391: the wait after repeated wrong passwords, in plain words with its length.
             Err(error) => form_error.set(Some(error_text(&error))),
         }
     });

@@ -451,7 +451,7 @@ impl Dist {
         match source {
             DistSource::Build => {
                 let copy = TempDir::new("portal-bench-dist")?;
-                tasks::build_portal(workspace, Some(copy.path()))?;
+                tasks::build_portal(workspace, Some(copy.path()), tasks::Flavor::Shipped)?;
                 Ok(Dist {
                     dir: copy.path().to_path_buf(),
                     copy: Some(copy),

@@ -20,7 +20,7 @@ use crate::server::{free_port, http_status, sqlite_url, TempDir, READY_PATH};
 /// The demo account with a PIN and an enrolled device, and that device (seeded).
 const ACCOUNT: &str = "enrolled@demo.test";
 const DEVICE: &str = "0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a";
-const PIN_BODY: &str = r#"{"action":"withPIN","pinCode":"246801"}"#;
+const PIN_BODY: &str = r#"{"action":"withPIN","pinCode":"246801","operation":"removeProperty"}"#;
 
 /// One thing measured.
 struct Target {

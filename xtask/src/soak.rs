@@ -334,9 +334,12 @@ impl User {
 
     /// On the enrolled device: a wrong PIN (counted), the right one (count back to zero).
     fn step_up_round(&mut self) -> Result<(), Halt> {
-        let wrong = format!(r#"{{"action":"withPIN","pinCode":"{WRONG_PIN}"}}"#);
+        let wrong = format!(
+            r#"{{"action":"withPIN","pinCode":"{WRONG_PIN}","operation":"removeProperty"}}"#
+        );
         self.send("POST", OTP, Some(&wrong), Expect::Code(2308))?;
-        let right = format!(r#"{{"action":"withPIN","pinCode":"{PIN}"}}"#);
+        let right =
+            format!(r#"{{"action":"withPIN","pinCode":"{PIN}","operation":"removeProperty"}}"#);
         self.send("POST", OTP, Some(&right), Expect::Succeeded)?;
         self.send("GET", BLOCKED, None, Expect::Succeeded)?;
         self.send("GET", "/api/v1/session", None, Expect::Succeeded)?;

@@ -15,16 +15,30 @@ use crate::workspace::Workspace;
 /// How long a fresh server may take to answer (a debug build seeds the demo accounts).
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Which portal a build makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// What ships: `cargo xtask build`, the size budget, the bench.
+    Shipped,
+    /// With the demo phone panel (the portal's cargo feature `demo`), for `cargo xtask
+    /// serve` and the e2e suite, whose server runs `--demo`.
+    Demo,
+}
+
 /// `cargo xtask build`: bootstrap, `trunk build --release --offline`, size table.
 pub fn build(workspace: &Workspace) -> Result<(), String> {
     bootstrap::ensure(workspace, Needs::BUILD)?;
-    build_portal(workspace, None)
+    build_portal(workspace, None, Flavor::Shipped)
 }
 
 /// The release build of the portal into `dist/`, then the size of each file. With
 /// `copy_to`, also a checked copy of `dist/` (see `snapshot`), built again once when
 /// someone else's `trunk build` changed `dist/` under our feet.
-pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(), String> {
+pub fn build_portal(
+    workspace: &Workspace,
+    copy_to: Option<&Path>,
+    flavor: Flavor,
+) -> Result<(), String> {
     for needed in ["Trunk.toml", INDEX_PAGE, ACCOUNT_PAGE] {
         if !workspace.path(needed).exists() {
             return Err(format!(
@@ -38,8 +52,10 @@ pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(),
     let mut attempts_left = 2;
     loop {
         attempts_left -= 1;
-        step("trunk build --release --offline (index.html, then account.html)");
-        let (result, took) = timed(|| build_both_pages(workspace));
+        step(format!(
+            "trunk build --release --offline (index.html, then account.html; {flavor:?})"
+        ));
+        let (result, took) = timed(|| build_both_pages(workspace, flavor));
         result?;
         step(format!(
             "portal built in {} into dist/",
@@ -65,15 +81,19 @@ pub fn build_portal(workspace: &Workspace, copy_to: Option<&Path>) -> Result<(),
 /// whole `--dist` folder: so the account page is built into a folder of its own first,
 /// then `dist/` from `index.html`, and the account page's files are copied in, its
 /// `index.html` as `account.html`. Both pages share the stylesheet (same hashed name).
-fn build_both_pages(workspace: &Workspace) -> Result<(), String> {
+fn build_both_pages(workspace: &Workspace, flavor: Flavor) -> Result<(), String> {
     let staging = workspace.target_dir().join("xtask").join("dist-account");
     let trunk = |args: &[&str]| {
-        run(workspace
-            .command("trunk")
+        let mut command = workspace.command("trunk");
+        command
             .arg("build")
             .args(args)
             .args(["--release", "--offline"])
-            .envs(crate::wasm_release::env()))
+            .envs(crate::wasm_release::env());
+        if flavor == Flavor::Demo {
+            command.args(["--features", "demo"]);
+        }
+        run(&mut command)
     };
     trunk(&[ACCOUNT_PAGE, "--dist", &staging.to_string_lossy()])?;
     trunk(&[])?;
@@ -249,7 +269,7 @@ pub fn build_server(workspace: &Workspace) -> Result<PathBuf, String> {
 /// database under `data/`, until Ctrl-C.
 pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
     bootstrap::ensure(workspace, Needs::BUILD)?;
-    build_portal(workspace, None)?;
+    build_portal(workspace, None, Flavor::Demo)?;
     let binary = build_server(workspace)?;
     fs::create_dir_all(workspace.path("data")).map_err(|e| format!("creating data/: {e}"))?;
     // The example host page, on a second loopback origin the portal lets
@@ -370,11 +390,9 @@ pub fn test(workspace: &Workspace, suites: &[Suite], extra: &[String]) -> Result
         .fold(Needs::default(), |needs, suite| needs.union(suite.needs()));
     bootstrap::ensure(workspace, needs)?;
     let mut outcomes = Vec::new();
-    // The checked copy of `dist/` the budget suite built, for the e2e suite right after it.
-    let mut built = None;
     for &suite in suites {
         step(format!("test suite: {}", suite.name()));
-        let (result, took) = timed(|| run_suite(workspace, suite, extra, &mut built));
+        let (result, took) = timed(|| run_suite(workspace, suite, extra));
         if let Err(error) = &result {
             eprintln!("xtask: {} failed: {error}", suite.name());
         }
@@ -389,12 +407,7 @@ pub fn test(workspace: &Workspace, suites: &[Suite], extra: &[String]) -> Result
     Ok(outcomes.iter().all(|o| o.result.is_ok()))
 }
 
-fn run_suite(
-    workspace: &Workspace,
-    suite: Suite,
-    extra: &[String],
-    built: &mut Option<TempDir>,
-) -> Result<(), String> {
+fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<(), String> {
     match suite {
         Suite::Native => {
             let mut command = workspace.cargo();
@@ -428,34 +441,21 @@ fn run_suite(
             }
             crate::wasm_release::check_fetch_is_complete(workspace)?;
             let portal = TempDir::new("portal-budget-dist")?;
-            build_portal(workspace, Some(portal.path()))?;
-            let result = crate::budget::check(portal.path());
-            *built = Some(portal);
-            result
+            build_portal(workspace, Some(portal.path()), Flavor::Shipped)?;
+            crate::budget::check(portal.path())
         }
-        Suite::E2e => e2e(workspace, extra, built.take()),
+        Suite::E2e => e2e(workspace, extra),
         Suite::Reliability => crate::reliability::run_suite(workspace, extra),
     }
 }
 
-/// Build the portal (unless the budget suite just built a checked copy: `built`) and the
-/// server, start the server on a free port with a throw-away database and a private copy
-/// of `dist/` (see `snapshot`), run Playwright against it, stop the server whatever happens.
-fn e2e(workspace: &Workspace, extra: &[String], built: Option<TempDir>) -> Result<(), String> {
-    let portal = match built {
-        Some(portal) => {
-            step(format!(
-                "e2e uses the release build the budget suite checked ({})",
-                portal.path().display()
-            ));
-            portal
-        }
-        None => {
-            let portal = TempDir::new("portal-e2e-dist")?;
-            build_portal(workspace, Some(portal.path()))?;
-            portal
-        }
-    };
+/// Build the demo portal (the shipped one and the phone panel, which the server's `--demo`
+/// feeds) and the server, start the server on a free port with a throw-away database and a
+/// private copy of `dist/` (see `snapshot`), run Playwright against it, stop the server
+/// whatever happens.
+fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
+    let portal = TempDir::new("portal-e2e-dist")?;
+    build_portal(workspace, Some(portal.path()), Flavor::Demo)?;
     let binary = build_server(workspace)?;
     let log = workspace.target_dir().join("xtask").join("e2e-server.log");
     // The port is free when chosen but another process may take it before the server binds

@@ -15,6 +15,8 @@ use serde::Deserialize;
     about = "Reference backend of the Enrollment Portal"
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Listen address.
     #[arg(long, env = "PORTAL_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -65,12 +67,26 @@ pub struct Cli {
     pub enrollment_ticket_ttl_seconds: Option<i64>,
     #[arg(long, env = "PORTAL_STEP_UP_TTL_SECONDS")]
     pub step_up_ttl_seconds: Option<i64>,
+    /// How long B (PIN reset by SMS) is refused after D replaced the trusted number.
+    #[arg(long, env = "PORTAL_RESET_AFTER_PHONE_CHANGE_SECONDS")]
+    pub reset_after_phone_change_seconds: Option<i64>,
     #[arg(long, env = "PORTAL_SESSION_IDLE_SECONDS")]
     pub session_idle_seconds: Option<i64>,
     #[arg(long, env = "PORTAL_SESSION_ABSOLUTE_SECONDS")]
     pub session_absolute_seconds: Option<i64>,
     #[arg(long, env = "PORTAL_DEFAULT_REGION")]
     pub default_region: Option<String>,
+}
+
+/// What `portal-server` does instead of serving.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Lifts the lock (100 consecutive wrong passwords) and the back-off of an email, on
+    /// the database of `--database-url`, then exits.
+    Unlock {
+        /// The account's email (an unknown one is accepted: it is throttled alike).
+        email: String,
+    },
 }
 
 /// Cost of the argon2id hashes (PINs and passwords). Defaults are the argon2
@@ -106,6 +122,9 @@ pub struct Policy {
     pub device_limit: u32,
     pub enrollment_ticket_ttl_seconds: i64,
     pub step_up_ttl_seconds: i64,
+    /// B is refused this long after a phone change: whoever swapped the number must not
+    /// reset the PIN with it before the account's owner has seen the notice.
+    pub reset_after_phone_change_seconds: i64,
     pub session_idle_seconds: i64,
     pub session_absolute_seconds: i64,
     pub default_region: String,
@@ -125,6 +144,7 @@ impl Default for Policy {
             device_limit: 5,
             enrollment_ticket_ttl_seconds: 600,
             step_up_ttl_seconds: 120,
+            reset_after_phone_change_seconds: 24 * 60 * 60,
             session_idle_seconds: 30 * 60,
             session_absolute_seconds: 12 * 60 * 60,
             default_region: "FR".to_string(),
@@ -151,7 +171,10 @@ impl Policy {
             self.session_idle_seconds,
             self.session_absolute_seconds,
         ];
-        if durations.iter().any(|d| *d <= 0) || self.sms_resend_cooldown_seconds < 0 {
+        if durations.iter().any(|d| *d <= 0)
+            || self.sms_resend_cooldown_seconds < 0
+            || self.reset_after_phone_change_seconds < 0
+        {
             return Err("lifetimes must be positive".into());
         }
         if self
@@ -236,6 +259,7 @@ impl Settings {
             device_limit,
             enrollment_ticket_ttl_seconds,
             step_up_ttl_seconds,
+            reset_after_phone_change_seconds,
             session_idle_seconds,
             session_absolute_seconds,
             default_region

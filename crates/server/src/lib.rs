@@ -27,6 +27,7 @@ pub mod phone;
 pub mod pin;
 pub mod routes;
 pub mod seed;
+pub mod sign_in_limit;
 pub mod sms;
 pub mod store;
 

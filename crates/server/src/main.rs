@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use portal_server::clock::SystemClock;
-use portal_server::config::{Cli, Settings};
+use portal_server::config::{Cli, Command, Settings};
 use portal_server::{app, db, seed, AppState};
 use tracing_subscriber::EnvFilter;
 
@@ -28,6 +28,21 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Unlock { email }) = &cli.command {
+        let pool = db::open(&cli.database_url).await?;
+        let key = db::server_key(&pool).await?;
+        let lifted = portal_server::sign_in_limit::unlock(&pool, &key, email).await?;
+        db::close(&pool).await?;
+        println!(
+            "{}",
+            if lifted {
+                "unlocked: the email may sign in again"
+            } else {
+                "nothing to unlock: that email had no wrong passwords counted"
+            }
+        );
+        return Ok(());
+    }
     let mut settings = Settings::from_cli(&cli)?;
     if !cli.static_dir.is_dir() {
         tracing::warn!(

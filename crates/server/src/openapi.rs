@@ -32,6 +32,8 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         routes::account::trusted_phone,
         routes::account::devices,
         routes::account::events,
+        routes::sessions::list,
+        routes::sessions::sign_out,
         routes::sms::request_code,
         routes::sms::submit_code,
         routes::enrollment::enrollment,
@@ -360,6 +362,7 @@ pub mod schemas {
         PhoneNumberCertificationType => "phoneNumberCertification",
         EnrollmentType => "enrollment",
         ResetPinType => "resetPIN",
+        RemoveEnrollmentsType => "removeEnrollments",
         AddPhoneNumberAction => "addPhoneNumber",
         EnrollmentAction => "enrollment",
         ModifyPhoneNumberAction => "modifyPhoneNumber",
@@ -370,6 +373,8 @@ pub mod schemas {
         UpdateAction => "update",
         WithPinAction => "withPIN",
         RemovePropertyAction => "removeProperty",
+        SignOutAction => "signOut",
+        SignOutOthersAction => "signOutOthers",
     }
 
     /// Certify a new number (4.1, 4.2, D).
@@ -395,6 +400,13 @@ pub mod schemas {
         pub kind: ResetPinType,
     }
 
+    /// A code to the trusted number for A (remove all enrollments).
+    #[derive(Serialize, ToSchema)]
+    pub struct RemoveEnrollmentsCodeRequest {
+        #[serde(rename = "type")]
+        pub kind: RemoveEnrollmentsType,
+    }
+
     /// Which code to send: `type` (also accepted as `action`).
     #[derive(Serialize, ToSchema)]
     #[serde(untagged)]
@@ -402,6 +414,7 @@ pub mod schemas {
         PhoneNumberCertification(PhoneNumberCertificationCodeRequest),
         Enrollment(EnrollmentCodeRequest),
         ResetPin(ResetPinCodeRequest),
+        RemoveEnrollments(RemoveEnrollmentsCodeRequest),
     }
 
     #[derive(Serialize, ToSchema)]
@@ -479,10 +492,14 @@ pub mod schemas {
         pub phone_number: PhoneNumber,
     }
 
-    /// A: remove every enrollment, the PIN and the lockout.
+    /// A: remove every enrollment, the PIN and the lockout. Needs a `removeEnrollments`
+    /// code sent to the trusted number (`smsCode`), or else a step-up proof asked for
+    /// `removeEnrollments` in `X-Strong-Auth`.
     #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
     pub struct RemoveEnrollments {
         pub action: RemoveAction,
+        pub sms_code: Option<SmsCode>,
     }
 
     /// `action` (also accepted as `type`).
@@ -527,6 +544,17 @@ pub mod schemas {
     pub struct OtpRequest {
         pub action: WithPinAction,
         pub pin_code: Pin,
+        pub operation: StepUpOperation,
+    }
+
+    /// What a step-up proof serves: one operation, in the session and on the device that
+    /// asked for it, once.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub enum StepUpOperation {
+        RemoveProperty,
+        ModifyPhoneNumber,
+        RemoveEnrollments,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -570,6 +598,55 @@ pub mod schemas {
         pub devices: Vec<Device>,
     }
 
+    /// One signed-in session of the account.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SessionSummary {
+        /// Names the session to sign it out; worth nothing as a credential.
+        pub id: String,
+        /// Where it was opened ("Chrome on Linux").
+        pub device: Option<String>,
+        pub created_at: i64,
+        pub last_used_at: i64,
+        /// The session of this request.
+        pub current: bool,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct Sessions {
+        /// Most recently used first.
+        pub sessions: Vec<SessionSummary>,
+    }
+
+    /// Sign one session out.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SignOutSession {
+        pub action: SignOutAction,
+        pub session_id: String,
+    }
+
+    /// Sign every other session of the account out.
+    #[derive(Serialize, ToSchema)]
+    pub struct SignOutOthers {
+        pub action: SignOutOthersAction,
+    }
+
+    /// `action` (also accepted as `type`).
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub enum SessionsRequest {
+        SignOut(SignOutSession),
+        SignOutOthers(SignOutOthers),
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SessionsSignedOut {
+        /// How many sessions ended.
+        pub signed_out: u64,
+    }
+
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
     pub enum EventKind {
@@ -582,6 +659,7 @@ pub mod schemas {
         PhoneChanged,
         VehicleRemoved,
         Lockout,
+        SessionsSignedOut,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -615,6 +693,9 @@ pub mod schemas {
         Enrollment,
         #[serde(rename = "resetPIN")]
         ResetPin,
+        RemoveEnrollments,
+        ModifyPhoneNumber,
+        PhoneChangeNotice,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -655,6 +736,8 @@ pub mod schemas {
         StepUpProofEnvelope => StepUpProof,
         VehiclesEnvelope => Vehicles,
         DevicesEnvelope => Devices,
+        SessionsEnvelope => Sessions,
+        SessionsSignedOutEnvelope => SessionsSignedOut,
         SecurityEventsEnvelope => SecurityEvents,
         PortalConfigEnvelope => PortalConfig,
         OutboxEnvelope => Outbox,

@@ -104,6 +104,14 @@ pub fn message_text(locale: &str, purpose: SmsPurpose, code: &str, ttl_seconds: 
         .replace("{minutes}", &minutes.to_string())
 }
 
+/// The notice to the previous number once D has replaced it: no code, only what happened
+/// (the new number masked) and what to do if it was not the account's owner.
+pub fn phone_changed_notice(locale: &str, masked_new_number: &str) -> String {
+    lookup(catalogue(locale), "sms.notice.phoneChanged")
+        .unwrap_or("Your trusted phone number was changed to {number}.")
+        .replace("{number}", masked_new_number)
+}
+
 /// Header with the request's unix time, covered by the signature.
 pub const WEBHOOK_TIMESTAMP_HEADER: &str = "X-Portal-Timestamp";
 /// Header `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
@@ -190,17 +198,18 @@ mod tests {
     fn both_sms_catalogues_have_every_text() {
         for locale in ["en", "fr"] {
             let texts = catalogue(locale);
-            for purpose in [
-                SmsPurpose::PhoneNumberCertification,
-                SmsPurpose::Enrollment,
-                SmsPurpose::ResetPin,
-            ] {
+            for purpose in SmsPurpose::REQUESTABLE
+                .into_iter()
+                .chain([SmsPurpose::ModifyPhoneNumber])
+            {
                 let key = format!("sms.purpose.{}", purpose.as_str());
                 assert!(
                     lookup(texts, &key).is_some_and(|t| !t.is_empty()),
                     "{locale}: {key}"
                 );
             }
+            let notice = lookup(texts, "sms.notice.phoneChanged").expect("notice");
+            assert!(notice.contains("{number}"), "{locale}: notice");
             let text = lookup(texts, "sms.text").expect("sms.text");
             for placeholder in ["{purpose}", "{code}", "{minutes}"] {
                 assert!(text.contains(placeholder), "{locale}: {placeholder}");

@@ -20,6 +20,8 @@ pub struct Account {
     pub pin_hash: Option<String>,
     pub pin_failures: i64,
     pub pin_blocked: bool,
+    /// When D last replaced the trusted number.
+    pub phone_changed_at: Option<i64>,
 }
 
 /// By hand: flags are 0/1 integers in both databases.
@@ -33,12 +35,13 @@ impl<'r> FromRow<'r, AnyRow> for Account {
             pin_hash: row.try_get("pin_hash")?,
             pin_failures: row.try_get("pin_failures")?,
             pin_blocked: row.try_get::<i64, _>("pin_blocked")? != 0,
+            phone_changed_at: row.try_get("phone_changed_at")?,
         })
     }
 }
 
 const ACCOUNT_COLUMNS: &str =
-    "id, email, locale, trusted_phone, pin_hash, pin_failures, pin_blocked";
+    "id, email, locale, trusted_phone, pin_hash, pin_failures, pin_blocked, phone_changed_at";
 
 pub async fn account<'e, E: Executor<'e, Database = Db>>(
     executor: E,
@@ -134,6 +137,35 @@ pub async fn record_event<'e, E: Executor<'e, Database = Db>>(
     .await?;
     tracing::info!(account_id, event = kind.as_str(), "security event");
     Ok(())
+}
+
+/// After a change of factor (B, C, D, A): every other session of the account ends, and
+/// with it the step-up proofs it held. Whoever else was signed in (perhaps the one the
+/// change is meant to lock out) must sign in again, now against the new factor.
+pub async fn revoke_other_sessions(
+    tx: &mut crate::db::Tx,
+    account_id: i64,
+    keep_token_hash: &str,
+) -> Result<u64, ApiError> {
+    sqlx::query("DELETE FROM step_up_proofs WHERE account_id = $1 AND session_hash <> $2")
+        .bind(account_id)
+        .bind(keep_token_hash)
+        .execute(&mut **tx)
+        .await?;
+    let revoked = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+        .bind(account_id)
+        .bind(keep_token_hash)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if revoked > 0 {
+        tracing::info!(
+            account_id,
+            revoked,
+            "other sessions revoked after a factor change"
+        );
+    }
+    Ok(revoked)
 }
 
 /// Enrolls (or re-enrolls) a device.

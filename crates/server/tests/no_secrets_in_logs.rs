@@ -56,7 +56,10 @@ async fn no_secret_reaches_the_logs_even_at_trace_level() {
     secrets.push("135790".into());
     // Step-up and vehicle removal.
     client
-        .post(OTP, json!({"action": "withPIN", "pinCode": "975310"}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": "975310", "operation": "removeProperty"}),
+        )
         .await
         .assert_error(2308);
     secrets.push("975310".into());

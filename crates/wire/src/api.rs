@@ -21,6 +21,7 @@ pub mod paths {
     pub const DEVICES: &str = "/api/v1/pims/authentication/devices";
     pub const VEHICLES: &str = "/api/v1/pims/subscription/vehicle";
     pub const EVENTS: &str = "/api/v1/account/events";
+    pub const SESSIONS: &str = "/api/v1/account/sessions";
     pub const CONFIG: &str = "/api/v1/config";
     pub const OUTBOX: &str = "/api/v1/dev/outbox";
 }
@@ -102,7 +103,8 @@ pub struct TrustedPhone {
     pub masked_phone_number: Option<String>,
 }
 
-/// Purposes of an SMS code request (`type` on the wire).
+/// Purposes of an SMS message: the codes a client can request (`type` on the wire) and
+/// the ones the server sends of its own accord, which the outbox shows too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SmsPurpose {
@@ -110,25 +112,83 @@ pub enum SmsPurpose {
     Enrollment,
     #[serde(rename = "resetPIN")]
     ResetPin,
+    /// A, to the trusted number: removing every enrollment needs more than the password.
+    RemoveEnrollments,
+    /// D's code to the new number. Requested as `phoneNumberCertification` by an account
+    /// that has a number (after a step-up), and kept apart from 4.2's codes so that a code
+    /// asked for before the account had a number can never replace one.
+    ModifyPhoneNumber,
+    /// Not a code: the notice to the previous number once D has replaced it.
+    PhoneChangeNotice,
 }
 
 impl SmsPurpose {
+    /// The purposes a client may name in `smscode/request`.
+    pub const REQUESTABLE: [SmsPurpose; 4] = [
+        SmsPurpose::PhoneNumberCertification,
+        SmsPurpose::Enrollment,
+        SmsPurpose::ResetPin,
+        SmsPurpose::RemoveEnrollments,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SmsPurpose::PhoneNumberCertification => "phoneNumberCertification",
             SmsPurpose::Enrollment => "enrollment",
             SmsPurpose::ResetPin => "resetPIN",
+            SmsPurpose::RemoveEnrollments => "removeEnrollments",
+            SmsPurpose::ModifyPhoneNumber => "modifyPhoneNumber",
+            SmsPurpose::PhoneChangeNotice => "phoneChangeNotice",
         }
     }
 
+    /// Any purpose by its wire name (the outbox lists them all).
+    pub fn named(text: &str) -> Option<SmsPurpose> {
+        [SmsPurpose::ModifyPhoneNumber, SmsPurpose::PhoneChangeNotice]
+            .into_iter()
+            .chain(SmsPurpose::REQUESTABLE)
+            .find(|p| p.as_str() == text)
+    }
+
+    /// A requestable purpose by its wire name.
     pub fn parse(text: &str) -> Option<SmsPurpose> {
-        [
-            SmsPurpose::PhoneNumberCertification,
-            SmsPurpose::Enrollment,
-            SmsPurpose::ResetPin,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == text)
+        SmsPurpose::REQUESTABLE
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+}
+
+/// The operation a step-up proof is asked for (`operation` of `otp withPIN`): a proof
+/// serves that one operation, in the session and on the device that asked for it, once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepUpOperation {
+    /// E: remove a vehicle association.
+    RemoveProperty,
+    /// D: the code to a new number is sent only after a step-up.
+    ModifyPhoneNumber,
+    /// A, from an enrolled device (the other way is a `removeEnrollments` SMS code).
+    RemoveEnrollments,
+}
+
+impl StepUpOperation {
+    pub const ALL: [StepUpOperation; 3] = [
+        StepUpOperation::RemoveProperty,
+        StepUpOperation::ModifyPhoneNumber,
+        StepUpOperation::RemoveEnrollments,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepUpOperation::RemoveProperty => "removeProperty",
+            StepUpOperation::ModifyPhoneNumber => "modifyPhoneNumber",
+            StepUpOperation::RemoveEnrollments => "removeEnrollments",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<StepUpOperation> {
+        StepUpOperation::ALL
+            .into_iter()
+            .find(|op| op.as_str() == text)
     }
 }
 
@@ -247,6 +307,9 @@ pub struct OtpRequest {
     pub discriminator: Discriminator,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_code: Option<String>,
+    /// What the proof is for ([`StepUpOperation`]); required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,6 +352,42 @@ pub struct Devices {
     pub devices: Vec<Device>,
 }
 
+/// One signed-in session of the account (beyond the SDK, like every account console).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSummary {
+    /// Names the session to sign it out; not its token, and worth nothing as one.
+    pub id: String,
+    /// Where it was opened ("Chrome on Linux").
+    pub device: Option<String>,
+    pub created_at: UnixSeconds,
+    pub last_used_at: UnixSeconds,
+    /// The session of this request.
+    pub current: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sessions {
+    /// Most recently used first.
+    pub sessions: Vec<SessionSummary>,
+}
+
+/// `POST …/account/sessions`: `{action: signOut, sessionId}` or `{action: signOutOthers}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsRequest {
+    #[serde(flatten)]
+    pub discriminator: Discriminator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsSignedOut {
+    pub signed_out: u64,
+}
+
 /// Kinds of security events, as the server records them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -302,10 +401,12 @@ pub enum EventKind {
     PhoneChanged,
     VehicleRemoved,
     Lockout,
+    /// Other sessions signed out from the account hub.
+    SessionsSignedOut,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Enrolled,
         EventKind::EnrollmentsRemoved,
         EventKind::PinSet,
@@ -315,6 +416,7 @@ impl EventKind {
         EventKind::PhoneChanged,
         EventKind::VehicleRemoved,
         EventKind::Lockout,
+        EventKind::SessionsSignedOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -328,6 +430,7 @@ impl EventKind {
             EventKind::PhoneChanged => "phoneChanged",
             EventKind::VehicleRemoved => "vehicleRemoved",
             EventKind::Lockout => "lockout",
+            EventKind::SessionsSignedOut => "sessionsSignedOut",
         }
     }
 

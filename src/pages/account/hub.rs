@@ -1,4 +1,4 @@
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, tn};
 use leptos::prelude::*;
 
 use crate::api;
@@ -6,7 +6,7 @@ use crate::components::PageHeading;
 use crate::messages::error_text;
 use crate::routes;
 use crate::state::use_auth;
-use crate::task::Load;
+use crate::task::{Load, Task};
 
 fn event_text(kind: wire::api::EventKind) -> String {
     use wire::api::EventKind::*;
@@ -20,6 +20,7 @@ fn event_text(kind: wire::api::EventKind) -> String {
         PhoneChanged => t!("account.hub.phone_number_changed"),
         VehicleRemoved => t!("account.hub.vehicle_removed"),
         Lockout => t!("account.hub.pin_blocked_after_too_many"),
+        SessionsSignedOut => t!("account.hub.sessions_signed_out"),
     }
 }
 
@@ -40,25 +41,30 @@ pub fn format_time(unix_seconds: i64) -> String {
 pub fn Hub() -> impl IntoView {
     let auth = use_auth();
     let data = Load::new(move || async move {
-        let (phone, devices, vehicles, events) = futures::future::join4(
+        let (phone, devices, vehicles, events, sessions) = futures::future::join5(
             api::trusted_phone(),
             api::devices(),
             api::vehicles(),
             api::events(),
+            api::sessions(),
         )
         .await;
-        let result = (|| Ok::<_, api::ApiError>((phone?, devices?, vehicles?, events?)))();
+        let result =
+            (|| Ok::<_, api::ApiError>((phone?, devices?, vehicles?, events?, sessions?)))();
         if let Err(error) = &result {
             auth.notice(error);
         }
         result
     });
+    // Outside the panel: the panel is drawn anew when the hub reloads after a sign-out,
+    // and what it said must stay.
+    let sessions_notice = RwSignal::new(None::<String>);
     view! {
         <PageHeading title=t!("lib.account_security")/>
             {move || match data.get() {
                 None => view! { <p class="loading" role="status">{t!("account.hub.loading_your_account")}</p> }.into_any(),
                 Some(Err(error)) => view! { <div class="form-error" role="alert">{error_text(&error)}</div> }.into_any(),
-                Some(Ok((phone, devices, vehicles, events))) => {
+                Some(Ok((phone, devices, vehicles, events, sessions))) => {
                     let this_enrolled = devices.iter().any(|d| d.current);
                     view! {
                         <section aria-labelledby="phone-heading" class="panel">
@@ -83,7 +89,7 @@ pub fn Hub() -> impl IntoView {
                                         {devices.into_iter().map(|d| view! {
                                             <li>
                                                 <strong>{d.label.clone()}</strong>
-                                                {d.current.then(|| t!("account.hub.this_browser"))}
+                                                {d.current.then(|| format!(" {}", t!("account.hub.this_browser")))}
                                                 <span class="hint">" "{tf!("account.hub.enrolled_at", &[("time", &format_time(d.enrolled_at))])}</span>
                                             </li>
                                         }).collect_view()}
@@ -93,6 +99,7 @@ pub fn Hub() -> impl IntoView {
                             {(!this_enrolled).then(|| view! { <p><a href=routes::ENROLL>{t!("account.hub.enroll_this_browser")}</a></p> })}
                             <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button danger">{t!("account.hub.remove_all_enrollments")}</a>
                         </section>
+                        <SessionsPanel sessions=sessions notice=sessions_notice on_change=Callback::new(move |()| data.refetch())/>
                         <section aria-labelledby="vehicles-heading" class="panel">
                             <h2 id="vehicles-heading">{t!("account.hub.vehicles")}</h2>
                             <ul>
@@ -118,5 +125,63 @@ pub fn Hub() -> impl IntoView {
                     }.into_any()
                 }
             }}
+    }
+}
+
+/// Where the account is signed in: each session with where and when it was last used,
+/// "sign out" for each other one, and "sign out everywhere else" (a lost phone, a shared
+/// computer).
+#[component]
+fn SessionsPanel(
+    sessions: Vec<wire::api::SessionSummary>,
+    notice: RwSignal<Option<String>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let error = RwSignal::new(None::<String>);
+    let sign_out = Task::new(move |id: Option<String>| async move {
+        match api::sign_out_sessions(id).await {
+            Ok(n) => {
+                error.set(None);
+                notice.set(Some(tn!("plural.sessions_signed_out", n)));
+                on_change.run(());
+            }
+            Err(failure) => {
+                auth.notice(&failure);
+                error.set(Some(error_text(&failure)));
+            }
+        }
+    });
+    let others = sessions.iter().filter(|s| !s.current).count();
+    view! {
+        <section aria-labelledby="sessions-heading" class="panel">
+            <h2 id="sessions-heading">{t!("account.hub.where_signed_in")}</h2>
+            <div class="status ok" role="status" data-testid="sessions-notice">{move || notice.get()}</div>
+            <ul class="sessions" data-testid="sessions">
+                {sessions.into_iter().map(|s| {
+                    let label = s.device.clone().unwrap_or_else(|| t!("account.hub.unknown_browser"));
+                    let id = s.id.clone();
+                    view! {
+                        <li>
+                            <span>
+                                <strong>{label.clone()}</strong>
+                                {s.current.then(|| format!(" {}", t!("account.hub.this_session")))}
+                                <span class="hint">" "{tf!("account.hub.last_active", &[("time", &format_time(s.last_used_at))])}</span>
+                            </span>
+                            {(!s.current).then(|| view! {
+                                <button type="button" class="secondary" disabled=move || sign_out.pending().get()
+                                    aria-label=tf!("account.hub.sign_out_label", &[("label", &label)])
+                                    on:click=move |_| sign_out.dispatch(Some(id.clone()))>{t!("account.hub.sign_out")}</button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || error.get().map(|text| view! { <div class="form-error" role="alert">{text}</div> })}
+            {(others > 0).then(|| view! {
+                <button type="button" class="secondary" disabled=move || sign_out.pending().get()
+                    on:click=move |_| sign_out.dispatch(None)>{t!("account.hub.sign_out_everywhere_else")}</button>
+            })}
+        </section>
     }
 }

@@ -53,7 +53,7 @@ pub fn Vehicles() -> impl IntoView {
         }
     });
     let step_up = Task::new(move |(vin, pin): (String, String)| async move {
-        match api::step_up(pin).await {
+        match api::step_up(pin, wire::api::StepUpOperation::RemoveProperty).await {
             Ok(proof) => {
                 remove.dispatch((vin, Some(proof.otp)));
             }

@@ -47,7 +47,7 @@ pub fn EnrollmentCode() -> impl IntoView {
         move |code: String| {
             let navigate = navigate.clone();
             async move {
-                match api::submit_sms_code("enrollment", code, None).await {
+                match api::submit_sms_code("enrollment", code, None, None).await {
                     Ok(Some(accepted)) => {
                         flow.set_enrollment_state(Some(accepted.status));
                         navigate(

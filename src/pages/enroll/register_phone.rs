@@ -36,7 +36,7 @@ pub fn RegisterPhone() -> impl IntoView {
         move || {
             form_error.set(None);
             let navigate = navigate.clone();
-            verifier.send(&flow.phone.get_untracked(), move |error| {
+            verifier.send(&flow.phone.get_untracked(), None, move |error| {
                 form_error.set(react(Step::RegisterPhone, &error, auth, &navigate));
             });
         }
@@ -47,7 +47,7 @@ pub fn RegisterPhone() -> impl IntoView {
         move |(number, code): (String, String)| {
             let navigate = navigate.clone();
             async move {
-                match api::submit_sms_code("addPhoneNumber", code, Some(number)).await {
+                match api::submit_sms_code("addPhoneNumber", code, Some(number), None).await {
                     Ok(_) => navigate(Step::EnrollmentCode.path(), Default::default()),
                     Err(error) => {
                         form_error.set(react(Step::RegisterPhone, &error, auth, &navigate))

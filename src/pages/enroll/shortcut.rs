@@ -38,7 +38,7 @@ pub fn Shortcut() -> impl IntoView {
         move || {
             form_error.set(None);
             let navigate = navigate.clone();
-            verifier.send(&flow.phone.get_untracked(), move |error| {
+            verifier.send(&flow.phone.get_untracked(), None, move |error| {
                 form_error.set(react(Step::Shortcut, &error, auth, &navigate));
             });
         }

@@ -91,7 +91,7 @@ pub async fn outbox(
     let messages = rows
         .into_iter()
         .filter_map(|(to, text, purpose, sent_at)| {
-            SmsPurpose::parse(&purpose).map(|purpose| OutboxMessage {
+            SmsPurpose::named(&purpose).map(|purpose| OutboxMessage {
                 to,
                 text,
                 purpose,

@@ -2,13 +2,15 @@
 //! `remove` (A).
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::Router;
-use wire::api::{paths, EnrollmentRequest, EventKind, SmsPurpose};
+use wire::api::{paths, EnrollmentRequest, EventKind, SmsPurpose, StepUpOperation};
 use wire::ErrorCode;
 
 use crate::auth::AuthSession;
 use crate::error::{ok_null, ApiError, ApiJson, ApiResult};
+use crate::routes::otp::{proof_header, spend_proof};
 use crate::routes::sms::issue_ticket;
 use crate::{codes, db, phone, pin, store, AppState};
 
@@ -22,12 +24,13 @@ pub fn router() -> Router<AppState> {
     path = "/api/v1/pims/authentication/enrollment",
     tag = "strong-authentication",
     request_body = crate::openapi::schemas::EnrollmentRequest,
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)"), ("X-Strong-Auth" = Option<String>, Header, description = "Step-up proof from otp withPIN asked for removeEnrollments: A without an smsCode")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Enrolled, or enrollments removed", body = crate::openapi::schemas::SucceededNull),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 403, description = "2302 remove without a removeEnrollments smsCode or a step-up proof for removeEnrollments (X-Strong-Auth)", body = crate::openapi::schemas::Failed),
         (status = 409, description = "2307 no phone number; 2390 enrollWithPhoneNumber when the account has one", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305 no enrollment ticket or invalid code, 2306 expired code, 2308 wrong PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 PIN lockout, or the device limit is reached", body = crate::openapi::schemas::Failed),
@@ -37,12 +40,13 @@ pub fn router() -> Router<AppState> {
 pub async fn enrollment(
     State(state): State<AppState>,
     session: AuthSession,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<EnrollmentRequest>,
 ) -> ApiResult<()> {
     match body.discriminator.value()? {
         "enroll" => enroll(&state, &session, &body).await,
         "enrollWithPhoneNumber" => enroll_with_phone(&state, &session, &body).await,
-        "remove" => remove(&state, &session).await,
+        "remove" => remove(&state, &session, &headers, &body).await,
         _ => Err(ApiError::invalid("action")),
     }
 }
@@ -261,11 +265,54 @@ async fn enroll_with_phone(
 }
 
 /// A: drops every enrolled device, the PIN, the failure count and the block;
-/// keeps the phone number.
-async fn remove(state: &AppState, session: &AuthSession) -> ApiResult<()> {
-    let now = state.now();
-    let mut tx = db::begin_write(&state.pool, session.account_id).await?;
+/// keeps the phone number. Needs more than the password: a `removeEnrollments` code sent
+/// to the trusted number (`smsCode`; the only way while `PinBlocked`), or a step-up proof
+/// asked for `removeEnrollments`. Without a trusted number there is no PIN or device to
+/// lose, and nothing to do. The account's other sessions end.
+async fn remove(
+    state: &AppState,
+    session: &AuthSession,
+    headers: &HeaderMap,
+    body: &EnrollmentRequest,
+) -> ApiResult<()> {
     let account_id = session.account_id;
+    let account = store::account(&state.pool, account_id).await?;
+    let Some(phone) = account.trusted_phone.clone() else {
+        return ok_null();
+    };
+    let code = match body.sms_code.as_deref() {
+        Some(code) => Some(codes::parse_code(Some(code))?),
+        None if proof_header(headers).is_some() => None,
+        None => return Err(ErrorCode::NeedStrongAuthentication.into()),
+    };
+    let checked = match &code {
+        Some(code) => Some(
+            codes::check(
+                state,
+                account_id,
+                SmsPurpose::RemoveEnrollments,
+                &phone,
+                code,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let now = state.now();
+    let mut tx = db::begin_write(&state.pool, account_id).await?;
+    match checked {
+        Some(checked) => codes::consume(&mut tx, checked).await?,
+        None => {
+            spend_proof(
+                state,
+                &mut tx,
+                session,
+                headers,
+                StepUpOperation::RemoveEnrollments,
+            )
+            .await?
+        }
+    }
     sqlx::query("DELETE FROM devices WHERE account_id = $1")
         .bind(account_id)
         .execute(&mut *tx)
@@ -293,6 +340,7 @@ async fn remove(state: &AppState, session: &AuthSession) -> ApiResult<()> {
         Some(&label),
     )
     .await?;
+    store::revoke_other_sessions(&mut tx, account_id, &session.token_hash).await?;
     tx.commit().await?;
     ok_null()
 }

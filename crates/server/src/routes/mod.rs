@@ -7,6 +7,7 @@ pub mod enrollment;
 pub mod otp;
 pub mod pincode;
 pub mod session;
+pub mod sessions;
 pub mod sms;
 pub mod vehicles;
 
@@ -44,6 +45,7 @@ pub const API_PATHS: &[&str] = &[
     paths::DEVICES,
     paths::VEHICLES,
     paths::EVENTS,
+    paths::SESSIONS,
     paths::CONFIG,
     paths::OUTBOX,
     crate::openapi::OPENAPI_PATH,
@@ -58,6 +60,7 @@ pub fn api_router() -> Router<AppState> {
         )
         .merge(session::router())
         .merge(account::router())
+        .merge(sessions::router())
         .merge(sms::router())
         .merge(enrollment::router())
         .merge(pincode::router())

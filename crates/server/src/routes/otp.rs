@@ -1,10 +1,12 @@
 //! Step-up: `otp withPIN` gives a short-lived, single-use proof for
-//! `X-Strong-Auth`.
+//! `X-Strong-Auth`, bound to the session, the device and the one operation it was asked
+//! for: a proof leaked from one place serves nowhere else.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::Router;
-use wire::api::{paths, OtpRequest, StepUpProof};
+use wire::api::{paths, OtpRequest, StepUpOperation, StepUpProof};
 use wire::ErrorCode;
 
 use crate::auth::AuthSession;
@@ -20,7 +22,7 @@ pub fn proof_mac(state: &AppState, proof: &str) -> String {
     state.key.mac("step-up", &[proof.as_bytes()])
 }
 
-/// `POST …/otp` `{action: withPIN, pinCode}` from an enrolled device.
+/// `POST …/otp` `{action: withPIN, pinCode, operation}` from an enrolled device.
 #[utoipa::path(
     post,
     path = "/api/v1/pims/authentication/otp",
@@ -30,7 +32,7 @@ pub fn proof_mac(state: &AppState, proof: &str) -> String {
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "A single-use step-up proof", body = crate::openapi::schemas::StepUpProofEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it: X-Device-Id, pinCode, operation, one of removeProperty, modifyPhoneNumber, removeEnrollments)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
         (status = 403, description = "2302 the device is not enrolled", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2308 wrong PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
@@ -51,6 +53,10 @@ pub async fn otp(
         state.policy().pin_length,
         "pinCode",
     )?;
+    let operation = match body.operation.as_deref().map(str::trim) {
+        None | Some("") => return Err(ApiError::missing("operation")),
+        Some(text) => StepUpOperation::parse(text).ok_or_else(|| ApiError::invalid("operation"))?,
+    };
     if !store::is_enrolled(&state.pool, session.account_id, &session.device_id).await? {
         return Err(ErrorCode::NeedStrongAuthentication.into());
     }
@@ -73,10 +79,13 @@ pub async fn otp(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO step_up_proofs (account_id, device_id, proof_mac, expires_at, used) VALUES ($1, $2, $3, $4, 0)",
+        "INSERT INTO step_up_proofs (account_id, device_id, session_hash, operation, proof_mac, expires_at, used)
+         VALUES ($1, $2, $3, $4, $5, $6, 0)",
     )
     .bind(session.account_id)
     .bind(&session.device_id)
+    .bind(&session.token_hash)
+    .bind(operation.as_str())
     .bind(proof_mac(&state, &proof))
     .bind(now + ttl)
     .execute(&mut *tx)
@@ -88,21 +97,77 @@ pub async fn otp(
     })
 }
 
-/// Finds the live proof of this account and device that `proof` is, comparing
-/// MACs in constant time; `None` when missing, stale, used or foreign.
-pub async fn live_proof(
+/// The `X-Strong-Auth` header, when present and not blank.
+pub fn proof_header(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(wire::STRONG_AUTH_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+}
+
+/// 2302 unless the request's step-up proof for `operation` is live; spends nothing. D asks
+/// this before sending the code to a new number (and again on a resend), and spends the
+/// proof when the code comes back.
+pub async fn require_live_proof(
+    state: &AppState,
+    session: &AuthSession,
+    headers: &HeaderMap,
+    operation: StepUpOperation,
+) -> Result<(), ApiError> {
+    let proof = proof_header(headers).ok_or(ErrorCode::NeedStrongAuthentication)?;
+    let mut tx = state.pool.begin().await?;
+    let found = live_proof(state, &mut tx, session, operation, proof).await?;
+    tx.commit().await?;
+    found
+        .map(drop)
+        .ok_or_else(|| ErrorCode::NeedStrongAuthentication.into())
+}
+
+/// Spends the request's step-up proof on `operation` inside `tx` (so a failure of the
+/// operation rolls the spending back): 2302 unless the header names a live, unused proof
+/// of this account, device and session, asked for this operation.
+pub async fn spend_proof(
     state: &AppState,
     tx: &mut db::Tx,
     session: &AuthSession,
+    headers: &HeaderMap,
+    operation: StepUpOperation,
+) -> Result<(), ApiError> {
+    let proof = proof_header(headers).ok_or(ErrorCode::NeedStrongAuthentication)?;
+    let id = live_proof(state, tx, session, operation, proof)
+        .await?
+        .ok_or(ErrorCode::NeedStrongAuthentication)?;
+    // Atomic: of two requests racing with one proof, one spends it.
+    let used = sqlx::query("UPDATE step_up_proofs SET used = 1 WHERE id = $1 AND used = 0")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if used.rows_affected() == 0 {
+        return Err(ErrorCode::NeedStrongAuthentication.into());
+    }
+    Ok(())
+}
+
+/// Finds the live proof of this account, device, session and operation that `proof` is,
+/// comparing MACs in constant time; `None` when missing, stale, used or foreign.
+async fn live_proof(
+    state: &AppState,
+    tx: &mut db::Tx,
+    session: &AuthSession,
+    operation: StepUpOperation,
     proof: &str,
 ) -> Result<Option<i64>, ApiError> {
     let given = proof_mac(state, proof);
     let candidates: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, proof_mac FROM step_up_proofs
-         WHERE account_id = $1 AND device_id = $2 AND used = 0 AND expires_at > $3",
+         WHERE account_id = $1 AND device_id = $2 AND session_hash = $3 AND operation = $4
+           AND used = 0 AND expires_at > $5",
     )
     .bind(session.account_id)
     .bind(&session.device_id)
+    .bind(&session.token_hash)
+    .bind(operation.as_str())
     .bind(state.now())
     .fetch_all(&mut **tx)
     .await?;

@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
         (status = 403, description = "2302 update from a device that is not enrolled; reset on an account without PIN or enrolled device", body = crate::openapi::schemas::Failed),
         (status = 409, description = "2307 no phone number (reset)", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305/2306 SMS code, 2308 wrong old PIN (remainingAttempts), 2315 new PIN equals the old", body = crate::openapi::schemas::Failed),
-        (status = 423, description = "2317 PIN lockout", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 PIN lockout; reset within 24 h (configurable) of a phone change, with retryAfterSeconds and Retry-After", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )
 )]
@@ -46,6 +46,8 @@ pub async fn pincode(
     }
 }
 
+/// B and C end the account's other sessions.
+///
 /// B: a new PIN against a `resetPIN` code. 2317 while locked out, 2315 when
 /// the new PIN is the current one (the code then stays usable).
 async fn reset(state: &AppState, session: &AuthSession, body: &PinRequest) -> ApiResult<()> {
@@ -95,6 +97,7 @@ async fn reset(state: &AppState, session: &AuthSession, body: &PinRequest) -> Ap
         Some(&label),
     )
     .await?;
+    store::revoke_other_sessions(&mut tx, account.id, &session.token_hash).await?;
     tx.commit().await?;
     ok_null()
 }
@@ -133,6 +136,7 @@ async fn update(state: &AppState, session: &AuthSession, body: &PinRequest) -> A
         Some(&label),
     )
     .await?;
+    store::revoke_other_sessions(&mut tx, session.account_id, &session.token_hash).await?;
     tx.commit().await?;
     ok_null()
 }

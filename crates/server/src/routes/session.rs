@@ -9,10 +9,10 @@ use wire::api::{paths, SessionCreated, SessionInfo, SignIn};
 use wire::ErrorCode;
 
 use crate::auth::{self, AuthSession, SESSION_COOKIE};
-use crate::crypto;
 use crate::error::{ok, ok_null, ApiError, ApiJson, ApiOk, ApiResult};
 use crate::store;
 use crate::AppState;
+use crate::{crypto, sign_in_limit};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(paths::SESSION, post(sign_in).get(who_am_i).delete(sign_out))
@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
         (status = 200, description = "Signed in; also sets the HttpOnly portal_session cookie (Path=/api)", body = crate::openapi::schemas::SessionCreatedEnvelope),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 wrong email or password (one answer for both)", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 locked after 100 consecutive wrong passwords, until an operator runs portal-server unlock EMAIL (unknown emails alike)", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 from the 5th consecutive wrong password the email waits (30 s, doubling, at most 1 h); Retry-After and retryAfterSeconds say how long", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )
 )]
@@ -49,10 +51,14 @@ pub async fn sign_in(
     if body.email.len() > 320 || body.password.len() > 1024 {
         return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
     }
+    // Before any hashing: a waiting or locked email costs the server nothing.
+    sign_in_limit::check(&state, &body.email).await?;
     let found = store::account_by_email(&state.pool, &body.email).await?;
     let (account_id, login) = match found {
         Some((id, email, hash)) => {
             if !state.hasher.verify(body.password, hash).await? {
+                sign_in_limit::record_failure(&state, &body.email).await?;
+                tracing::info!(account_id = id, "sign-in refused: wrong password");
                 return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
             }
             (id, email)
@@ -62,9 +68,12 @@ pub async fn sign_in(
                 .hasher
                 .verify(body.password, state.dummy_password_hash.clone())
                 .await?;
+            sign_in_limit::record_failure(&state, &body.email).await?;
+            tracing::info!("sign-in refused: unknown email");
             return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
         }
     };
+    sign_in_limit::record_success(&state, &body.email).await?;
     let now = state.now();
     let policy = state.policy();
     let token = crypto::random_token();
@@ -78,10 +87,18 @@ pub async fn sign_in(
     .bind(now - policy.session_idle_seconds)
     .execute(&state.pool)
     .await?;
+    let label = crate::device_label::from_user_agent(
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
     sqlx::query(
-        "INSERT INTO sessions (token_hash, account_id, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+        "INSERT INTO sessions (token_hash, public_id, device_label, account_id, created_at, last_used_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $5, $6)",
     )
     .bind(&token_hash)
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&label)
     .bind(account_id)
     .bind(now)
     .bind(absolute)
@@ -151,6 +168,11 @@ pub async fn sign_out(
     auth::required_device_id(&headers)?;
     if let Some(token) = auth::token_from(&headers) {
         let token_hash = state.key.mac("session", &[token.as_bytes()]);
+        // Step-up proofs die with the session that asked for them.
+        sqlx::query("DELETE FROM step_up_proofs WHERE session_hash = $1")
+            .bind(&token_hash)
+            .execute(&state.pool)
+            .await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&token_hash)
             .execute(&state.pool)

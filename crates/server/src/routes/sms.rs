@@ -2,18 +2,21 @@
 //! phone, or pass enrollment step 6 and get the enrollment ticket).
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use wire::api::{
     paths, EnrollmentState, EventKind, SmsCodeAccepted, SmsCodeRequest, SmsCodeSent, SmsCodeSubmit,
-    SmsPurpose,
+    SmsPurpose, StepUpOperation,
 };
 use wire::ErrorCode;
 
 use crate::auth::AuthSession;
 use crate::error::{ok, ok_null, ApiError, ApiJson, ApiResult};
-use crate::{codes, db, phone, store, AppState};
+use crate::routes::otp::{require_live_proof, spend_proof};
+use crate::sms::SmsMessage;
+use crate::{codes, db, phone, sms, store, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,21 +25,24 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `POST …/smscode/request`: `phoneNumberCertification` (to `phoneNumber`),
-/// `enrollment` or `resetPIN` (to the trusted number).
+/// `enrollment`, `resetPIN` or `removeEnrollments` (to the trusted number). Certifying a
+/// number for an account that has one is D: it needs a live step-up proof asked for
+/// `modifyPhoneNumber` (`X-Strong-Auth`), so that the password alone never sends a code
+/// that could replace the trusted number.
 #[utoipa::path(
     post,
     path = "/api/v1/pims/authentication/smscode/request",
     tag = "strong-authentication",
     request_body = crate::openapi::schemas::SmsCodeRequest,
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)"), ("X-Strong-Auth" = Option<String>, Header, description = "Step-up proof from otp withPIN asked for modifyPhoneNumber: D (a new number for an account that has one) needs it to send the code and spends it on modifyPhoneNumber")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The code was sent", body = crate::openapi::schemas::SmsCodeSentEnvelope),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
-        (status = 403, description = "2302 certifying another number (or resetPIN) needs an enrolled device", body = crate::openapi::schemas::Failed),
-        (status = 409, description = "2307 no trusted phone number (enrollment, resetPIN)", body = crate::openapi::schemas::Failed),
-        (status = 423, description = "2317 PIN lockout (resetPIN)", body = crate::openapi::schemas::Failed),
+        (status = 403, description = "2302 certifying another number needs a live step-up proof for modifyPhoneNumber (X-Strong-Auth); resetPIN needs a PIN and an enrolled device", body = crate::openapi::schemas::Failed),
+        (status = 409, description = "2307 no trusted phone number (enrollment, resetPIN, removeEnrollments)", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 PIN lockout (resetPIN); or resetPIN within 24 h (configurable) of a phone change, with retryAfterSeconds and Retry-After saying when it opens", body = crate::openapi::schemas::Failed),
         (status = 429, description = "2391 resend cooldown or hourly limit; Retry-After and retryAfterSeconds say when", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )
@@ -44,6 +50,7 @@ pub fn router() -> Router<AppState> {
 pub async fn request_code(
     State(state): State<AppState>,
     session: AuthSession,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SmsCodeRequest>,
 ) -> ApiResult<SmsCodeSent> {
     let kind = body
@@ -53,38 +60,64 @@ pub async fn request_code(
     let purpose = SmsPurpose::parse(kind).ok_or_else(|| ApiError::invalid("type"))?;
     let region = &state.policy().default_region;
     let account = store::account(&state.pool, session.account_id).await?;
-    let to = match purpose {
+    let (purpose, to) = match purpose {
         SmsPurpose::PhoneNumberCertification => {
             let number = phone::required(body.phone_number.as_deref(), region)?;
-            // With a number already, certifying another one only serves D,
-            // which needs an enrolled device.
-            if account.trusted_phone.is_some()
-                && !store::is_enrolled(&state.pool, account.id, &session.device_id).await?
-            {
-                return Err(ErrorCode::NeedStrongAuthentication.into());
+            if account.trusted_phone.is_some() {
+                // D: only an enrolled device that has just proven the PIN may have a
+                // code sent to a new number.
+                if !store::is_enrolled(&state.pool, account.id, &session.device_id).await? {
+                    return Err(ErrorCode::NeedStrongAuthentication.into());
+                }
+                require_live_proof(
+                    &state,
+                    &session,
+                    &headers,
+                    StepUpOperation::ModifyPhoneNumber,
+                )
+                .await?;
+                (SmsPurpose::ModifyPhoneNumber, number)
+            } else {
+                (purpose, number)
             }
-            number
         }
-        SmsPurpose::Enrollment => account
-            .trusted_phone
-            .clone()
-            .ok_or(ErrorCode::NoPhoneNumber)?,
+        SmsPurpose::Enrollment | SmsPurpose::RemoveEnrollments => (
+            purpose,
+            account
+                .trusted_phone
+                .clone()
+                .ok_or(ErrorCode::NoPhoneNumber)?,
+        ),
         SmsPurpose::ResetPin => {
             let to = account
                 .trusted_phone
                 .clone()
                 .ok_or(ErrorCode::NoPhoneNumber)?;
             reset_allowed(&state, &account).await?;
-            to
+            (purpose, to)
+        }
+        SmsPurpose::ModifyPhoneNumber | SmsPurpose::PhoneChangeNotice => {
+            return Err(ApiError::invalid("type"))
         }
     };
     ok(codes::issue(&state, &account, purpose, &to).await?)
 }
 
-/// B needs a PIN and an enrolled device on the account, and no lockout.
+/// B needs a PIN and an enrolled device on the account, no lockout, and no phone change
+/// within the policy's wait (2317 with the seconds left: a number swapped by someone else
+/// must not reset the PIN before the owner has seen the notice on the old one).
 pub async fn reset_allowed(state: &AppState, account: &store::Account) -> Result<(), ApiError> {
     if account.pin_blocked {
         return Err(ErrorCode::AccountBlocked.into());
+    }
+    if let Some(changed_at) = account.phone_changed_at {
+        let opens_at = changed_at + state.policy().reset_after_phone_change_seconds;
+        let now = state.now();
+        if now < opens_at {
+            let mut error = ApiError::new(ErrorCode::AccountBlocked);
+            error.body.retry_after_seconds = Some((opens_at - now) as u64);
+            return Err(error);
+        }
     }
     if account.pin_hash.is_none() || store::device_count(&state.pool, account.id).await? == 0 {
         return Err(ErrorCode::NeedStrongAuthentication.into());
@@ -106,13 +139,13 @@ pub fn rename(mut error: wire::ErrorBody, parameter: &str) -> wire::ErrorBody {
     path = "/api/v1/pims/authentication/smscode",
     tag = "strong-authentication",
     request_body = crate::openapi::schemas::SmsCodeSubmit,
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)"), ("X-Strong-Auth" = Option<String>, Header, description = "Step-up proof from otp withPIN asked for modifyPhoneNumber: D (a new number for an account that has one) needs it to send the code and spends it on modifyPhoneNumber")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "null, or {status} for enrollment (which also issues the enrollment ticket)", body = crate::openapi::schemas::SmsCodeSubmitted),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
-        (status = 403, description = "2302 modifyPhoneNumber from a device that is not enrolled", body = crate::openapi::schemas::Failed),
+        (status = 403, description = "2302 modifyPhoneNumber without a live step-up proof for modifyPhoneNumber (X-Strong-Auth, spent by the change), or from a device that is not enrolled", body = crate::openapi::schemas::Failed),
         (status = 409, description = "2307 no phone number (enrollment, modifyPhoneNumber); 2390 addPhoneNumber when the account has one", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305 invalid code, 2306 expired or out of tries", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
@@ -121,6 +154,7 @@ pub fn rename(mut error: wire::ErrorBody, parameter: &str) -> wire::ErrorBody {
 pub async fn submit_code(
     State(state): State<AppState>,
     session: AuthSession,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SmsCodeSubmit>,
 ) -> Result<Response, ApiError> {
     let action = body.discriminator.value()?.to_string();
@@ -128,7 +162,7 @@ pub async fn submit_code(
         "addPhoneNumber" => add_phone(&state, &session, &body)
             .await
             .map(IntoResponse::into_response),
-        "modifyPhoneNumber" => modify_phone(&state, &session, &body)
+        "modifyPhoneNumber" => modify_phone(&state, &session, &headers, &body)
             .await
             .map(IntoResponse::into_response),
         "enrollment" => enrollment_code(&state, &session, &body)
@@ -179,38 +213,54 @@ async fn add_phone(state: &AppState, session: &AuthSession, body: &SmsCodeSubmit
     ok_null()
 }
 
-/// D: replaces the trusted number (2307 without one; needs an enrolled device).
+/// D: replaces the trusted number (2307 without one). Needs the code sent to the new
+/// number and the step-up proof that let it be sent, spent here. Then the account's other
+/// sessions end, B waits (see [`reset_allowed`]), and the old number gets a notice.
 async fn modify_phone(
     state: &AppState,
     session: &AuthSession,
+    headers: &HeaderMap,
     body: &SmsCodeSubmit,
 ) -> ApiResult<()> {
     let number = phone::required(body.phone_number.as_deref(), &state.policy().default_region)?;
     let code = codes::parse_code(body.sms_code.as_deref())?;
     let account = store::account(&state.pool, session.account_id).await?;
-    let Some(old) = account.trusted_phone else {
+    let Some(old) = account.trusted_phone.clone() else {
         return Err(ErrorCode::NoPhoneNumber.into());
     };
     if !store::is_enrolled(&state.pool, session.account_id, &session.device_id).await? {
         return Err(ErrorCode::NeedStrongAuthentication.into());
     }
+    // Before the code: without a proof, no try of the code is spent.
+    require_live_proof(state, session, headers, StepUpOperation::ModifyPhoneNumber).await?;
     let checked = codes::check(
         state,
         account.id,
-        SmsPurpose::PhoneNumberCertification,
+        SmsPurpose::ModifyPhoneNumber,
         &number,
         &code,
     )
     .await?;
+    let now = state.now();
     let mut tx = db::begin_write(&state.pool, account.id).await?;
+    spend_proof(
+        state,
+        &mut tx,
+        session,
+        headers,
+        StepUpOperation::ModifyPhoneNumber,
+    )
+    .await?;
     codes::consume(&mut tx, checked).await?;
-    let set =
-        sqlx::query("UPDATE accounts SET trusted_phone = $1 WHERE id = $2 AND trusted_phone = $3")
-            .bind(&number)
-            .bind(account.id)
-            .bind(&old)
-            .execute(&mut *tx)
-            .await?;
+    let set = sqlx::query(
+        "UPDATE accounts SET trusted_phone = $1, phone_changed_at = $2 WHERE id = $3 AND trusted_phone = $4",
+    )
+    .bind(&number)
+    .bind(now)
+    .bind(account.id)
+    .bind(&old)
+    .execute(&mut *tx)
+    .await?;
     if set.rows_affected() == 0 {
         return Err(ErrorCode::InvalidSmsCode.into());
     }
@@ -219,11 +269,27 @@ async fn modify_phone(
         &mut *tx,
         account.id,
         EventKind::PhoneChanged,
-        state.now(),
+        now,
         Some(&label),
     )
     .await?;
+    store::revoke_other_sessions(&mut tx, account.id, &session.token_hash).await?;
     tx.commit().await?;
+    // After the commit: the change stands even when the notice cannot be sent (the
+    // security event records it), but that failure is worth an operator's look.
+    let notice = SmsMessage {
+        account_id: account.id,
+        to: old,
+        text: sms::phone_changed_notice(
+            &account.locale,
+            &wire::validate::mask_phone_number(&number),
+        ),
+        purpose: SmsPurpose::PhoneChangeNotice,
+        at: now,
+    };
+    if let Err(cause) = state.sms.send(&notice).await {
+        tracing::warn!(account_id = account.id, %cause, "the phone change notice was not sent");
+    }
     ok_null()
 }
 

@@ -4,12 +4,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
-use wire::api::{paths, EventKind, Vehicle, VehicleRequest, Vehicles};
+use wire::api::{paths, EventKind, StepUpOperation, Vehicle, VehicleRequest, Vehicles};
 use wire::ErrorCode;
 
 use crate::auth::AuthSession;
 use crate::error::{ok, ok_null, ApiError, ApiJson, ApiResult};
-use crate::routes::otp::live_proof;
+use crate::routes::otp::spend_proof;
 use crate::{db, store, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -76,16 +76,15 @@ pub async fn remove_property(
     if !store::is_enrolled(&state.pool, session.account_id, &session.device_id).await? {
         return Err(ErrorCode::NeedStrongAuthentication.into());
     }
-    let proof = headers
-        .get(wire::STRONG_AUTH_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .ok_or(ErrorCode::NeedStrongAuthentication)?;
     let mut tx = db::begin_write(&state.pool, session.account_id).await?;
-    let proof_id = live_proof(&state, &mut tx, &session, proof)
-        .await?
-        .ok_or(ErrorCode::NeedStrongAuthentication)?;
+    spend_proof(
+        &state,
+        &mut tx,
+        &session,
+        &headers,
+        StepUpOperation::RemoveProperty,
+    )
+    .await?;
     let removed = sqlx::query("DELETE FROM vehicles WHERE account_id = $1 AND UPPER(vin) = $2")
         .bind(session.account_id)
         .bind(&vin)
@@ -93,13 +92,6 @@ pub async fn remove_property(
         .await?;
     if removed.rows_affected() == 0 {
         return Err(ErrorCode::NotVehicleOwner.into());
-    }
-    let used = sqlx::query("UPDATE step_up_proofs SET used = 1 WHERE id = $1 AND used = 0")
-        .bind(proof_id)
-        .execute(&mut *tx)
-        .await?;
-    if used.rows_affected() == 0 {
-        return Err(ErrorCode::NeedStrongAuthentication.into());
     }
     let label = session.device_label();
     store::record_event(

@@ -21,6 +21,8 @@ pub const PASSWORD: &str = "demo-password";
 pub const PIN: &str = "246801";
 /// The device of `enrolled@demo.test` seeded as enrolled.
 pub const ENROLLED_OTHER_DEVICE: &str = "0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a";
+/// The trusted number of `enrolled@demo.test`.
+pub const ENROLLED_PHONE: &str = "+33612345679";
 pub const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
 pub fn fast_policy() -> Policy {
@@ -402,14 +404,50 @@ impl Client<'_> {
             .collect()
     }
 
+    /// A step-up proof for removing a vehicle.
     pub async fn step_up(&self, pin: &str) -> String {
+        self.step_up_for(pin, "removeProperty").await
+    }
+
+    /// A step-up proof for `operation`.
+    pub async fn step_up_for(&self, pin: &str, operation: &str) -> String {
         let answer = self
             .post(
                 OTP,
-                serde_json::json!({"action": "withPIN", "pinCode": pin}),
+                serde_json::json!({"action": "withPIN", "pinCode": pin, "operation": operation}),
             )
             .await;
         answer.assert_ok()["otp"].as_str().unwrap().to_string()
+    }
+
+    /// A with a `removeEnrollments` code sent to `phone`, the trusted number.
+    pub async fn remove_enrollments_by_sms(&self, phone: &str) -> Answer {
+        let code = self.sms_code("removeEnrollments", phone).await;
+        self.post(
+            ENROLLMENT,
+            serde_json::json!({"action": "remove", "smsCode": code}),
+        )
+        .await
+    }
+
+    /// D from this (enrolled) device: the PIN, the code to `new_number`, the change.
+    pub async fn change_phone(&self, pin: &str, new_number: &str) -> Answer {
+        let proof = self.step_up_for(pin, "modifyPhoneNumber").await;
+        let header = (wire::STRONG_AUTH_HEADER, proof.as_str());
+        self.post_with(
+            SMS_REQUEST,
+            serde_json::json!({"type": "phoneNumberCertification", "phoneNumber": new_number}),
+            header,
+        )
+        .await
+        .assert_ok();
+        let code = self.app.last_code(new_number).await;
+        self.post_with(
+            SMS_SUBMIT,
+            serde_json::json!({"action": "modifyPhoneNumber", "smsCode": code, "phoneNumber": new_number}),
+            header,
+        )
+        .await
     }
 }
 

@@ -85,3 +85,35 @@ async fn fifty_parallel_wrong_sms_codes_check_at_most_five() {
         .await
         .assert_error(2306);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_are_all_counted() {
+    let app = TestApp::new().await;
+    let requests = (0..12)
+        .map(|_| {
+            app.anonymous().request(
+                axum::http::Method::POST,
+                "/api/v1/session",
+                Some(json!({"email": "enrolled@demo.test", "password": "wrong-password"})),
+            )
+        })
+        .collect();
+    let codes = parallel(&app, requests).await;
+    assert!(codes.iter().all(|c| *c == 2301 || *c == 2391), "{codes:?}");
+    // Every wrong password that was hashed was counted: the wait is the one of that many
+    // consecutive failures.
+    let counted = codes.iter().filter(|c| **c == 2301).count() as u32;
+    assert!(counted >= 5, "{codes:?}");
+    let answer = app
+        .anonymous()
+        .post(
+            "/api/v1/session",
+            json!({"email": "enrolled@demo.test", "password": PASSWORD}),
+        )
+        .await;
+    answer.assert_error(2391);
+    assert_eq!(
+        answer.json["error"]["retryAfterSeconds"].as_u64(),
+        Some(portal_server::sign_in_limit::backoff_seconds(i64::from(counted)) as u64)
+    );
+}

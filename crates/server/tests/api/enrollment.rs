@@ -6,7 +6,6 @@ use serde_json::json;
 use crate::common::*;
 
 const PHONE: &str = "+33612345678";
-const ENROLLED_PHONE: &str = "+33612345679";
 
 #[tokio::test]
 async fn first_enrollment_sets_the_pin_and_enrolls_this_device() {
@@ -115,7 +114,10 @@ async fn three_wrong_pins_block_the_account_and_then_every_pin_operation_is_2317
         .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
         .await;
     enrolled
-        .post(OTP, json!({"action": "withPIN", "pinCode": PIN}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": PIN, "operation": "removeProperty"}),
+        )
         .await
         .assert_error(2317);
     enrolled
@@ -154,7 +156,10 @@ async fn a_right_pin_resets_the_failure_count() {
         .await
         .assert_ok();
     let answer = client
-        .post(OTP, json!({"action": "withPIN", "pinCode": "975310"}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": "975310", "operation": "removeProperty"}),
+        )
         .await;
     answer.assert_error(2308);
     assert_eq!(answer.json["error"]["remainingAttempts"], 2);
@@ -254,7 +259,36 @@ async fn enroll_with_phone_number_sets_number_and_pin_in_one_call() {
 async fn remove_drops_devices_pin_and_block_but_keeps_the_phone() {
     let app = TestApp::new().await;
     let client = app.client("blocked@demo.test").await;
-    let answer = client.post(ENROLLMENT, json!({"action": "remove"})).await;
+    // The password alone is not enough.
+    client
+        .post(ENROLLMENT, json!({"action": "remove"}))
+        .await
+        .assert_error(2302);
+    client
+        .post_with(
+            ENROLLMENT,
+            json!({"action": "remove"}),
+            ("x-strong-auth", "forged"),
+        )
+        .await
+        .assert_error(2302);
+    assert_eq!(client.block_state().await, "PinBlocked");
+    // A wrong code neither.
+    client
+        .post(SMS_REQUEST, json!({"type": "removeEnrollments"}))
+        .await
+        .assert_ok();
+    let code = app.last_code("+33612345670").await;
+    client
+        .post(
+            ENROLLMENT,
+            json!({"action": "remove", "smsCode": other_code(&code)}),
+        )
+        .await
+        .assert_error(2305);
+    let answer = client
+        .post(ENROLLMENT, json!({"action": "remove", "smsCode": code}))
+        .await;
     assert_eq!(answer.assert_ok(), &serde_json::Value::Null);
     assert_eq!(client.block_state().await, "NotBlocked");
     assert_eq!(client.get(DEVICES).await.assert_ok()["devices"], json!([]));
@@ -274,10 +308,18 @@ async fn remove_drops_devices_pin_and_block_but_keeps_the_phone() {
         .assert_ok();
     assert!(client.is_enrolled().await);
 
-    let full = app.client("full@demo.test").await;
-    full.post(ENROLLMENT, json!({"type": "remove"}))
-        .await
-        .assert_ok();
+    // From an enrolled device, a step-up proof asked for A serves too.
+    let full = app
+        .client_on("full@demo.test", "f1a0c0de-0000-4000-8000-000000000002")
+        .await;
+    let proof = full.step_up_for(PIN, "removeEnrollments").await;
+    full.post_with(
+        ENROLLMENT,
+        json!({"type": "remove"}),
+        ("x-strong-auth", &proof),
+    )
+    .await
+    .assert_ok();
     assert_eq!(full.block_state().await, "NotBlocked");
     full.post(ENROLLMENT, json!({"action": "unenroll"}))
         .await

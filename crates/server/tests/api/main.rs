@@ -4,9 +4,12 @@
 mod common;
 mod concurrency;
 mod enrollment;
+mod factor_changes;
 mod openapi;
 mod pin_and_step_up;
 mod restart;
 mod session;
+mod sessions;
+mod sign_in_limit;
 mod sms;
 mod webhook;

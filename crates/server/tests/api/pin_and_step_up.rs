@@ -5,8 +5,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-const ENROLLED_PHONE: &str = "+33612345679";
-
 #[tokio::test]
 async fn update_pin_checks_the_old_one_and_refuses_the_same() {
     let app = TestApp::new().await;
@@ -35,7 +33,10 @@ async fn update_pin_checks_the_old_one_and_refuses_the_same() {
         .assert_ok();
     client.step_up("135790").await;
     client
-        .post(OTP, json!({"action": "withPIN", "pinCode": PIN}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": PIN, "operation": "removeProperty"}),
+        )
         .await
         .assert_error(2308);
     assert_eq!(client.event_kinds().await[..1], ["pinChanged".to_string()]);
@@ -150,30 +151,61 @@ async fn step_up_needs_an_enrolled_device_and_the_pin() {
     let app = TestApp::new().await;
     let other = app.client("enrolled@demo.test").await;
     other
-        .post(OTP, json!({"action": "withPIN", "pinCode": PIN}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": PIN, "operation": "removeProperty"}),
+        )
         .await
         .assert_error(2302);
     let client = app
         .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
         .await;
     client
-        .post(OTP, json!({"action": "withPIN"}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "operation": "removeProperty"}),
+        )
         .await
         .assert_error(2101);
     client
-        .post(OTP, json!({"action": "withPIN", "pinCode": "12"}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": "12", "operation": "removeProperty"}),
+        )
         .await
         .assert_error(2102);
     client
         .post(OTP, json!({"action": "withSMS", "pinCode": PIN}))
         .await
         .assert_error(2102);
+    // A proof is asked for one operation, named.
+    let answer = client
+        .post(OTP, json!({"action": "withPIN", "pinCode": PIN}))
+        .await;
+    answer.assert_error(2101);
+    assert_eq!(
+        answer.json["error"]["label"],
+        "Missing parameter: operation"
+    );
     client
-        .post(OTP, json!({"action": "withPIN", "pinCode": "975310"}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": PIN, "operation": "everything"}),
+        )
+        .await
+        .assert_error(2102);
+    client
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": "975310", "operation": "removeProperty"}),
+        )
         .await
         .assert_error(2308);
     let answer = client
-        .post(OTP, json!({"type": "withPIN", "pinCode": PIN}))
+        .post(
+            OTP,
+            json!({"type": "withPIN", "pinCode": PIN, "operation": "removeProperty"}),
+        )
         .await;
     assert_eq!(answer.assert_ok()["expiresInSeconds"], 120);
     assert_eq!(answer.result()["otp"].as_str().unwrap().len(), 43);
@@ -273,7 +305,7 @@ async fn removing_a_vehicle_needs_a_fresh_single_use_proof_and_ownership() {
 }
 
 #[tokio::test]
-async fn a_proof_is_bound_to_its_account_and_device() {
+async fn a_proof_is_bound_to_its_session_device_and_operation() {
     let app = TestApp::new().await;
     let client = app
         .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
@@ -282,24 +314,29 @@ async fn a_proof_is_bound_to_its_account_and_device() {
     // Same account, another (enrolled) device.
     let second = app.client("enrolled@demo.test").await;
     second.enroll(ENROLLED_PHONE, PIN).await;
-    second
-        .post_with(
-            VEHICLES,
-            json!({"action": "removeProperty", "vin": "VF1RJA00X68123456"}),
-            ("x-strong-auth", &proof),
-        )
-        .await
-        .assert_error(2302);
+    remove_clio(&second, &proof).await.assert_error(2302);
+    // Same device, another session of the account.
+    let again = app
+        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
+        .await;
+    remove_clio(&again, &proof).await.assert_error(2302);
+    // Same session, another operation: a proof for D does not remove a vehicle.
+    let for_phone = client.step_up_for(PIN, "modifyPhoneNumber").await;
+    remove_clio(&client, &for_phone).await.assert_error(2302);
+    // Dead at sign-out: the session's proofs are deleted with it.
+    let live = || async {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM step_up_proofs WHERE used = 0")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+        count
+    };
+    assert_eq!(live().await, 2);
+    client.delete("/api/v1/session").await.assert_ok();
+    assert_eq!(live().await, 0);
     // Removing a vehicle from a device that is not enrolled.
     let third = app.client("enrolled@demo.test").await;
-    third
-        .post_with(
-            VEHICLES,
-            json!({"action": "removeProperty", "vin": "VF1RJA00X68123456"}),
-            ("x-strong-auth", &proof),
-        )
-        .await
-        .assert_error(2302);
+    remove_clio(&third, &proof).await.assert_error(2302);
 }
 
 #[tokio::test]
@@ -323,7 +360,7 @@ async fn devices_and_events_are_the_accounts_own() {
     client.enroll("+33612345678", "135790").await;
     app.clock.advance(60);
     client
-        .post(ENROLLMENT, json!({"action": "remove"}))
+        .remove_enrollments_by_sms("+33612345678")
         .await
         .assert_ok();
     let events = client.get(EVENTS).await;
@@ -333,4 +370,15 @@ async fn devices_and_events_are_the_accounts_own() {
         json!({"kind": "enrollmentsRemoved", "at": START + 60, "device": "Chrome on Linux"})
     );
     assert_eq!(events.len(), 3);
+}
+
+/// Removes enrolled@'s vehicle with `proof` as the step-up.
+async fn remove_clio(client: &Client<'_>, proof: &str) -> Answer {
+    client
+        .post_with(
+            VEHICLES,
+            json!({"action": "removeProperty", "vin": "VF1RJA00X68123456"}),
+            ("x-strong-auth", proof),
+        )
+        .await
 }

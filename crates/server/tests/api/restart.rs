@@ -26,7 +26,7 @@ async fn enrollments_phone_pin_and_lockout_survive_a_restart() {
             .await;
         for _ in 0..3 {
             enrolled
-                .post(OTP, json!({"action": "withPIN", "pinCode": "975310"}))
+                .post(OTP, json!({"action": "withPIN", "pinCode": "975310", "operation": "removeProperty"}))
                 .await
                 .assert_error(2308);
         }
@@ -63,7 +63,10 @@ async fn enrollments_phone_pin_and_lockout_survive_a_restart() {
         .await;
     assert_eq!(enrolled.block_state().await, "PinBlocked");
     enrolled
-        .post(OTP, json!({"action": "withPIN", "pinCode": PIN}))
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": PIN, "operation": "removeProperty"}),
+        )
         .await
         .assert_error(2317);
     // The demo seed did not put the accounts back.

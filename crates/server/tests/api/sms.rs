@@ -287,7 +287,7 @@ async fn enrollment_code_says_whether_the_account_has_a_pin_and_needs_a_number()
 }
 
 #[tokio::test]
-async fn modify_phone_number_needs_a_number_and_an_enrolled_device() {
+async fn modify_phone_number_needs_a_number_an_enrolled_device_and_the_pin() {
     let app = TestApp::new().await;
     let new = app.client("new@demo.test").await;
     new.post(
@@ -308,26 +308,89 @@ async fn modify_phone_number_needs_a_number_and_an_enrolled_device() {
     let enrolled = app
         .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
         .await;
-    let code = enrolled
-        .sms_code("phoneNumberCertification", NEW_NUMBER)
-        .await;
+    // No code goes to a new number on the password alone, nor on a proof for another
+    // operation.
+    let certify = json!({"type": "phoneNumberCertification", "phoneNumber": NEW_NUMBER});
     enrolled
-        .post(
-            SMS_SUBMIT,
-            json!({"action": "modifyPhoneNumber", "smsCode": code, "phoneNumber": NEW_NUMBER}),
+        .post(SMS_REQUEST, certify.clone())
+        .await
+        .assert_error(2302);
+    let for_vehicle = enrolled.step_up(PIN).await;
+    enrolled
+        .post_with(
+            SMS_REQUEST,
+            certify.clone(),
+            ("x-strong-auth", &for_vehicle),
         )
         .await
-        .assert_ok();
+        .assert_error(2302);
+    assert_eq!(
+        app.anonymous()
+            .get("/api/v1/dev/outbox?to=%2B33698765432")
+            .await
+            .assert_ok()["messages"],
+        json!([])
+    );
+    let answer = enrolled.change_phone(PIN, NEW_NUMBER).await;
+    answer.assert_ok();
     assert_eq!(
         enrolled.get(TRUSTED_PHONE).await.assert_ok()["phoneNumber"],
         NEW_NUMBER
     );
     assert_eq!(enrolled.event_kinds().await, ["phoneChanged"]);
+    // The code went out as D's own purpose, and the old number got a notice without one.
+    let outbox = app.anonymous().get("/api/v1/dev/outbox").await;
+    let messages = outbox.assert_ok()["messages"].as_array().unwrap().clone();
+    assert_eq!(messages[0]["to"], ENROLLED_PHONE);
+    assert_eq!(messages[0]["purpose"], "phoneChangeNotice");
+    let notice = messages[0]["text"].as_str().unwrap();
+    assert!(notice.contains("+33 6•• •• ••32"), "{notice}");
+    assert!(
+        !notice
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|run| run.len() == 6),
+        "a notice carries no code: {notice}"
+    );
+    assert_eq!(messages[1]["to"], NEW_NUMBER);
+    assert_eq!(messages[1]["purpose"], "modifyPhoneNumber");
     // Enrollment codes now go to the new number.
     app.clock.advance(30);
     assert_eq!(
         enrolled.pass_enrollment_sms(NEW_NUMBER).await,
         "AlreadyEnrolled"
+    );
+}
+
+#[tokio::test]
+async fn a_code_for_a_first_number_cannot_replace_one() {
+    // 4.2's code is asked while the account has no number; once it has one, that
+    // code must not serve D (which would skip the PIN).
+    let app = TestApp::new().await;
+    let client = app.client("new@demo.test").await;
+    let attacker_code = client
+        .sms_code("phoneNumberCertification", "+33698765433")
+        .await;
+    app.clock.advance(30);
+    let code = client
+        .sms_code("phoneNumberCertification", NEW_NUMBER)
+        .await;
+    client
+        .post(
+            SMS_SUBMIT,
+            json!({"action": "addPhoneNumber", "smsCode": code, "phoneNumber": NEW_NUMBER}),
+        )
+        .await
+        .assert_ok();
+    client
+        .post(
+            SMS_SUBMIT,
+            json!({"action": "modifyPhoneNumber", "smsCode": attacker_code, "phoneNumber": "+33698765433"}),
+        )
+        .await
+        .assert_error(2302);
+    assert_eq!(
+        client.get(TRUSTED_PHONE).await.assert_ok()["phoneNumber"],
+        NEW_NUMBER
     );
 }
 
