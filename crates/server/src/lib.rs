@@ -20,6 +20,7 @@ pub mod crypto;
 pub mod csp;
 pub mod db;
 pub mod device_label;
+pub mod dpop;
 pub mod error;
 pub mod middleware;
 pub mod openapi;
