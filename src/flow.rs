@@ -128,6 +128,13 @@ pub enum Reaction {
     Restart,
 }
 
+/// A 2317 with a wait is a pause (too many wrong SMS codes in a row), not a lockout: the
+/// user stays on the step and is told how long, instead of being sent to step A, which
+/// needs an SMS code too.
+pub fn is_pause(code: ErrorCode, retry_after_seconds: Option<u64>) -> bool {
+    code == ErrorCode::AccountBlocked && retry_after_seconds.is_some()
+}
+
 /// How the enrollment flow reacts to an error code on the step `current`.
 pub fn on_error(current: Step, code: ErrorCode, remaining_attempts: Option<u32>) -> Reaction {
     match code {
@@ -404,5 +411,12 @@ mod tests {
             ]
         );
         assert_eq!(index, 1);
+    }
+
+    #[test]
+    fn a_blocked_answer_with_a_wait_is_a_pause_and_without_one_a_lockout() {
+        assert!(is_pause(ErrorCode::AccountBlocked, Some(86_400)));
+        assert!(!is_pause(ErrorCode::AccountBlocked, None));
+        assert!(!is_pause(ErrorCode::RateLimited, Some(30)));
     }
 }

@@ -48,7 +48,15 @@ fn code_text(
             None => t!("messages.wrong_pin_please_try_again"),
         },
         ErrorCode::SamePin => t!("messages.your_new_pin_must_be"),
-        ErrorCode::AccountBlocked => t!("messages.your_account_is_blocked_after"),
+        // With a wait: not a lockout but a pause (too many wrong SMS codes, or B after a
+        // phone change), which ends by itself.
+        ErrorCode::AccountBlocked => match retry_after {
+            Some(seconds) => tf!(
+                "messages.paused_for",
+                &[("hours", &tn!("plural.hours", seconds.div_ceil(3600)))],
+            ),
+            None => t!("messages.your_account_is_blocked_after"),
+        },
         ErrorCode::NotVehicleOwner => t!("messages.this_vehicle_is_not_linked"),
         ErrorCode::PhoneAlreadyRegistered => t!("messages.your_account_already_has_a"),
         ErrorCode::RateLimited => match retry_after {
@@ -134,6 +142,18 @@ mod tests {
             error_text(&api(ErrorCode::RateLimited, None, Some(27))),
             "Too many attempts. Please wait 27 seconds and try again."
         );
+    }
+
+    #[test]
+    fn a_pause_says_how_long_and_a_lockout_what_to_do() {
+        assert_eq!(
+            error_text(&api(ErrorCode::AccountBlocked, None, Some(86_400 - 30))),
+            "For your security, this is paused after too many wrong codes or a recent \
+             change. Try again in 24 hours."
+        );
+        assert!(error_text(&api(ErrorCode::AccountBlocked, None, Some(1))).ends_with("1 hour."));
+        assert!(error_text(&api(ErrorCode::AccountBlocked, None, None))
+            .contains("Remove all enrollments"));
     }
 
     #[test]

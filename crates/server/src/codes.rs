@@ -1,6 +1,8 @@
 //! SMS codes: issued under the rate limits, stored as an HMAC bound to
 //! (account, purpose, phone number), checked with a try reserved atomically
-//! before the comparison, consumed once.
+//! before the comparison, consumed once. Wrong codes are also counted across codes: each
+//! code's 5 tries would otherwise renew with every new code (10 an hour, 50 guesses an
+//! hour, forever); the 20th in a row stops SMS verification for a day.
 
 use wire::api::{SmsCodeSent, SmsPurpose};
 use wire::ErrorCode;
@@ -11,6 +13,53 @@ use crate::error::ApiError;
 use crate::sms::{self, SmsMessage};
 use crate::store::Account;
 use crate::AppState;
+
+/// Wrong codes in a row, across codes, after which SMS verification stops.
+pub const MAX_CONSECUTIVE_WRONG_CODES: i64 = 20;
+/// How long it stops.
+pub const WRONG_CODES_BLOCK_SECONDS: i64 = 24 * 60 * 60;
+
+/// 2317 with the seconds left while the account's SMS verification is blocked after too
+/// many wrong codes: no code is sent or checked meanwhile.
+async fn refuse_while_blocked(state: &AppState, account_id: i64) -> Result<(), ApiError> {
+    let until: Option<i64> =
+        sqlx::query_scalar("SELECT sms_blocked_until FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&state.pool)
+            .await?;
+    let now = state.now();
+    match until {
+        Some(until) if until > now => {
+            let mut error = ApiError::new(ErrorCode::AccountBlocked);
+            error.body.retry_after_seconds = Some((until - now) as u64);
+            Err(error)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One more wrong code in a row; the 20th blocks SMS verification for a day. One
+/// statement counts, so parallel guesses are all counted.
+async fn count_wrong_code(state: &AppState, account_id: i64) -> Result<(), ApiError> {
+    let failures: i64 = sqlx::query_scalar(
+        "UPDATE accounts SET sms_failures = sms_failures + 1 WHERE id = $1 RETURNING sms_failures",
+    )
+    .bind(account_id)
+    .fetch_one(&state.pool)
+    .await?;
+    if failures >= MAX_CONSECUTIVE_WRONG_CODES {
+        sqlx::query("UPDATE accounts SET sms_blocked_until = $1, sms_failures = 0 WHERE id = $2")
+            .bind(state.now() + WRONG_CODES_BLOCK_SECONDS)
+            .bind(account_id)
+            .execute(&state.pool)
+            .await?;
+        tracing::warn!(
+            account_id,
+            "SMS verification blocked for a day: too many wrong codes"
+        );
+    }
+    Ok(())
+}
 
 fn code_mac(
     state: &AppState,
@@ -40,6 +89,7 @@ pub async fn issue(
     purpose: SmsPurpose,
     phone: &str,
 ) -> Result<SmsCodeSent, ApiError> {
+    refuse_while_blocked(state, account.id).await?;
     let policy = state.policy();
     let now = state.now();
     let code = crypto::random_digits(wire::validate::SMS_CODE_LENGTH);
@@ -155,6 +205,7 @@ pub async fn check(
     phone: &str,
     code: &str,
 ) -> Result<CheckedCode, ApiError> {
+    refuse_while_blocked(state, account_id).await?;
     let now = state.now();
     let reserved: Option<(i64, String)> = sqlx::query_as(
         "UPDATE sms_codes SET attempts_left = attempts_left - 1
@@ -186,9 +237,14 @@ pub async fn check(
     };
     let given = code_mac(state, account_id, purpose, phone, code);
     if crypto::same_mac(&given, &stored) {
+        sqlx::query("UPDATE accounts SET sms_failures = 0 WHERE id = $1 AND sms_failures > 0")
+            .bind(account_id)
+            .execute(&state.pool)
+            .await?;
         Ok(CheckedCode { id })
     } else {
         tracing::info!(account_id, purpose = purpose.as_str(), "wrong SMS code");
+        count_wrong_code(state, account_id).await?;
         Err(ErrorCode::InvalidSmsCode.into())
     }
 }

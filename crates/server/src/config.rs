@@ -32,7 +32,9 @@ pub struct Cli {
     #[arg(long, env = "PORTAL_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
     /// Seed the demo accounts and send SMS to the outbox (`GET /api/v1/dev/outbox`).
-    #[arg(long, env = "PORTAL_DEMO", value_parser = clap::builder::FalseyValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
+    /// Parsed strictly (true/false, yes/no, on/off, 1/0): any other word, such as
+    /// `PORTAL_DEMO=disabled`, stops the server instead of turning demo mode on.
+    #[arg(long, env = "PORTAL_DEMO", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub demo: bool,
     /// Real SMS gateway: POST `{to, text}` signed with HMAC-SHA256 (header `X-Signature`).
     #[arg(long, env = "PORTAL_SMS_WEBHOOK_URL")]
@@ -331,6 +333,22 @@ mod tests {
         assert_eq!(settings.policy.argon2.memory_kib, 64);
         assert!(settings.demo);
         assert_eq!(settings.sms, SmsSettings::Outbox);
+    }
+
+    #[test]
+    fn the_demo_flag_is_parsed_strictly() {
+        let demo = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("portal-server").chain(args.iter().copied()))
+                .map(|cli| cli.demo)
+        };
+        assert!(!demo(&[]).unwrap());
+        assert!(demo(&["--demo"]).unwrap());
+        assert!(demo(&["--demo=true"]).unwrap());
+        assert!(!demo(&["--demo=off"]).unwrap());
+        assert!(!demo(&["--demo=0"]).unwrap());
+        // A word that is no boolean (the falsey parser took it for "on") is an error.
+        assert!(demo(&["--demo=disabled"]).is_err());
+        assert!(demo(&["--demo=nope"]).is_err());
     }
 
     #[test]

@@ -96,12 +96,17 @@ pub fn react(
     let Some(code) = error.code() else {
         return Some(error_text(error));
     };
-    let remaining = match error {
+    let (remaining, retry_after) = match error {
         ApiError::Api {
-            remaining_attempts, ..
-        } => *remaining_attempts,
-        _ => None,
+            remaining_attempts,
+            retry_after_seconds,
+            ..
+        } => (*remaining_attempts, *retry_after_seconds),
+        _ => (None, None),
     };
+    if flow::is_pause(code, retry_after) {
+        return Some(error_text(error));
+    }
     match flow::on_error(step, code, remaining) {
         Reaction::Stay => Some(error_text(error)),
         Reaction::SignIn => None,

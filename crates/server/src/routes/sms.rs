@@ -42,7 +42,7 @@ pub fn router() -> Router<AppState> {
         (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
         (status = 403, description = "2302 certifying another number needs a live step-up proof for modifyPhoneNumber (X-Strong-Auth); resetPIN needs a PIN and an enrolled device", body = crate::openapi::schemas::Failed),
         (status = 409, description = "2307 no trusted phone number (enrollment, resetPIN, removeEnrollments)", body = crate::openapi::schemas::Failed),
-        (status = 423, description = "2317 PIN lockout (resetPIN); or resetPIN within 24 h (configurable) of a phone change, with retryAfterSeconds and Retry-After saying when it opens", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 PIN lockout (resetPIN); or, with retryAfterSeconds and Retry-After saying when it opens: resetPIN within 24 h (configurable) of a phone change, or SMS verification paused for 24 h after 20 wrong codes in a row", body = crate::openapi::schemas::Failed),
         (status = 429, description = "2391 resend cooldown or hourly limit; Retry-After and retryAfterSeconds say when", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )
@@ -148,6 +148,7 @@ pub fn rename(mut error: wire::ErrorBody, parameter: &str) -> wire::ErrorBody {
         (status = 403, description = "2302 modifyPhoneNumber without a live step-up proof for modifyPhoneNumber (X-Strong-Auth, spent by the change), or from a device that is not enrolled", body = crate::openapi::schemas::Failed),
         (status = 409, description = "2307 no phone number (enrollment, modifyPhoneNumber); 2390 addPhoneNumber when the account has one", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305 invalid code, 2306 expired or out of tries", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 SMS verification paused for 24 h after 20 wrong codes in a row (across codes); retryAfterSeconds and Retry-After say when it opens", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )
 )]

@@ -445,3 +445,87 @@ async fn messages_use_the_account_language() {
         .to_string();
     assert!(text.starts_with("Votre code d'enrôlement est "), "{text}");
 }
+
+/// Submits `code` as phone@'s enrollment code.
+async fn submit_enrollment_code(client: &Client<'_>, code: &str) -> Answer {
+    client
+        .post(SMS_SUBMIT, json!({"action": "enrollment", "smsCode": code}))
+        .await
+}
+
+#[tokio::test]
+async fn twenty_wrong_codes_in_a_row_across_codes_block_sms_verification_for_a_day() {
+    let app = TestApp::new().await;
+    let client = app.client("phone@demo.test").await;
+    let mut wrong = 0;
+    // 25 codes' worth of tries would be 125 guesses; the 20th wrong one stops them.
+    'codes: for _ in 0..25 {
+        let code = client.sms_code("enrollment", "+33612345678").await;
+        if wrong == 20 {
+            unreachable!("a code was sent after the 20th wrong one");
+        }
+        for _ in 0..5 {
+            let answer = submit_enrollment_code(&client, &other_code(&code)).await;
+            if wrong == 20 {
+                answer.assert_error(2317);
+                break 'codes;
+            }
+            assert!(
+                answer.code() == 2305 || answer.code() == 2306,
+                "{}",
+                answer.text
+            );
+            if answer.code() == 2305 {
+                wrong += 1;
+            }
+        }
+        app.clock.advance(30);
+        if wrong == 20 {
+            // The next try of any code, even a new one's, is refused.
+            submit_enrollment_code(&client, &other_code(&code))
+                .await
+                .assert_error(2317);
+            break;
+        }
+    }
+    assert_eq!(wrong, 20);
+    // Blocked: neither a right code nor a new code, for a day, said with the wait.
+    let refused = client
+        .post(SMS_REQUEST, json!({"type": "enrollment"}))
+        .await;
+    refused.assert_error(2317);
+    let wait = refused.json["error"]["retryAfterSeconds"].as_u64().unwrap();
+    assert!(wait > 86_000 && wait <= 86_400, "{wait}");
+    assert_eq!(refused.headers["retry-after"], wait.to_string().as_str());
+    app.clock.advance(wait as i64);
+    let client = app.client("phone@demo.test").await;
+    let code = client.sms_code("enrollment", "+33612345678").await;
+    assert_eq!(
+        submit_enrollment_code(&client, &code).await.assert_ok()["status"],
+        "NotEnrolled"
+    );
+}
+
+#[tokio::test]
+async fn a_right_code_starts_the_count_of_wrong_codes_again() {
+    let app = TestApp::new().await;
+    let client = app.client("phone@demo.test").await;
+    // Twice 19 wrong codes (over 4 codes), each time followed by a right one: without the
+    // reset, the second round's 2nd wrong code would be refused as blocked (2317).
+    for _ in 0..2 {
+        let mut wrong = 0;
+        while wrong < 19 {
+            let code = client.sms_code("enrollment", "+33612345678").await;
+            for _ in 0..5.min(19 - wrong) {
+                submit_enrollment_code(&client, &other_code(&code))
+                    .await
+                    .assert_error(2305);
+                wrong += 1;
+            }
+            app.clock.advance(30);
+        }
+        let code = client.sms_code("enrollment", "+33612345678").await;
+        submit_enrollment_code(&client, &code).await.assert_ok();
+        app.clock.advance(30);
+    }
+}
