@@ -28,6 +28,8 @@ pub enum ApiError {
         label: String,
         remaining_attempts: Option<u32>,
         retry_after_seconds: Option<u64>,
+        /// A 2317 that ends by itself, and why.
+        pause: Option<wire::Pause>,
     },
     /// 2301: no session or an expired one; the user must sign in again.
     SessionExpired,
@@ -86,6 +88,7 @@ impl ApiError {
             label: body.label,
             remaining_attempts: body.remaining_attempts,
             retry_after_seconds: body.retry_after_seconds,
+            pause: body.pause,
         }
     }
 }

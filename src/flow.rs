@@ -128,11 +128,11 @@ pub enum Reaction {
     Restart,
 }
 
-/// A 2317 with a wait is a pause (too many wrong SMS codes in a row), not a lockout: the
-/// user stays on the step and is told how long, instead of being sent to step A, which
-/// needs an SMS code too.
-pub fn is_pause(code: ErrorCode, retry_after_seconds: Option<u64>) -> bool {
-    code == ErrorCode::AccountBlocked && retry_after_seconds.is_some()
+/// A 2317 that the server calls a pause (too many wrong SMS codes in a row) is not a
+/// lockout: the user stays on the step and is told why and how long, instead of being sent
+/// to step A, which needs an SMS code too.
+pub fn is_pause(code: ErrorCode, pause: Option<wire::Pause>) -> bool {
+    code == ErrorCode::AccountBlocked && pause.is_some()
 }
 
 /// How the enrollment flow reacts to an error code on the step `current`.
@@ -414,9 +414,10 @@ mod tests {
     }
 
     #[test]
-    fn a_blocked_answer_with_a_wait_is_a_pause_and_without_one_a_lockout() {
-        assert!(is_pause(ErrorCode::AccountBlocked, Some(86_400)));
+    fn a_blocked_answer_named_a_pause_is_one_and_otherwise_a_lockout() {
+        let codes = Some(wire::Pause::WrongSmsCodes);
+        assert!(is_pause(ErrorCode::AccountBlocked, codes));
         assert!(!is_pause(ErrorCode::AccountBlocked, None));
-        assert!(!is_pause(ErrorCode::RateLimited, Some(30)));
+        assert!(!is_pause(ErrorCode::RateLimited, codes));
     }
 }

@@ -15,7 +15,14 @@ pub fn error_text(error: &ApiError) -> String {
             remaining_attempts,
             retry_after_seconds,
             label,
-        } => code_text(*code, *remaining_attempts, *retry_after_seconds, label),
+            pause,
+        } => code_text(
+            *code,
+            *remaining_attempts,
+            *retry_after_seconds,
+            *pause,
+            label,
+        ),
         ApiError::SessionExpired => t!("messages.your_session_has_expired_please"),
         ApiError::Network(_) => t!("messages.we_could_not_reach_the"),
         ApiError::Timeout => t!("messages.the_server_took_too_long"),
@@ -27,6 +34,7 @@ fn code_text(
     code: ErrorCode,
     remaining: Option<u32>,
     retry_after: Option<u64>,
+    pause: Option<wire::Pause>,
     label: &str,
 ) -> String {
     match code {
@@ -48,15 +56,24 @@ fn code_text(
             None => t!("messages.wrong_pin_please_try_again"),
         },
         ErrorCode::SamePin => t!("messages.your_new_pin_must_be"),
-        // With a wait: not a lockout but a pause (too many wrong SMS codes, or B after a
-        // phone change), which ends by itself.
-        ErrorCode::AccountBlocked => match retry_after {
-            Some(seconds) => tf!(
-                "messages.paused_for",
-                &[("hours", &tn!("plural.hours", seconds.div_ceil(3600)))],
-            ),
-            None => t!("messages.your_account_is_blocked_after"),
-        },
+        // A pause ends by itself: say why and how long, not how to get out of a lockout.
+        ErrorCode::AccountBlocked => {
+            let hours = || {
+                tn!(
+                    "plural.hours",
+                    retry_after.unwrap_or(0).div_ceil(3600).max(1)
+                )
+            };
+            match pause {
+                Some(wire::Pause::RecentPhoneChange) => {
+                    tf!("messages.paused_phone_change", &[("hours", &hours())])
+                }
+                Some(wire::Pause::WrongSmsCodes) => {
+                    tf!("messages.paused_wrong_codes", &[("hours", &hours())])
+                }
+                None => t!("messages.your_account_is_blocked_after"),
+            }
+        }
         ErrorCode::NotVehicleOwner => t!("messages.this_vehicle_is_not_linked"),
         ErrorCode::PhoneAlreadyRegistered => t!("messages.your_account_already_has_a"),
         ErrorCode::RateLimited => match retry_after {
@@ -104,6 +121,7 @@ mod tests {
             label: code.label().to_string(),
             remaining_attempts: remaining,
             retry_after_seconds: retry,
+            pause: None,
         }
     }
 
@@ -145,13 +163,23 @@ mod tests {
     }
 
     #[test]
-    fn a_pause_says_how_long_and_a_lockout_what_to_do() {
-        assert_eq!(
-            error_text(&api(ErrorCode::AccountBlocked, None, Some(86_400 - 30))),
-            "For your security, this is paused after too many wrong codes or a recent \
-             change. Try again in 24 hours."
+    fn a_pause_says_why_and_how_long_and_a_lockout_what_to_do() {
+        let paused = |pause, seconds| ApiError::Api {
+            code: ErrorCode::AccountBlocked,
+            label: String::new(),
+            remaining_attempts: None,
+            retry_after_seconds: Some(seconds),
+            pause: Some(pause),
+        };
+        let phone = error_text(&paused(wire::Pause::RecentPhoneChange, 86_400 - 30));
+        assert!(
+            phone.starts_with("Your phone number was changed recently."),
+            "{phone}"
         );
-        assert!(error_text(&api(ErrorCode::AccountBlocked, None, Some(1))).ends_with("1 hour."));
+        assert!(phone.contains("again in 24 hours."), "{phone}");
+        let codes = error_text(&paused(wire::Pause::WrongSmsCodes, 1));
+        assert!(codes.starts_with("Too many wrong codes"), "{codes}");
+        assert!(codes.contains("1 hour"), "{codes}");
         assert!(error_text(&api(ErrorCode::AccountBlocked, None, None))
             .contains("Remove all enrollments"));
     }

@@ -31,7 +31,8 @@ fn wrong_pin_keeps_the_remaining_attempts() {
             code: ErrorCode::WrongPin,
             label: "Wrong PIN code".into(),
             remaining_attempts: Some(2),
-            retry_after_seconds: None
+            retry_after_seconds: None,
+            pause: None,
         }
     );
     assert!(!error.is_retryable());

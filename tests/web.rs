@@ -302,6 +302,7 @@ fn error_mapping_words_each_code_for_people() {
         label: code.label().into(),
         remaining_attempts: remaining,
         retry_after_seconds: retry,
+        pause: None,
     };
     assert!(error_text(&api(ErrorCode::WrongPin, Some(1), None)).contains("1 try left"));
     assert!(error_text(&api(ErrorCode::RateLimited, None, Some(30))).contains("30 seconds"));

@@ -109,7 +109,7 @@ test('D: an enrolled browser confirms the PIN, then replaces the trusted phone n
   await page.goto('/account/pin/reset');
   await page.getByRole('button', { name: 'Send the code' }).click();
   await expect(page.getByTestId('form-error')).toContainText(
-    'Your phone number was changed recently. For your security, your PIN can be reset by SMS again from',
+    'Your phone number was changed recently. For your security, your PIN can be reset by SMS again in 24 hours.',
   );
 });
 

@@ -29,30 +29,30 @@ async fn refuse_while_blocked(state: &AppState, account_id: i64) -> Result<(), A
             .await?;
     let now = state.now();
     match until {
-        Some(until) if until > now => {
-            let mut error = ApiError::new(ErrorCode::AccountBlocked);
-            error.body.retry_after_seconds = Some((until - now) as u64);
-            Err(error)
-        }
+        Some(until) if until > now => Err(ApiError::paused(
+            wire::Pause::WrongSmsCodes,
+            (until - now) as u64,
+        )),
         _ => Ok(()),
     }
 }
 
-/// One more wrong code in a row; the 20th blocks SMS verification for a day. One
-/// statement counts, so parallel guesses are all counted.
+/// One more wrong code in a row; the 20th blocks SMS verification for a day and starts
+/// the count again. One statement counts and blocks, so parallel guesses are all counted
+/// and exactly one of them blocks.
 async fn count_wrong_code(state: &AppState, account_id: i64) -> Result<(), ApiError> {
-    let failures: i64 = sqlx::query_scalar(
-        "UPDATE accounts SET sms_failures = sms_failures + 1 WHERE id = $1 RETURNING sms_failures",
+    let blocked_until: i64 = sqlx::query_scalar(
+        "UPDATE accounts SET
+             sms_blocked_until = CASE WHEN sms_failures + 1 >= $1 THEN $2 ELSE sms_blocked_until END,
+             sms_failures = CASE WHEN sms_failures + 1 >= $1 THEN 0 ELSE sms_failures + 1 END
+         WHERE id = $3 RETURNING sms_blocked_until",
     )
+    .bind(MAX_CONSECUTIVE_WRONG_CODES)
+    .bind(state.now() + WRONG_CODES_BLOCK_SECONDS)
     .bind(account_id)
     .fetch_one(&state.pool)
     .await?;
-    if failures >= MAX_CONSECUTIVE_WRONG_CODES {
-        sqlx::query("UPDATE accounts SET sms_blocked_until = $1, sms_failures = 0 WHERE id = $2")
-            .bind(state.now() + WRONG_CODES_BLOCK_SECONDS)
-            .bind(account_id)
-            .execute(&state.pool)
-            .await?;
+    if blocked_until > state.now() {
         tracing::warn!(
             account_id,
             "SMS verification blocked for a day: too many wrong codes"

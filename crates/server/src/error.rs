@@ -143,6 +143,14 @@ impl ApiError {
         error
     }
 
+    /// 2317 that ends by itself after `retry_after_seconds`: a pause, not a lockout.
+    pub fn paused(pause: wire::Pause, retry_after_seconds: u64) -> ApiError {
+        let mut error = ApiError::new(ErrorCode::AccountBlocked);
+        error.body.retry_after_seconds = Some(retry_after_seconds.max(1));
+        error.body.pause = Some(pause);
+        error
+    }
+
     /// 404 for an unknown route under `/api` (code 2000, label "Not found").
     pub fn not_found() -> ApiError {
         let mut error = ApiError::new(ErrorCode::Unknown);

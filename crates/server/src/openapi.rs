@@ -231,8 +231,19 @@ pub mod schemas {
         pub label: String,
         /// With 2308: wrong PINs left before the lockout.
         pub remaining_attempts: Option<u32>,
-        /// With 2391 (also in the `Retry-After` header).
+        /// With 2391 (also in the `Retry-After` header), and with a 2317 that is a pause.
         pub retry_after_seconds: Option<u64>,
+        /// With a 2317 that ends by itself: `recentPhoneChange` (PIN reset by SMS waits
+        /// after a phone change) or `wrongSmsCodes` (SMS verification waits after 20 wrong
+        /// codes in a row).
+        pub pause: Option<Pause>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub enum Pause {
+        RecentPhoneChange,
+        WrongSmsCodes,
     }
 
     /// A FAILED envelope.

@@ -139,6 +139,19 @@ pub async fn record_event<'e, E: Executor<'e, Database = Db>>(
     Ok(())
 }
 
+/// Ends one session, and the step-up proofs it held: sign-out, and "sign out" in the hub.
+pub async fn end_session(tx: &mut crate::db::Tx, token_hash: &str) -> Result<u64, ApiError> {
+    sqlx::query("DELETE FROM step_up_proofs WHERE session_hash = $1")
+        .bind(token_hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
+}
+
 /// After a change of factor (B, C, D, A): every other session of the account ends, and
 /// with it the step-up proofs it held. Whoever else was signed in (perhaps the one the
 /// change is meant to lock out) must sign in again, now against the new factor.

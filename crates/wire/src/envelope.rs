@@ -19,6 +19,20 @@ pub struct ErrorBody {
     pub remaining_attempts: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
+    /// With a 2317 that ends by itself (and `retryAfterSeconds`): which pause it is, so
+    /// the portal can say why instead of offering the way out of a lockout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<Pause>,
+}
+
+/// The pauses a 2317 can be, as opposed to a lockout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Pause {
+    /// B (PIN reset by SMS) waits after D replaced the trusted number.
+    RecentPhoneChange,
+    /// SMS verification waits after too many wrong codes in a row.
+    WrongSmsCodes,
 }
 
 impl ErrorBody {
@@ -28,6 +42,7 @@ impl ErrorBody {
             label: code.label().to_string(),
             remaining_attempts: None,
             retry_after_seconds: None,
+            pause: None,
         }
     }
 

@@ -10,7 +10,7 @@ mod envelope;
 mod error;
 pub mod validate;
 
-pub use envelope::{Envelope, ErrorBody, Outcome};
+pub use envelope::{Envelope, ErrorBody, Outcome, Pause};
 pub use error::ErrorCode;
 
 /// Header carrying the browser's device id on every call.

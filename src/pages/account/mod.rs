@@ -73,14 +73,8 @@ pub fn account_error(error: &ApiError, auth: Auth) -> String {
 pub fn WayOut(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     move || {
         let error = error.get();
-        // A pause with a wait ends by itself: removing every enrollment is no way out.
-        let paused = matches!(
-            error,
-            Some(ApiError::Api {
-                retry_after_seconds: Some(_),
-                ..
-            })
-        );
+        // A pause ends by itself: removing every enrollment is no way out of it.
+        let paused = matches!(error, Some(ApiError::Api { pause: Some(_), .. }));
         match error.and_then(|e| e.code()) {
         Some(ErrorCode::AccountBlocked) if !paused => Some(
             view! { <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button secondary">{t!("account.hub.remove_all_enrollments")}</a> }

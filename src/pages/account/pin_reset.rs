@@ -1,4 +1,4 @@
-use crate::i18n::{t, tf};
+use crate::i18n::t;
 use crate::router::use_navigate;
 use leptos::prelude::*;
 use wire::api::{Discriminator, PinRequest, SmsPurpose};
@@ -32,21 +32,6 @@ pub fn PinReset() -> impl IntoView {
     let done = RwSignal::new(false);
 
     let fail = move |error: ApiError| {
-        if let ApiError::Api {
-            code: wire::ErrorCode::AccountBlocked,
-            retry_after_seconds: Some(seconds),
-            ..
-        } = error
-        {
-            // Not a lockout: the phone number changed less than a day ago, and B waits.
-            let opens_at = (crate::components::now_ms() / 1000.0) as i64 + seconds as i64;
-            form_error.set(Some(tf!(
-                "account.pin_reset.after_phone_change",
-                &[("when", &super::hub::format_time(opens_at))],
-            )));
-            last_error.set(None);
-            return;
-        }
         form_error.set(Some(account_error(&error, auth)));
         last_error.set(Some(error));
     };

@@ -96,15 +96,15 @@ pub fn react(
     let Some(code) = error.code() else {
         return Some(error_text(error));
     };
-    let (remaining, retry_after) = match error {
+    let (remaining, pause) = match error {
         ApiError::Api {
             remaining_attempts,
-            retry_after_seconds,
+            pause,
             ..
-        } => (*remaining_attempts, *retry_after_seconds),
+        } => (*remaining_attempts, *pause),
         _ => (None, None),
     };
-    if flow::is_pause(code, retry_after) {
+    if flow::is_pause(code, pause) {
         return Some(error_text(error));
     }
     match flow::on_error(step, code, remaining) {

@@ -280,23 +280,15 @@ async fn remove(
     let Some(phone) = account.trusted_phone.clone() else {
         return ok_null();
     };
-    let code = match body.sms_code.as_deref() {
-        Some(code) => Some(codes::parse_code(Some(code))?),
+    // The code when there is one; else the step-up proof, spent below.
+    let checked = match body.sms_code.as_deref() {
+        Some(code) => {
+            let code = codes::parse_code(Some(code))?;
+            let purpose = SmsPurpose::RemoveEnrollments;
+            Some(codes::check(state, account_id, purpose, &phone, &code).await?)
+        }
         None if proof_header(headers).is_some() => None,
         None => return Err(ErrorCode::NeedStrongAuthentication.into()),
-    };
-    let checked = match &code {
-        Some(code) => Some(
-            codes::check(
-                state,
-                account_id,
-                SmsPurpose::RemoveEnrollments,
-                &phone,
-                code,
-            )
-            .await?,
-        ),
-        None => None,
     };
     let now = state.now();
     let mut tx = db::begin_write(&state.pool, account_id).await?;

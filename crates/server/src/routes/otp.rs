@@ -116,10 +116,8 @@ pub async fn require_live_proof(
     operation: StepUpOperation,
 ) -> Result<(), ApiError> {
     let proof = proof_header(headers).ok_or(ErrorCode::NeedStrongAuthentication)?;
-    let mut tx = state.pool.begin().await?;
-    let found = live_proof(state, &mut tx, session, operation, proof).await?;
-    tx.commit().await?;
-    found
+    live_proof(&state.pool, state, session, operation, proof)
+        .await?
         .map(drop)
         .ok_or_else(|| ErrorCode::NeedStrongAuthentication.into())
 }
@@ -135,7 +133,7 @@ pub async fn spend_proof(
     operation: StepUpOperation,
 ) -> Result<(), ApiError> {
     let proof = proof_header(headers).ok_or(ErrorCode::NeedStrongAuthentication)?;
-    let id = live_proof(state, tx, session, operation, proof)
+    let id = live_proof(&mut **tx, state, session, operation, proof)
         .await?
         .ok_or(ErrorCode::NeedStrongAuthentication)?;
     // Atomic: of two requests racing with one proof, one spends it.
@@ -151,9 +149,9 @@ pub async fn spend_proof(
 
 /// Finds the live proof of this account, device, session and operation that `proof` is,
 /// comparing MACs in constant time; `None` when missing, stale, used or foreign.
-async fn live_proof(
+async fn live_proof<'e, E: sqlx::Executor<'e, Database = db::Db>>(
+    executor: E,
     state: &AppState,
-    tx: &mut db::Tx,
     session: &AuthSession,
     operation: StepUpOperation,
     proof: &str,
@@ -169,7 +167,7 @@ async fn live_proof(
     .bind(&session.token_hash)
     .bind(operation.as_str())
     .bind(state.now())
-    .fetch_all(&mut **tx)
+    .fetch_all(executor)
     .await?;
     let mut found = None;
     for (id, stored) in candidates {

@@ -168,15 +168,9 @@ pub async fn sign_out(
     auth::required_device_id(&headers)?;
     if let Some(token) = auth::token_from(&headers) {
         let token_hash = state.key.mac("session", &[token.as_bytes()]);
-        // Step-up proofs die with the session that asked for them.
-        sqlx::query("DELETE FROM step_up_proofs WHERE session_hash = $1")
-            .bind(&token_hash)
-            .execute(&state.pool)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(&token_hash)
-            .execute(&state.pool)
-            .await?;
+        let mut tx = crate::db::begin(&state.pool).await?;
+        store::end_session(&mut tx, &token_hash).await?;
+        tx.commit().await?;
     }
     let cookie = format!(
         "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0{}",

@@ -103,15 +103,7 @@ pub async fn sign_out(
             .fetch_optional(&mut *tx)
             .await?;
             let token_hash = token_hash.ok_or_else(|| ApiError::invalid("sessionId"))?;
-            sqlx::query("DELETE FROM step_up_proofs WHERE session_hash = $1")
-                .bind(&token_hash)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(&token_hash)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
+            store::end_session(&mut tx, &token_hash).await?
         }
         _ => return Err(ApiError::invalid("action")),
     };

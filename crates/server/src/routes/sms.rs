@@ -114,9 +114,10 @@ pub async fn reset_allowed(state: &AppState, account: &store::Account) -> Result
         let opens_at = changed_at + state.policy().reset_after_phone_change_seconds;
         let now = state.now();
         if now < opens_at {
-            let mut error = ApiError::new(ErrorCode::AccountBlocked);
-            error.body.retry_after_seconds = Some((opens_at - now) as u64);
-            return Err(error);
+            return Err(ApiError::paused(
+                wire::Pause::RecentPhoneChange,
+                (opens_at - now) as u64,
+            ));
         }
     }
     if account.pin_hash.is_none() || store::device_count(&state.pool, account.id).await? == 0 {

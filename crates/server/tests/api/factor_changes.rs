@@ -95,6 +95,7 @@ async fn the_password_and_a_stolen_device_id_take_nothing_over() {
     app.clock.advance(30);
     let refused = owner.post(SMS_REQUEST, json!({"type": "resetPIN"})).await;
     refused.assert_error(2317);
+    assert_eq!(refused.json["error"]["pause"], "recentPhoneChange");
     let wait = refused.json["error"]["retryAfterSeconds"].as_u64().unwrap();
     assert_eq!(wait, 86_400 - 30);
     assert_eq!(refused.headers["retry-after"], wait.to_string().as_str());

@@ -494,6 +494,7 @@ async fn twenty_wrong_codes_in_a_row_across_codes_block_sms_verification_for_a_d
         .post(SMS_REQUEST, json!({"type": "enrollment"}))
         .await;
     refused.assert_error(2317);
+    assert_eq!(refused.json["error"]["pause"], "wrongSmsCodes");
     let wait = refused.json["error"]["retryAfterSeconds"].as_u64().unwrap();
     assert!(wait > 86_000 && wait <= 86_400, "{wait}");
     assert_eq!(refused.headers["retry-after"], wait.to_string().as_str());
