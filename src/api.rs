@@ -1,8 +1,8 @@
 //! The one typed client of the server API.
 //!
-//! Every call goes through [`send_raw`]: each request carries the device id
-//! and the bearer token, a timeout applies, and any non-success becomes an
-//! [`ApiError`] in one place. The transport can be replaced by a fake (see [`set_transport`]) so
+//! Every call goes through [`send_raw`]: each request carries a DPoP proof
+//! signed by this browser's device key (see [`device`]) and the bearer token, a
+//! timeout applies, and any non-success becomes an [`ApiError`] in one place. The transport can be replaced by a fake (see [`set_transport`]) so
 //! component tests run in the browser without a server.
 
 use std::cell::RefCell;
@@ -39,6 +39,9 @@ pub enum ApiError {
     Timeout,
     /// An answer we could not read (a proxy's HTML page, a truncated body).
     BadResponse(String),
+    /// This browser cannot make or keep a device key (no WebCrypto, no IndexedDB, a
+    /// private window that refuses storage): no request can be signed.
+    NoDeviceKey(String),
 }
 
 impl ApiError {
@@ -129,7 +132,7 @@ pub fn set_token(token: Option<String>) {
 }
 
 fn request(method: &'static str, path: &str, body: Option<String>) -> HttpRequest {
-    let mut headers = vec![(wire::DEVICE_ID_HEADER, device::id())];
+    let mut headers = Vec::new();
     if let Some(token) = TOKEN.with(|t| t.borrow().clone()) {
         headers.push(("Authorization", format!("Bearer {token}")));
     }
@@ -155,7 +158,27 @@ async fn send<T: DeserializeOwned>(request: HttpRequest) -> Result<Option<T>, Ap
 // exist once in the wasm, and each result type adds only its own parsing
 // (with the envelope decoded per type, every API call cost ~3 KB).
 fn send_raw(request: HttpRequest) -> Pin<Box<dyn Future<Output = RawResult>>> {
-    Box::pin(async move { decode_envelope(exchange(request).await?) })
+    Box::pin(async move { decode_envelope(exchange(signed(request).await?).await?) })
+}
+
+/// Adds the request's DPoP proof: for this method and this URL, bound to the bearer token
+/// the request carries (the same one, read from its header, never a newer one).
+async fn signed(mut request: HttpRequest) -> Result<HttpRequest, ApiError> {
+    let token = request
+        .headers
+        .iter()
+        .find(|(name, _)| *name == "Authorization")
+        .and_then(|(_, value)| value.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let path = request.path.split(['?', '#']).next().unwrap_or_default();
+    let proof = device::proof(request.method, &format!("{origin}{path}"), token.as_deref())
+        .await
+        .map_err(|device::Unsupported(why)| ApiError::NoDeviceKey(why))?;
+    request.headers.push((wire::DPOP_HEADER, proof));
+    Ok(request)
 }
 
 fn exchange(request: HttpRequest) -> TransportFuture {
@@ -261,7 +284,7 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// The message of a JavaScript error (fetch's `TypeError`, an `AbortError`).
-fn js_message(error: &JsValue) -> String {
+pub fn js_message(error: &JsValue) -> String {
     js_sys::Reflect::get(error, &JsValue::from_str("message"))
         .ok()
         .and_then(|message| message.as_string())

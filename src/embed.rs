@@ -109,7 +109,11 @@ fn plain_object(value: &JsValue) -> bool {
 
 /// Starts listening to the host and says `ready`. Call once, with the
 /// allowlist from the server's config.
-pub fn start(allowlist: Vec<String>, on_command: impl Fn(HostCommand) + 'static) {
+pub fn start(
+    allowlist: Vec<String>,
+    device_id: String,
+    on_command: impl Fn(HostCommand) + 'static,
+) {
     if !is_embedded() {
         return;
     }
@@ -133,7 +137,7 @@ pub fn start(allowlist: Vec<String>, on_command: impl Fn(HostCommand) + 'static)
     let _ = window.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
     listener.forget();
     let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
-    send(PortalEvent::Ready);
+    send(PortalEvent::Ready { device_id });
     for event in pending {
         send(event);
     }
@@ -146,7 +150,7 @@ pub fn send(event: PortalEvent) {
         return;
     }
     let queued = PENDING.with(|p| match p.borrow_mut().as_mut() {
-        Some(queue) if event != PortalEvent::Ready => {
+        Some(queue) if !matches!(event, PortalEvent::Ready { .. }) => {
             queue.push(event.clone());
             true
         }

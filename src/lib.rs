@@ -22,7 +22,7 @@ use crate::i18n::t;
 use leptos::prelude::*;
 
 use crate::components::Show;
-use crate::pages::{account, enroll, Home, NotFound, RequireSignIn, SignIn};
+use crate::pages::{account, enroll, Home, NotFound, RequireSignIn, SignIn, Unsupported};
 use crate::routes::{AccountScreen, EnrollScreen, Route, Section};
 use crate::state::{Auth, Config, Flow, Lang};
 
@@ -57,7 +57,12 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
         let embedded = embed::is_embedded();
         if let Ok(portal_config) = portal_config {
             if embedded {
-                embed::start(portal_config.frame_ancestors.clone(), move |command| {
+                // Signing the config request made (or loaded) the key already.
+                let device_id = device::key()
+                    .await
+                    .map(|key| key.thumbprint.to_string())
+                    .unwrap_or_default();
+                embed::start(portal_config.frame_ancestors.clone(), device_id, move |command| {
                     on_host_command(command, auth, lang)
                 });
             }
@@ -92,7 +97,8 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
     // of everything moving down a moment later (Lighthouse's layout shift).
     // Embedded, the host's session may take a while and there is no header.
     // Nor before the screens' language is here, so they do not flash English.
-    let ready = move || lang_ready.get() && (embedded || auth.checked.get());
+    let device_ok = device::is_supported();
+    let ready = move || lang_ready.get() && (embedded || auth.checked.get() || !device_ok);
     move || {
         let _ = lang.0.get();
         view! {
@@ -103,7 +109,15 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
                 // Above the screen, so a step that grows when its answers arrive
                 // does not push the panel down.
                 {demo_phone()}
-                <main id="main">{move || screens(section.get(), route)}</main>
+                <main id="main">
+                    {move || {
+                        if device_ok {
+                            screens(section.get(), route)
+                        } else {
+                            view! { <Unsupported/> }.into_any()
+                        }
+                    }}
+                </main>
             </Show>
         }
     }

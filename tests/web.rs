@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use portal::api::{self, ApiError};
+use portal::device;
 use portal::components::{
     CodeSent, ErrorArea, PhoneInput, PinInput, SmsCodeInput, Stepper, SubmitButton, VinInput,
 };
@@ -45,6 +46,8 @@ fn type_into(input: &HtmlInputElement, text: &str) {
 }
 
 async fn settle() {
+    // A first request makes the device key (IndexedDB, key generation) before it is sent.
+    let _ = device::key().await;
     for _ in 0..5 {
         leptos::task::tick().await;
         gloo_timers::future::sleep(Duration::from_millis(10)).await;
@@ -101,10 +104,97 @@ async fn sign_in_with_a_wrong_password_says_so_and_forgets_the_password() {
         .as_deref()
         .unwrap()
         .contains("new@demo.test"));
-    assert!(requests[0]
+    let proof = &requests[0]
         .headers
         .iter()
-        .any(|(name, _)| *name == "X-Device-Id"));
+        .find(|(name, _)| *name == "DPoP")
+        .expect("every request carries a DPoP proof")
+        .1;
+    let claims = decode_part(proof.split('.').nth(1).unwrap());
+    assert!(claims.contains(r#""htm":"POST""#), "{claims}");
+    assert!(claims.contains("/api/v1/session\""), "{claims}");
+}
+
+/// A base64url JWS part as text, through the browser's `atob`.
+fn decode_part(part: &str) -> String {
+    let mut standard = part.replace('-', "+").replace('_', "/");
+    while standard.len() % 4 != 0 {
+        standard.push('=');
+    }
+    web_sys::window().unwrap().atob(&standard).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_device_key_signs_proofs_and_cannot_be_exported() {
+    use wasm_bindgen_futures::JsFuture;
+
+    let key = device::key().await.expect("headless Chromium offers WebCrypto and IndexedDB");
+    assert_eq!(key.thumbprint.len(), 43);
+    assert_eq!(device::key().await.unwrap().thumbprint, key.thumbprint);
+    let pair = device::stored_key_pair().await.unwrap().expect("the key is in IndexedDB");
+    let subtle = web_sys::window().unwrap().crypto().unwrap().subtle();
+    let private = pair.get_private_key();
+    assert!(!private.extractable());
+    for format in ["jwk", "pkcs8"] {
+        let exported = JsFuture::from(subtle.export_key(format, &private).unwrap()).await;
+        assert!(exported.is_err(), "exportKey({format}) of the device key must reject");
+    }
+
+    let proof = device::proof("DELETE", "http://127.0.0.1:8080/api/v1/session", Some("tok"))
+        .await
+        .unwrap();
+    let parts: Vec<&str> = proof.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let header = decode_part(parts[0]);
+    assert!(header.starts_with(r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"crv":"P-256","kty":"EC","x":""#), "{header}");
+    assert!(!header.contains(r#""d""#));
+    let claims = decode_part(parts[1]);
+    assert!(claims.contains(r#""htm":"DELETE","htu":"http://127.0.0.1:8080/api/v1/session""#), "{claims}");
+    // base64url(SHA-256("tok")), computed outside the browser.
+    assert!(claims.contains(r#""ath":"GnZ0607njffhrEOak8P6jjyUV4TU3sn9jjARc4svHWI""#), "{claims}");
+    let signature: Vec<u8> = decode_part(parts[2]).chars().map(|c| c as u8).collect();
+    assert_eq!(signature.len(), 64, "ES256 is r || s");
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    let algorithm = web_sys::EcdsaParams::new("ECDSA", &"SHA-256".into());
+    // The stored public half has no usages of its own: verify with a copy made for it.
+    let raw = JsFuture::from(subtle.export_key("raw", &pair.get_public_key()).unwrap())
+        .await
+        .unwrap();
+    let verifier: web_sys::CryptoKey = JsFuture::from(
+        subtle
+            .import_key_with_object(
+                "raw",
+                &raw.unchecked_into(),
+                &{
+                    let params = web_sys::EcKeyImportParams::new("ECDSA");
+                    params.set_named_curve("P-256");
+                    params.into()
+                },
+                false,
+                &js_sys::Array::of1(&"verify".into()),
+            )
+            .unwrap(),
+    )
+    .await
+    .unwrap()
+    .into();
+    let valid = JsFuture::from(
+        subtle
+            .verify_with_object_and_u8_array_and_u8_array(
+                &algorithm,
+                &verifier,
+                &signature,
+                signed.as_bytes(),
+            )
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(valid.as_bool(), Some(true));
+    let other = device::proof("DELETE", "http://127.0.0.1:8080/api/v1/session", Some("tok"))
+        .await
+        .unwrap();
+    assert_ne!(decode_part(other.split('.').nth(1).unwrap()), claims, "each proof has its own jti");
 }
 
 #[wasm_bindgen_test]

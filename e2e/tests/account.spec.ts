@@ -2,7 +2,6 @@
 // number), E (remove a vehicle, with the step-up PIN dialog).
 import {
   countPosts,
-  deviceIdOf,
   DEMO_PHONE,
   DEMO_PIN,
   enrolledBrowser,
@@ -11,6 +10,7 @@ import {
   latestCodeTracked,
   test,
 } from './flow-fixtures';
+import { PageKey, signedHeaders } from './dpop';
 import { codeIn, outbox, signIn } from './helpers';
 
 test('C: an enrolled browser changes the PIN with the current one; a wrong current PIN counts', async ({
@@ -186,9 +186,8 @@ test('sessions: the hub lists where the account is signed in; "sign out everywhe
   await expect(page.getByTestId('events')).toContainText('Other sessions signed out');
 
   // The other browser's next call answers 2301, and the portal shows the sign-in screen.
-  const check = await other.request.get('/api/v1/session', {
-    headers: { 'X-Device-Id': await deviceIdOf(other) },
-  });
+  const url = new URL('/api/v1/session', other.url()).href;
+  const check = await other.request.get(url, { headers: await signedHeaders(new PageKey(other), 'GET', url) });
   expect(check.status()).toBe(401);
   await other.goto('/account');
   await expect(other).toHaveURL(/\/sign-in/);

@@ -5,6 +5,7 @@ import { type Frame, type Page } from '@playwright/test';
 import { embedTest as test, hostEvents, type StaticServer } from './embed-fixtures';
 import { DEMO_PASSWORD } from './helpers';
 import { DEMO_PHONE, DEMO_PIN, expect, latestCodeTracked } from './flow-fixtures';
+import { PageKey, signedHeaders } from './dpop';
 
 /** Opens the example host on its origin, signs in there, waits for the portal's first screen. */
 async function openHost(page: Page, host: StaticServer, portalUrl: string) {
@@ -130,11 +131,11 @@ test("management inside the iframe: completed and error messages, the host's loc
 }) => {
   test.setTimeout(90_000);
   // The headers of the portal's authenticated calls (to end its session later).
-  const authenticated: Record<string, string>[] = [];
+  const authenticated: string[] = [];
   page.on('request', (r) => {
     const headers = r.headers();
     if (r.url().startsWith(server.url) && headers['authorization']?.startsWith('Bearer ')) {
-      authenticated.push({ Authorization: headers['authorization'], 'X-Device-Id': headers['x-device-id'] ?? '' });
+      authenticated.push(headers['authorization'].slice('Bearer '.length));
     }
   });
   await page.goto(`${host.origin}/index.html?portal=${encodeURIComponent(server.url)}`);
@@ -213,8 +214,13 @@ test("management inside the iframe: completed and error messages, the host's loc
   expect(after.filter((m) => m.type === 'signedOut')).toEqual([]);
 
   // The session ends on the server (as an expiry would): the next call says signedOut.
-  expect(authenticated.length, "the portal sends the host's token as a bearer token").toBeGreaterThan(0);
-  const ended = await request.delete('/api/v1/session', { headers: authenticated[authenticated.length - 1] });
+  // The token is bound to the iframe's key: only a proof signed in the iframe can end it.
+  expect(authenticated.length, 'the portal sends the session the host obtained for it as a bearer token').toBeGreaterThan(0);
+  const sessionUrl = `${server.url}/api/v1/session`;
+  const token = authenticated[authenticated.length - 1];
+  const ended = await request.delete(sessionUrl, {
+    headers: await signedHeaders(new PageKey(portalFrame(page)), 'DELETE', sessionUrl, token),
+  });
   expect(ended.status(), await ended.text()).toBe(200);
   await frame.getByRole('link', { name: /Account security/ }).click();
   await expect.poll(async () => (await hostEvents(page)).filter((m) => m.type === 'signedOut').length).toBe(1);

@@ -3,19 +3,16 @@
 // and the steps several flows share.
 import { expect, type APIRequestContext, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { NodeKey, PageKey, proof, thumbprint, type Signer } from './dpop';
 import { DEMO_PASSWORD, latestCode, test as base, type LatestCodeOptions } from './helpers';
 
 export { expect };
 
 /** The PIN of every demo account that has one (`enrolled@`, `blocked@`, `full@`). */
 export const DEMO_PIN = '246801';
-
-/** The key under which the portal keeps this browser's device id. */
-export const DEVICE_ID_KEY = 'portal.deviceId';
 
 /** A running `portal-server --demo` with its own fresh database. */
 export interface DemoServer {
@@ -240,40 +237,61 @@ export const test = base.extend<{ server: DemoServer; secrets: Secrets; serverAr
   ],
 });
 
-/** Makes every page of `context` use `deviceId` as this browser's device id. */
-export async function useDeviceId(context: BrowserContext, deviceId: string): Promise<void> {
-  await context.addInitScript(
-    ([key, id]) => {
-      window.localStorage.setItem(key, id);
-    },
-    [DEVICE_ID_KEY, deviceId] as const,
-  );
-}
-
-/** The device id the portal created for this browser. */
+/**
+ * The device id (the key's thumbprint) of the browser `page` belongs to, once its portal
+ * has made its key. The page must be on the portal's origin.
+ */
 export async function deviceIdOf(page: Page): Promise<string> {
-  const id = await page.evaluate((key) => window.localStorage.getItem(key), DEVICE_ID_KEY);
-  expect(id, 'the portal keeps a device id in localStorage').toBeTruthy();
-  return id as string;
+  return thumbprint(new PageKey(page));
 }
 
-/** A new random device id, as the portal makes them. */
-export function newDeviceId(): string {
-  return randomUUID();
+/**
+ * A page of `context` on the portal's origin whose key the tests can sign with (as the
+ * portal does): it lets the portal make the key, then rests on a static file of the same
+ * origin, so no navigation of the app's pulls the page away while it signs.
+ */
+export async function portalPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  await thumbprint(new PageKey(page));
+  await page.goto('/fr.txt');
+  return page;
 }
 
 /** A signed-in API client for one device, for setting up the state a test starts from. */
 export class ApiClient {
   private token = '';
+  private origin = '';
 
+  /** `signer`: the device it acts as; by default a key of its own (a new device). */
   constructor(
     readonly request: APIRequestContext,
-    readonly deviceId: string = newDeviceId(),
+    readonly signer: Signer = new NodeKey(),
   ) {}
 
-  headers(): Record<string, string> {
+  /** This client's device id (its key's thumbprint). */
+  deviceId(): Promise<string> {
+    return thumbprint(this.signer);
+  }
+
+  /** The session token, for tests that replay it from elsewhere. */
+  sessionToken(): string {
+    return this.token;
+  }
+
+  /** Absolute URL of `path` (the proof names it): the request context's base, learnt once. */
+  async url(path: string): Promise<string> {
+    if (!this.origin) {
+      this.origin = new URL((await this.request.get('/api/v1/config')).url()).origin;
+    }
+    return this.origin + path;
+  }
+
+  /** The headers of one call: its DPoP proof, and the bearer token once signed in. */
+  async headers(method: string, path: string): Promise<Record<string, string>> {
+    const url = await this.url(path);
     return {
-      'X-Device-Id': this.deviceId,
+      DPoP: await proof(this.signer, method, url, this.token || undefined),
       ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}),
     };
   }
@@ -285,7 +303,7 @@ export class ApiClient {
     data?: unknown,
     expected: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED',
   ): Promise<{ status: string; result?: any; error?: { code: number; remainingAttempts?: number } }> {
-    const response = await this.request.fetch(url, { method, data, headers: this.headers() });
+    const response = await this.request.fetch(url, { method, data, headers: await this.headers(method, url) });
     const body = await response.json();
     expect(body.status, `${method} ${url}: ${JSON.stringify(body)}`).toBe(expected);
     return body;
@@ -327,10 +345,11 @@ export class ApiClient {
  * so its next call gets 2301.
  */
 export async function revokeSession(page: Page): Promise<void> {
-  const deviceId = await deviceIdOf(page);
-  const response = await page.request.delete('/api/v1/session', { headers: { 'X-Device-Id': deviceId } });
+  const key = new PageKey(page);
+  const url = new URL('/api/v1/session', page.url()).href;
+  const response = await page.request.delete(url, { headers: { DPoP: await proof(key, 'DELETE', url) } });
   expect(response.status(), 'DELETE /api/v1/session').toBe(200);
-  const check = await page.request.get('/api/v1/session', { headers: { 'X-Device-Id': deviceId } });
+  const check = await page.request.get(url, { headers: { DPoP: await proof(key, 'GET', url) } });
   expect(check.status(), 'the session is gone').toBe(401);
 }
 
@@ -417,9 +436,9 @@ export function countPosts(page: Page, fragment: string): { count(): number } {
 }
 
 /**
- * Makes `context` a browser already enrolled on `email` (through the API, with a new
- * device id that the portal then finds in localStorage). Returns the API client of that
- * device, signed in on its own session.
+ * Makes `context` a browser already enrolled on `email`: through the API, signed by the key
+ * the portal made in this browser (a page of `context` on the portal signs for the client
+ * and stays open). Returns the API client of that device, signed in on its own session.
  */
 export async function enrolledBrowser(
   context: BrowserContext,
@@ -429,9 +448,8 @@ export async function enrolledBrowser(
   phone: string,
   pin: string,
 ): Promise<ApiClient> {
-  const api = await new ApiClient(request).signIn(email);
+  const api = await new ApiClient(request, new PageKey(await portalPage(context))).signIn(email);
   secrets.track(await api.enroll(phone, secrets.track(pin)));
   expect(await api.isDeviceActivated()).toBe(true);
-  await useDeviceId(context, api.deviceId);
   return api;
 }

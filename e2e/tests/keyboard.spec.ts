@@ -4,7 +4,8 @@
 // field. No mouse, no `.click()`, no `.fill()`.
 import { type Locator, type Page } from '@playwright/test';
 import { expectHeadingFocused, tabTo } from './embed-fixtures';
-import { ApiClient, deviceIdOf, expect, latestCodeTracked, test } from './flow-fixtures';
+import { ApiClient, expect, latestCodeTracked, test } from './flow-fixtures';
+import { PageKey } from './dpop';
 import { DEMO_PASSWORD } from './helpers';
 
 /** The focused element shows it: an outline or a focus ring (`:focus-visible`). */
@@ -109,7 +110,7 @@ test('keyboard only: new@ signs in, completes the shortcut enrollment, then chan
   await expect(page.getByTestId('success')).toHaveText('Your PIN has been changed.');
 
   // The server agrees: the new PIN confirms a step-up from this browser, the old one not.
-  const api = await new ApiClient(request, await deviceIdOf(page)).signIn('new@demo.test');
+  const api = await new ApiClient(request, new PageKey(page)).signIn('new@demo.test');
   const stepUp = (pinCode: string, expected: 'SUCCEEDED' | 'FAILED') =>
     api.call('POST', '/api/v1/pims/authentication/otp', { action: 'withPIN', pinCode, operation: 'removeProperty' }, expected);
   expect((await stepUp(pin, 'FAILED')).error?.code).toBe(2308);

@@ -5,7 +5,6 @@ import {
   chooseNewPin,
   DEMO_PHONE,
   DEMO_PIN,
-  deviceIdOf,
   enterPin,
   expect,
   expectHeading,
@@ -13,6 +12,7 @@ import {
   submitEnrollmentCode,
   test,
 } from './flow-fixtures';
+import { PageKey, signedHeaders } from './dpop';
 import { outbox, signIn } from './helpers';
 
 test('enrolled@ on a new browser: a wrong PIN says how many tries are left, the right one enrolls', async ({
@@ -68,9 +68,9 @@ test('three wrong PINs block the account; step A removes all enrollments; enroll
     'Your PIN was entered wrongly too many times, so it is blocked.',
   );
   // From now on even the right PIN answers 2317.
-  const deviceId = await deviceIdOf(page);
-  const refused = await page.request.post('/api/v1/pims/authentication/enrollment', {
-    headers: { 'X-Device-Id': deviceId },
+  const enrollUrl = new URL('/api/v1/pims/authentication/enrollment', page.url()).href;
+  const refused = await page.request.post(enrollUrl, {
+    headers: await signedHeaders(new PageKey(page), 'POST', enrollUrl),
     data: { action: 'enroll', pinCode: DEMO_PIN },
   });
   expect(refused.status()).toBe(423);

@@ -9,6 +9,62 @@
   var token = null;
   var frame = null;
 
+  // The host's own device key, for its own calls (sign-in, handoff). In memory only and
+  // not extractable: a real host would keep its key server-side instead.
+  var keyPair = crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+
+  function b64url(bytes) {
+    var text = '';
+    new Uint8Array(bytes).forEach(function (b) { text += String.fromCharCode(b); });
+    return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function utf8(text) { return new TextEncoder().encode(text); }
+
+  // A DPoP proof (RFC 9449) for one call: every call to the portal's API needs one.
+  function proof(method, url, accessToken) {
+    return keyPair.then(function (pair) {
+      return Promise.all([
+        crypto.subtle.exportKey('jwk', pair.publicKey),
+        accessToken ? crypto.subtle.digest('SHA-256', utf8(accessToken)) : Promise.resolve(null),
+      ]).then(function (values) {
+        var jwk = values[0];
+        var claims = {
+          jti: b64url(crypto.getRandomValues(new Uint8Array(16))),
+          htm: method,
+          htu: url,
+          iat: Math.floor(Date.now() / 1000),
+        };
+        if (values[1]) claims.ath = b64url(values[1]);
+        var header = { typ: 'dpop+jwt', alg: 'ES256', jwk: { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } };
+        var input = b64url(utf8(JSON.stringify(header))) + '.' + b64url(utf8(JSON.stringify(claims)));
+        return crypto.subtle
+          .sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, utf8(input))
+          .then(function (signature) { return input + '.' + b64url(signature); });
+      });
+    });
+  }
+
+  function call(method, path, body, accessToken) {
+    var url = portalOrigin + path;
+    return proof(method, url, accessToken).then(function (dpop) {
+      var headers = { 'Content-Type': 'application/json', DPoP: dpop };
+      if (accessToken) headers.Authorization = 'Bearer ' + accessToken;
+      return fetch(url, { method: method, headers: headers, body: JSON.stringify(body) });
+    }).then(function (response) { return response.json(); }).then(function (envelope) {
+      if (envelope.status !== 'SUCCEEDED') throw new Error(envelope.error ? envelope.error.label : method + ' ' + path + ' failed');
+      return envelope.result;
+    });
+  }
+
+  // The portal's session is its own, bound to the key the iframe named in `ready`: the
+  // host's token never leaves the host.
+  function handOff(deviceId) {
+    call('POST', '/api/v1/session/handoff', { deviceId: deviceId }, token)
+      .then(function (result) { post({ type: 'session', token: result.token }); })
+      .catch(function (e) { log({ handoff: 'failed', reason: e.message }); });
+  }
+
   function log(message) {
     var item = document.createElement('li');
     item.textContent = JSON.stringify(message);
@@ -28,7 +84,7 @@
     if (!message || message.source !== 'enrollment-portal') return;
     // The token is never logged: only the portal's events are.
     log(message);
-    if (message.type === 'ready' && token) post({ type: 'session', token: token });
+    if (message.type === 'ready' && token && message.deviceId) handOff(message.deviceId);
     if (message.type === 'resize') frame.style.height = message.height + 'px';
   });
 
@@ -36,18 +92,12 @@
     event.preventDefault();
     var error = document.getElementById('signin-error');
     error.textContent = '';
-    fetch(portalOrigin + '/api/v1/session', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        email: document.getElementById('email').value,
-        password: document.getElementById('password').value,
-      }),
+    call('POST', '/api/v1/session', {
+      email: document.getElementById('email').value,
+      password: document.getElementById('password').value,
     })
-      .then(function (response) { return response.json(); })
-      .then(function (envelope) {
-        if (envelope.status !== 'SUCCEEDED') throw new Error(envelope.error ? envelope.error.label : 'sign-in failed');
-        token = envelope.result.token;
+      .then(function (result) {
+        token = result.token;
         document.getElementById('password').value = '';
         document.getElementById('signin').hidden = true;
         document.getElementById('embedded').hidden = false;

@@ -6,8 +6,10 @@ mod home;
 mod not_found;
 mod require_sign_in;
 mod sign_in;
+mod unsupported;
 
 pub use home::Home;
 pub use not_found::NotFound;
 pub use require_sign_in::RequireSignIn;
 pub use sign_in::SignIn;
+pub use unsupported::Unsupported;

@@ -1,9 +1,11 @@
 //! `cargo xtask fuzz-api`: schemathesis against a fresh `portal-server --demo`.
 //!
-//! schemathesis (pinned) lives in a virtual environment under `target/xtask/`. The run reads
-//! `/api/openapi.json`, signs in as `enrolled@demo.test` on its enrolled device, and sends the
-//! session token and device id with every request; every check schemathesis has is on (its
-//! default). One setting is ours: the positive-data check also takes 422 and 423 as answers to
+//! schemathesis (pinned, with `cryptography` for ECDSA) lives in a virtual environment under
+//! `target/xtask/`. The run reads `/api/openapi.json`; its hooks (`fuzz_hooks.py`) make a P-256
+//! key, sign in as `enrolled@demo.test` with it and enroll it as a device (SMS code from the
+//! demo outbox, PIN), then send the session token and a fresh DPoP proof with every request
+//! (but a case whose headers are invalid on purpose keeps its own `DPoP`); every check
+//! schemathesis has is on (its default). One setting is ours: the positive-data check also takes 422 and 423 as answers to
 //! valid requests, since the contract answers a well-formed request that the account's state
 //! refuses (wrong PIN or code, PIN lockout) with 422/423, not with 4xx for malformed input.
 //! Sign-out runs in a second pass, so that it cannot end the session of the first.
@@ -13,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::http;
 use crate::process::{format_duration, is_root, probe, run, step, timed};
 use crate::server::{free_port, sqlite_url, Server, ServerOptions, TempDir};
 use crate::tasks;
@@ -28,28 +29,32 @@ pub const CI_MAX_EXAMPLES: u32 = 60;
 /// Examples per operation of a plain `cargo xtask fuzz-api`.
 pub const DEFAULT_MAX_EXAMPLES: u32 = 300;
 
-/// The demo account and its enrolled device (see the server's demo seed).
+/// The `cryptography` release the hooks sign proofs with.
+pub const CRYPTOGRAPHY_VERSION: &str = "50.0.2";
+
+/// The demo account with a PIN and a phone, on which the hooks enroll their key (see the
+/// server's demo seed).
 const ACCOUNT: &str = "enrolled@demo.test";
 const PASSWORD: &str = "demo-password";
-const DEVICE: &str = "0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a";
+const PHONE: &str = "+33612345679";
+const PIN: &str = "246801";
 
-/// The environment variable the token reaches schemathesis by (never a command line).
-const TOKEN_VARIABLE: &str = "PORTAL_FUZZ_TOKEN";
+/// The hooks: a DPoP-signing, enrolling client inside schemathesis.
+const HOOKS: &str = include_str!("fuzz_hooks.py");
 
 /// The one operation run apart (it ends the session the others use).
 const SIGN_OUT: &str = "sign_out";
 
-fn config(device: &str) -> String {
-    format!(
-        r#"# Written by `cargo xtask fuzz-api`. Every check is on (schemathesis' default).
-headers = {{ Authorization = "Bearer ${{{TOKEN_VARIABLE}}}", X-Device-Id = "{device}" }}
+/// No credentials in it: the hooks sign in and authenticate each request themselves.
+fn config() -> &'static str {
+    r#"# Written by `cargo xtask fuzz-api`. Every check is on (schemathesis' default).
+# Authorization and DPoP come from the hooks (fuzz_hooks.py, SCHEMATHESIS_HOOKS).
 
 [checks.positive_data_acceptance]
 # A valid request the account's state refuses: 422 (wrong PIN, wrong or spent SMS code, same
 # PIN) and 423 (PIN lockout) are the contract's answers, not a rejection of the data.
 expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "423", "429", "5xx"]
 "#
-    )
 }
 
 /// `cargo xtask fuzz-api [--max-examples N]`.
@@ -75,34 +80,24 @@ pub fn fuzz_api(workspace: &Workspace, max_examples: u32) -> Result<(), String> 
     ));
     let mut server = Server::start(&binary, &workspace.root, &options)?;
     server.wait_ready(Duration::from_secs(90))?;
-    let bind = options.bind.clone();
-    let sign_in = http::request(
-        &bind,
-        "POST",
-        "/api/v1/session",
-        None,
-        Some(DEVICE),
-        Some(&format!(
-            r#"{{"email":"{ACCOUNT}","password":"{PASSWORD}"}}"#
-        )),
-    )
-    .map_err(|e| format!("signing in for the fuzz run: {e}"))?;
-    let token = http::json_string(&sign_in.body, "token")
-        .ok_or_else(|| format!("sign-in answered {}", sign_in.status))?;
     let config_file = work.join("schemathesis.toml");
-    fs::write(&config_file, config(DEVICE))
-        .map_err(|e| format!("{}: {e}", config_file.display()))?;
+    fs::write(&config_file, config()).map_err(|e| format!("{}: {e}", config_file.display()))?;
+    let hooks_file = work.join("fuzz_hooks.py");
+    fs::write(&hooks_file, HOOKS).map_err(|e| format!("{}: {e}", hooks_file.display()))?;
 
     let schema = format!("{}/api/openapi.json", server.base_url());
-    let passes: [(&str, &[&str]); 2] = [
+    // (what, filter, whether the hooks enroll their key: the sign-out pass needs a session
+    // only, and the first pass may have changed the PIN).
+    let passes: [(&str, &[&str], &str); 2] = [
         (
             "every operation but sign-out",
             &["--exclude-operation-id", SIGN_OUT],
+            "1",
         ),
-        ("sign-out", &["--include-operation-id", SIGN_OUT]),
+        ("sign-out", &["--include-operation-id", SIGN_OUT], "0"),
     ];
     let mut failed = Vec::new();
-    for (what, filter) in passes {
+    for (what, filter, enroll) in passes {
         step(format!(
             "schemathesis {SCHEMATHESIS_VERSION}: {what}, {max_examples} examples per operation"
         ));
@@ -114,7 +109,13 @@ pub fn fuzz_api(workspace: &Workspace, max_examples: u32) -> Result<(), String> 
             .args(["run", &schema, "--max-examples"])
             .arg(max_examples.to_string())
             .args(filter)
-            .env(TOKEN_VARIABLE, &token)
+            .env("SCHEMATHESIS_HOOKS", &hooks_file)
+            .env("PORTAL_FUZZ_BASE_URL", server.base_url())
+            .env("PORTAL_FUZZ_ACCOUNT", ACCOUNT)
+            .env("PORTAL_FUZZ_PASSWORD", PASSWORD)
+            .env("PORTAL_FUZZ_PHONE", PHONE)
+            .env("PORTAL_FUZZ_PIN", PIN)
+            .env("PORTAL_FUZZ_ENROLL", enroll)
             .env("NO_COLOR", "1");
         let (result, took) = timed(|| run(&mut command));
         step(format!("schemathesis {what}: {}", format_duration(took)));
@@ -135,7 +136,7 @@ pub fn fuzz_api(workspace: &Workspace, max_examples: u32) -> Result<(), String> 
 }
 
 /// The `schemathesis` executable of the virtual environment, created and filled when missing
-/// or at another version.
+/// or at another version (of schemathesis or of `cryptography`, which the hooks sign with).
 fn ensure_schemathesis(workspace: &Workspace) -> Result<PathBuf, String> {
     let venv = workspace
         .target_dir()
@@ -143,17 +144,24 @@ fn ensure_schemathesis(workspace: &Workspace) -> Result<PathBuf, String> {
         .join("schemathesis-venv");
     let executable = venv.join("bin").join("schemathesis");
     let installed = probe(&executable, &["--version"]).unwrap_or_default();
-    if installed.ends_with(SCHEMATHESIS_VERSION) {
+    let cryptography = probe(
+        venv.join("bin").join("python"),
+        &["-c", "import cryptography; print(cryptography.__version__)"],
+    )
+    .unwrap_or_default();
+    if installed.ends_with(SCHEMATHESIS_VERSION) && cryptography.trim() == CRYPTOGRAPHY_VERSION {
         return Ok(executable);
     }
     step(format!(
-        "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {}",
+        "installing schemathesis {SCHEMATHESIS_VERSION} and cryptography {CRYPTOGRAPHY_VERSION} \
+         from PyPI into {}",
         venv.display()
     ));
     create_venv(&venv)?;
     run(Command::new(venv.join("bin").join("pip"))
         .args(["install", "--quiet", "--disable-pip-version-check"])
-        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")))?;
+        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
+        .arg(format!("cryptography=={CRYPTOGRAPHY_VERSION}")))?;
     Ok(executable)
 }
 
@@ -193,10 +201,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_config_carries_the_device_and_a_token_placeholder_only() {
-        let text = config(DEVICE);
-        assert!(text.contains("Bearer ${PORTAL_FUZZ_TOKEN}"));
-        assert!(text.contains(DEVICE));
+    fn the_config_carries_no_credentials() {
+        let text = config();
+        assert!(!text.contains("Authorization ="));
+        assert!(!text.contains("X-Device-Id"));
+        assert!(!text.contains(PASSWORD));
         assert!(text.contains("\"422\", \"423\""));
+    }
+
+    #[test]
+    fn the_hooks_sign_every_request_and_read_their_settings_from_the_environment() {
+        assert!(HOOKS.contains("requests.adapters.HTTPAdapter.send = _send_signed"));
+        assert!(HOOKS.contains("def before_call(ctx, case, **kwargs):"));
+        assert!(HOOKS.contains("@schemathesis.auth(refresh_interval=None)"));
+        for variable in [
+            "PORTAL_FUZZ_BASE_URL",
+            "PORTAL_FUZZ_ACCOUNT",
+            "PORTAL_FUZZ_PASSWORD",
+            "PORTAL_FUZZ_PHONE",
+            "PORTAL_FUZZ_PIN",
+            "PORTAL_FUZZ_ENROLL",
+        ] {
+            assert!(HOOKS.contains(variable), "{variable}");
+        }
+        assert!(!HOOKS.contains("X-Device-Id"));
     }
 }

@@ -1,10 +1,13 @@
 //! A minimal HTTP/1.1 client on std's `TcpStream` for the fuzz and soak runs: one request per
-//! connection (`Connection: close`), JSON bodies, and just enough reading of the compact JSON
-//! envelope the server writes (no JSON library: xtask stays std-only).
+//! connection (`Connection: close`), JSON bodies, a DPoP proof from the caller's device key,
+//! and just enough reading of the compact JSON envelope the server writes (no JSON library:
+//! xtask's one dependency is `dpop-client`, since a proof needs real ECDSA).
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use dpop_client::DeviceKey;
 
 /// An answer: status code and body text.
 #[derive(Clone, Debug)]
@@ -25,14 +28,17 @@ impl Reply {
     }
 }
 
-/// One request to `host:port`; `token` goes in `Authorization: Bearer`, `device` in
-/// `X-Device-Id`, `body` (JSON) makes it carry `Content-Type: application/json`.
+/// One request to `host:port`; `token` goes in `Authorization: Bearer`, `device` signs a
+/// `DPoP` proof for this very request (bound to `token` by `ath`), `body` (JSON) makes it
+/// carry `Content-Type: application/json`. `device` is `None` only for the few paths the
+/// server serves without a proof (public config, OpenAPI document, demo outbox) or to see
+/// a request without one refused.
 pub fn request(
     bind: &str,
     method: &str,
     path: &str,
     token: Option<&str>,
-    device: Option<&str>,
+    device: Option<&DeviceKey>,
     body: Option<&str>,
 ) -> io::Result<Reply> {
     let address = bind
@@ -51,7 +57,9 @@ pub fn request(
         head.push_str(&format!("Authorization: Bearer {token}\r\n"));
     }
     if let Some(device) = device {
-        head.push_str(&format!("X-Device-Id: {device}\r\n"));
+        // The Host header is `bind`, so the proof names the URL the server sees.
+        let proof = device.proof(method, &format!("http://{bind}{path}"), token, unix_now());
+        head.push_str(&format!("DPoP: {proof}\r\n"));
     }
     let body = body.unwrap_or_default();
     if !body.is_empty() || method == "POST" {
@@ -145,29 +153,13 @@ pub fn json_bool(json: &str, key: &str) -> Option<bool> {
     }
 }
 
-/// A random-enough canonical UUID (v4 layout) for a device id: not a secret, only unique.
-pub fn device_id(seed: u64) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let a = splitmix(nanos ^ seed.rotate_left(17) ^ u64::from(std::process::id()));
-    let b = splitmix(a ^ seed);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0x0fff,
-        0x8000 | ((b >> 48) & 0x3fff),
-        b & 0xffff_ffff_ffff
-    )
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
+/// Seconds since the epoch: a proof's `iat`, checked against the server's clock (same
+/// machine, so no skew to allow for).
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -206,17 +198,81 @@ mod tests {
         );
     }
 
-    #[test]
-    fn device_ids_are_canonical_uuids_and_differ() {
-        let a = device_id(1);
-        let b = device_id(2);
-        assert_ne!(a, b);
-        for id in [a, b] {
-            assert_eq!(id.len(), 36);
-            assert!(id.char_indices().all(|(i, c)| match i {
-                8 | 13 | 18 | 23 => c == '-',
-                _ => c.is_ascii_hexdigit(),
-            }));
+    /// The request head `request` sends, answered with an empty 200.
+    fn head_sent(token: Option<&str>, device: Option<&DeviceKey>) -> (String, String) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let bind = listener.local_addr().unwrap().to_string();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        let path = "/api/v1/pims/authentication/account?type=isDeviceActivated";
+        let reply = request(&bind, "GET", path, token, device, None).unwrap();
+        assert_eq!(reply.status, 200);
+        (bind, server.join().unwrap())
+    }
+
+    /// The claims of the proof in `head`'s `DPoP` header.
+    fn proof_claims(head: &str) -> crate::json::Value {
+        let proof = head
+            .lines()
+            .find_map(|line| line.strip_prefix("DPoP: "))
+            .expect("a DPoP header");
+        let claims = proof.split('.').nth(1).unwrap();
+        crate::json::parse(&String::from_utf8(base64url_decode(claims)).unwrap()).unwrap()
+    }
+
+    fn base64url_decode(text: &str) -> Vec<u8> {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut bits = 0u32;
+        let mut count = 0;
+        let mut out = Vec::new();
+        for c in text.bytes() {
+            bits = bits << 6 | ALPHABET.iter().position(|&a| a == c).unwrap() as u32;
+            count += 6;
+            if count >= 8 {
+                count -= 8;
+                out.push((bits >> count) as u8);
+            }
         }
+        out
+    }
+
+    #[test]
+    fn a_request_carries_a_proof_for_its_url_bound_to_its_token() {
+        let device = DeviceKey::generate();
+        let (bind, head) = head_sent(Some("tok-1"), Some(&device));
+        assert!(!head.contains("X-Device-Id"), "{head}");
+        assert!(head.contains("Authorization: Bearer tok-1\r\n"), "{head}");
+        let claims = proof_claims(&head);
+        let text = |key: &str| claims.get(key).and_then(crate::json::Value::as_str);
+        assert_eq!(text("htm"), Some("GET"));
+        let htu = format!("http://{bind}/api/v1/pims/authentication/account");
+        assert_eq!(text("htu"), Some(htu.as_str()));
+        let ath = dpop_client::access_token_hash("tok-1");
+        assert_eq!(text("ath"), Some(ath.as_str()));
+        let iat = claims
+            .get("iat")
+            .and_then(crate::json::Value::as_f64)
+            .unwrap();
+        assert!((iat - unix_now() as f64).abs() <= 5.0);
+    }
+
+    #[test]
+    fn without_a_token_the_proof_has_no_ath_and_without_a_device_no_proof() {
+        let device = DeviceKey::generate();
+        let (_, head) = head_sent(None, Some(&device));
+        assert!(!head.contains("Authorization"), "{head}");
+        assert!(proof_claims(&head).get("ath").is_none());
+        let (_, head) = head_sent(Some("tok-1"), None);
+        assert!(!head.contains("DPoP"), "{head}");
     }
 }

@@ -181,11 +181,11 @@ fn audit_once(
     Ok(audit)
 }
 
-/// Signs `account` in on the API (`POST /api/v1/session`, with an `X-Device-Id` like every
-/// call) and returns the session token, which is also the `portal_session` cookie.
+/// Signs `account` in on the API (`POST /api/v1/session`, with a DPoP proof like every call)
+/// and returns the session token, which is also the `portal_session` cookie.
 fn sign_in(bind: &str, account: &str) -> Result<String, String> {
     let body = format!(r#"{{"email":"{account}","password":"demo-password"}}"#);
-    let device = http::device_id(0x11);
+    let device = http::DeviceKey::generate();
     let reply = http::request(
         bind,
         "POST",

@@ -2,24 +2,35 @@
 //! `bench-server`) under `wrk` (Debian) at a fixed concurrency, loopback only, each run
 //! bounded in time: the three status reads of the portal's probe and a PIN check (a correct
 //! PIN: the lockout counts only wrong ones and nothing limits the rate of right ones, so every
-//! answer is 200). Every answer that is not 200 is counted (a `response` hook in the wrk
-//! script). Then the server's peak resident memory (VmHWM).
+//! answer is 200), all on a device the bench enrolls with its own DPoP key.
+//!
+//! A DPoP proof is good for one request (the server refuses a replayed `jti`) and wrk cannot
+//! sign, so each run's proofs are signed beforehand, as many as the server could possibly
+//! verify in the run (it cannot verify faster than xtask signs on all cores), into one file
+//! per wrk thread; the script sends the next line of its file with each request. A thread
+//! whose file runs out stops and the run is repeated with more proofs: its figures would
+//! describe a shorter run. Every answer that is not 200 is counted (a `response` hook in the
+//! wrk script), and the rate reported is that of the 200s alone. Then the server's peak
+//! resident memory (VmHWM).
 
 use std::fs::{self, File};
-use std::path::Path;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::bench::{self, figure, BenchOptions, Report};
-use crate::http;
+use crate::http::{self, DeviceKey, Reply};
 use crate::json::{self, Value};
 use crate::process::step;
 use crate::server::{free_port, http_status, sqlite_url, TempDir, READY_PATH};
 
-/// The demo account with a PIN and an enrolled device, and that device (seeded).
+/// The demo account with a PIN and a phone: the bench enrolls a device of its own on it (the
+/// seeded devices' private keys are thrown away at seed time).
 const ACCOUNT: &str = "enrolled@demo.test";
-const DEVICE: &str = "0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a";
+const PHONE: &str = "+33612345679";
+const PIN: &str = "246801";
 const PIN_BODY: &str = r#"{"action":"withPIN","pinCode":"246801","operation":"removeProperty"}"#;
 
 /// One thing measured.
@@ -69,7 +80,17 @@ pub struct WrkResult {
     pub mean_ms: f64,
     pub non200: f64,
     pub socket_errors: f64,
+    /// Answers that were 200: the only ones `rps` counts.
+    pub ok: f64,
+    /// wrk threads that ran out of proofs (and stopped) before the end.
+    pub exhausted: f64,
 }
+
+/// A proof's `iat` may be this far from the server's clock (the server's window, 60 s, less
+/// a margin for the time between signing and the run).
+const PROOF_WINDOW_SECONDS: i64 = 50;
+/// Pre-signed proofs per run at most (about 550 bytes each on disk and in memory).
+const MAX_PROOFS: usize = 400_000;
 
 pub fn run(binary: &Path, options: &BenchOptions, out_dir: &Path, report: &mut Report) {
     let work = match TempDir::new("portal-bench-server") {
@@ -94,8 +115,8 @@ pub fn run(binary: &Path, options: &BenchOptions, out_dir: &Path, report: &mut R
         Value::opt_num(server.memory("VmRSS:").map(|k| k as f64)),
     );
 
-    let token = match sign_in(&server.bind) {
-        Ok(token) => token,
+    let (device, token) = match enroll(&server.bind) {
+        Ok(enrolled) => enrolled,
         Err(error) => return report.fail(error),
     };
     let mut runs = Vec::new();
@@ -104,7 +125,7 @@ pub fn run(binary: &Path, options: &BenchOptions, out_dir: &Path, report: &mut R
             "wrk: {} for {} s, {} connections",
             target.name, options.seconds, options.connections
         ));
-        match measure(&server.bind, &token, target, options, work.path()) {
+        match measure(&server.bind, &device, &token, target, options, work.path()) {
             Ok(result) => {
                 report.row(
                     format!(
@@ -112,7 +133,7 @@ pub fn run(binary: &Path, options: &BenchOptions, out_dir: &Path, report: &mut R
                         target.name, options.connections, options.seconds
                     ),
                     format!(
-                        "{} req/s, p50 {} ms, p99 {} ms, non-200 {:.0}{}",
+                        "{} req/s (200s only), p50 {} ms, p99 {} ms, non-200 {:.0}{}",
                         figure(result.rps),
                         figure(result.p50_ms),
                         figure(result.p99_ms),
@@ -141,7 +162,7 @@ pub fn run(binary: &Path, options: &BenchOptions, out_dir: &Path, report: &mut R
         "GET",
         TARGETS[1].path,
         Some(&token),
-        Some(DEVICE),
+        Some(&device),
         None,
     ) {
         Ok(reply) if reply.body.contains("\"isAccountBlocked\":\"NotBlocked\"") => {}
@@ -189,6 +210,7 @@ fn run_json(target: &Target, result: &WrkResult) -> Value {
         ("p90Ms", Value::num(round3(result.p90_ms))),
         ("p99Ms", Value::num(round3(result.p99_ms))),
         ("maxMs", Value::num(round3(result.max_ms))),
+        ("ok", Value::num(result.ok)),
         ("non200", Value::num(result.non200)),
         ("socketErrors", Value::num(result.socket_errors)),
     ])
@@ -198,38 +220,79 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// `POST /api/v1/session` as `enrolled@` on its enrolled device: the bearer token.
-fn sign_in(bind: &str) -> Result<String, String> {
+/// Enrolls a new device of `enrolled@` as the portal does (sign in, SMS code from the demo
+/// outbox, PIN): its key and the session's bearer token, bound to that key.
+fn enroll(bind: &str) -> Result<(DeviceKey, String), String> {
+    let device = DeviceKey::generate();
+    let call = |method: &str, path: &str, token: Option<&str>, body: Option<&str>| {
+        let reply = http::request(bind, method, path, token, Some(&device), body)
+            .map_err(|e| format!("enrolling a device: {method} {path}: {e}"))?;
+        if !reply.succeeded() {
+            return Err(format!(
+                "enrolling a device: {method} {path}: HTTP {} {}",
+                reply.status, reply.body
+            ));
+        }
+        Ok::<Reply, String>(reply)
+    };
     let body = format!(r#"{{"email":"{ACCOUNT}","password":"demo-password"}}"#);
-    let reply = http::request(
-        bind,
+    let reply = call("POST", "/api/v1/session", None, Some(&body))?;
+    let token = http::json_string(&reply.body, "token")
+        .ok_or_else(|| format!("no token in {}", reply.body))?;
+    let bearer = Some(token.as_str());
+    call(
         "POST",
-        "/api/v1/session",
-        None,
-        Some(DEVICE),
+        "/api/v1/pims/authentication/smscode/request",
+        bearer,
+        Some(r#"{"type":"enrollment"}"#),
+    )?;
+    let outbox = format!("/api/v1/dev/outbox?to={}", PHONE.replace('+', "%2B"));
+    let outbox = http::request(bind, "GET", &outbox, None, None, None)
+        .map_err(|e| format!("reading the demo outbox: {e}"))?;
+    let text = http::json_string(&outbox.body, "text").unwrap_or_default();
+    let code = text
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|word| word.len() == 6)
+        .ok_or_else(|| format!("no SMS code in the outbox: {}", outbox.body))?;
+    let body = format!(r#"{{"action":"enrollment","smsCode":"{code}"}}"#);
+    call(
+        "POST",
+        "/api/v1/pims/authentication/smscode",
+        bearer,
         Some(&body),
-    )
-    .map_err(|e| format!("signing in: {e}"))?;
-    if !reply.succeeded() {
-        return Err(format!("signing in: HTTP {} {}", reply.status, reply.body));
-    }
-    http::json_string(&reply.body, "token").ok_or_else(|| format!("no token in {}", reply.body))
+    )?;
+    let body = format!(r#"{{"action":"enroll","pinCode":"{PIN}"}}"#);
+    call(
+        "POST",
+        "/api/v1/pims/authentication/enrollment",
+        bearer,
+        Some(&body),
+    )?;
+    Ok((device, token))
 }
 
-/// One request by hand (it must be 200 and SUCCEEDED), then the wrk run.
+/// One request by hand (it must be 200 and SUCCEEDED), then the wrk run, repeated with more
+/// proofs if a wrk thread ran out of them.
 fn measure(
     bind: &str,
+    device: &DeviceKey,
     token: &str,
     target: &Target,
     options: &BenchOptions,
     work: &Path,
 ) -> Result<WrkResult, String> {
+    if options.seconds > MAX_RUN_SECONDS {
+        return Err(format!(
+            "runs of at most {MAX_RUN_SECONDS} s: each request's DPoP proof is signed before \
+             the run, and the server takes a proof only within 60 s of its iat"
+        ));
+    }
     let reply = http::request(
         bind,
         target.method,
         target.path,
         Some(token),
-        Some(DEVICE),
+        Some(device),
         target.body,
     )
     .map_err(|e| e.to_string())?;
@@ -239,8 +302,129 @@ fn measure(
             reply.status, reply.body
         ));
     }
+    let signer = Signer::measure(device);
+    let mut count = signer.proofs_for(options.seconds);
+    loop {
+        let result = run_wrk(bind, &signer, token, target, options, work, count)?;
+        if result.exhausted == 0.0 {
+            return Ok(result);
+        }
+        if count >= MAX_PROOFS {
+            return Err(format!(
+                "the server took all {count} proofs signed for the run before its end: \
+                 lower --seconds"
+            ));
+        }
+        count = (count * 4).min(MAX_PROOFS);
+        step(format!(
+            "wrk: a thread ran out of proofs before the end; again with {count}"
+        ));
+    }
+}
+
+/// The longest wrk run whose pre-signed proofs all stay within the server's `iat` window.
+const MAX_RUN_SECONDS: u64 = 2 * PROOF_WINDOW_SECONDS as u64;
+
+/// Signs proofs on every core, at a rate measured on this machine.
+struct Signer<'a> {
+    device: &'a DeviceKey,
+    workers: usize,
+    /// Proofs a second, all workers together.
+    per_second: f64,
+}
+
+impl<'a> Signer<'a> {
+    fn measure(device: &'a DeviceKey) -> Signer<'a> {
+        let started = Instant::now();
+        let mut signed = 0u32;
+        while started.elapsed() < Duration::from_millis(200) {
+            device.proof("GET", "http://127.0.0.1:1/", Some("token"), 0);
+            signed += 1;
+        }
+        let workers = thread::available_parallelism().map_or(1, |n| n.get());
+        Signer {
+            device,
+            workers,
+            per_second: f64::from(signed) / started.elapsed().as_secs_f64() * workers as f64,
+        }
+    }
+
+    /// What the server could at most verify in `seconds`: an ECDSA verification costs more
+    /// than a signature, and the server has no more cores than this machine (it is on it).
+    fn proofs_for(&self, seconds: u64) -> usize {
+        ((self.per_second * seconds as f64) as usize).clamp(1_000, MAX_PROOFS)
+    }
+
+    /// `count` proofs for `method` `url`, dealt in turn into `files` files of one proof a line.
+    /// `iat` is the middle of the run as foreseen, so that every proof is fresh throughout.
+    fn write(
+        &self,
+        method: &str,
+        url: &str,
+        token: &str,
+        count: usize,
+        run_seconds: u64,
+        files: &[PathBuf],
+    ) -> Result<(), String> {
+        let signing_seconds = (count as f64 / self.per_second).ceil() as i64;
+        let iat = http::unix_now() + signing_seconds + (run_seconds / 2) as i64;
+        let chunks: Vec<Vec<String>> = thread::scope(|scope| {
+            let handles: Vec<_> = (0..self.workers)
+                .map(|worker| {
+                    let share = count / self.workers + usize::from(worker < count % self.workers);
+                    scope.spawn(move || {
+                        (0..share)
+                            .map(|_| self.device.proof(method, url, Some(token), iat))
+                            .collect::<Vec<String>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap_or_default())
+                .collect()
+        });
+        let mut writers = files
+            .iter()
+            .map(|path| {
+                File::create(path)
+                    .map(BufWriter::new)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        for (index, proof) in chunks.iter().flatten().enumerate() {
+            let writer = &mut writers[index % files.len()];
+            writeln!(writer, "{proof}").map_err(|e| e.to_string())?;
+        }
+        for mut writer in writers {
+            writer.flush().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// One wrk run with `count` fresh proofs.
+fn run_wrk(
+    bind: &str,
+    signer: &Signer<'_>,
+    token: &str,
+    target: &Target,
+    options: &BenchOptions,
+    work: &Path,
+    count: usize,
+) -> Result<WrkResult, String> {
+    let files: Vec<PathBuf> = (0..options.threads.max(1))
+        .map(|thread| work.join(format!("proofs-{thread}.txt")))
+        .collect();
+    let url = format!("http://{bind}{}", target.path);
+    let started = Instant::now();
+    signer.write(target.method, &url, token, count, options.seconds, &files)?;
+    step(format!(
+        "wrk: {count} DPoP proofs signed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
     let script = work.join("wrk.lua");
-    fs::write(&script, wrk_script(target, token))
+    fs::write(&script, wrk_script(target, token, &files))
         .map_err(|e| format!("{}: {e}", script.display()))?;
     let output = work.join("wrk.out");
     let file = File::create(&output).map_err(|e| format!("{}: {e}", output.display()))?;
@@ -251,7 +435,7 @@ fn measure(
             .arg(format!("--duration={}s", options.seconds))
             .args(["--timeout=10s", "--latency", "--script"])
             .arg(&script)
-            .arg(format!("http://{bind}{}", target.path))
+            .arg(&url)
             .stdin(Stdio::null())
             .stdout(file),
         Duration::from_secs(options.seconds + 60),
@@ -264,20 +448,23 @@ fn measure(
             .map(|l| format!("    {l}\n"))
             .collect::<String>()
     );
+    for path in &files {
+        let _ = fs::remove_file(path);
+    }
     if !status.success() {
         return Err(format!("wrk exited {status}"));
     }
     parse_wrk(&text)
 }
 
-/// The Lua script: method, body and headers of `target`, a count of the answers other than
-/// 200 over all threads, and the summary as one JSON line.
-fn wrk_script(target: &Target, token: &str) -> String {
+/// The Lua script: method, body and headers of `target`, each request with the next proof
+/// of its thread's file, a count of the answers that were 200 and of those that were not
+/// over all threads, and the summary as one JSON line.
+fn wrk_script(target: &Target, token: &str, proof_files: &[PathBuf]) -> String {
     let mut script = format!(
         "wrk.method = \"{}\"\n\
          wrk.headers[\"Accept\"] = \"application/json\"\n\
-         wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n\
-         wrk.headers[\"X-Device-Id\"] = \"{DEVICE}\"\n",
+         wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n",
         target.method
     );
     if let Some(body) = target.body {
@@ -285,21 +472,50 @@ fn wrk_script(target: &Target, token: &str) -> String {
             "wrk.body = '{body}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
         ));
     }
+    script.push_str("local proof_files = {\n");
+    for path in proof_files {
+        script.push_str(&format!("  [==[{}]==],\n", path.display()));
+    }
+    script.push_str("}\n");
     script.push_str(
         r#"local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) non200 = 0 end
+function setup(thread)
+  thread:set("proof_file", proof_files[#threads % #proof_files + 1])
+  table.insert(threads, thread)
+end
+function init(args)
+  ok = 0
+  non200 = 0
+  exhausted = 0
+  proofs = assert(io.open(proof_file))
+end
+function request()
+  local proof = proofs:read("*l")
+  if proof == nil then
+    -- A proof sent again is refused as a replay: stop, rather than measure refusals.
+    exhausted = 1
+    wrk.thread:stop()
+    proof = "exhausted"
+  end
+  wrk.headers["DPoP"] = proof
+  return wrk.format()
+end
 function response(status, headers, body)
-  if status ~= 200 then non200 = non200 + 1 end
+  if exhausted == 1 then return end
+  if status == 200 then ok = ok + 1 else non200 = non200 + 1 end
 end
 function done(summary, latency, requests)
-  local non = 0
-  for _, t in ipairs(threads) do non = non + t:get("non200") end
+  local ok, non, exhausted = 0, 0, 0
+  for _, t in ipairs(threads) do
+    ok = ok + t:get("ok")
+    non = non + t:get("non200")
+    exhausted = exhausted + t:get("exhausted")
+  end
   local e = summary.errors
-  io.write(string.format('XTASK-WRK {"requests":%.0f,"durationUs":%.0f,"non200":%.0f,' ..
-    '"connectErrors":%.0f,"readErrors":%.0f,"writeErrors":%.0f,"timeouts":%.0f,' ..
+  io.write(string.format('XTASK-WRK {"requests":%.0f,"durationUs":%.0f,"ok":%.0f,"non200":%.0f,' ..
+    '"exhausted":%.0f,"connectErrors":%.0f,"readErrors":%.0f,"writeErrors":%.0f,"timeouts":%.0f,' ..
     '"meanUs":%.1f,"p50Us":%.0f,"p90Us":%.0f,"p99Us":%.0f,"maxUs":%.0f}\n',
-    summary.requests, summary.duration, non, e.connect, e.read, e.write, e.timeout,
+    summary.requests, summary.duration, ok, non, exhausted, e.connect, e.read, e.write, e.timeout,
     latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency.max))
 end
@@ -319,8 +535,9 @@ pub fn parse_wrk(output: &str) -> Result<WrkResult, String> {
     let seconds = n("durationUs") / 1e6;
     Ok(WrkResult {
         requests: n("requests"),
+        // Only right answers count: a refusal is cheap and would flatter the figure.
         rps: if seconds > 0.0 {
-            n("requests") / seconds
+            n("ok") / seconds
         } else {
             0.0
         },
@@ -331,6 +548,8 @@ pub fn parse_wrk(output: &str) -> Result<WrkResult, String> {
         mean_ms: n("meanUs") / 1000.0,
         non200: n("non200"),
         socket_errors: n("connectErrors") + n("readErrors") + n("writeErrors") + n("timeouts"),
+        ok: n("ok"),
+        exhausted: n("exhausted"),
     })
 }
 
@@ -419,11 +638,17 @@ mod tests {
     #[test]
     fn the_wrk_summary_line_is_read() {
         let output = "Running 10s test @ http://127.0.0.1:1/x\n  2 threads and 16 connections\n\
-            XTASK-WRK {\"requests\":50000,\"durationUs\":10000000,\"non200\":0,\"connectErrors\":0,\
+            XTASK-WRK {\"requests\":50000,\"durationUs\":10000000,\"ok\":49990,\"non200\":10,\
+            \"exhausted\":0,\"connectErrors\":0,\
             \"readErrors\":1,\"writeErrors\":0,\"timeouts\":2,\"meanUs\":3100.5,\"p50Us\":2800,\
             \"p90Us\":4000,\"p99Us\":9500,\"maxUs\":20000}\n";
         let result = parse_wrk(output).unwrap();
-        assert_eq!(result.rps, 5000.0);
+        assert_eq!(result.requests, 50000.0);
+        assert_eq!(result.rps, 4999.0, "200s only");
+        assert_eq!(
+            (result.ok, result.non200, result.exhausted),
+            (49990.0, 10.0, 0.0)
+        );
         assert_eq!(result.p50_ms, 2.8);
         assert_eq!(result.p99_ms, 9.5);
         assert_eq!(result.socket_errors, 3.0);
@@ -431,12 +656,44 @@ mod tests {
     }
 
     #[test]
-    fn the_script_sets_method_headers_and_body() {
-        let script = wrk_script(&TARGETS[3], "tok");
+    fn the_script_sets_method_headers_and_body_and_a_proof_per_request() {
+        let files = [
+            PathBuf::from("/tmp/w/proofs-0.txt"),
+            PathBuf::from("/tmp/w/proofs-1.txt"),
+        ];
+        let script = wrk_script(&TARGETS[3], "tok", &files);
         assert!(script.starts_with("wrk.method = \"POST\"\n"), "{script}");
         assert!(script.contains("wrk.headers[\"Authorization\"] = \"Bearer tok\""));
         assert!(script.contains(&format!("wrk.body = '{PIN_BODY}'")));
         assert!(script.contains("function response(status"));
-        assert!(!wrk_script(&TARGETS[0], "tok").contains("wrk.body"));
+        assert!(script.contains("[==[/tmp/w/proofs-0.txt]==],\n  [==[/tmp/w/proofs-1.txt]==]"));
+        assert!(script.contains("wrk.headers[\"DPoP\"] = proof"));
+        assert!(!script.contains("X-Device-Id"));
+        assert!(!wrk_script(&TARGETS[0], "tok", &files).contains("wrk.body"));
+    }
+
+    #[test]
+    fn proofs_are_dealt_to_the_files_one_a_line_each_for_the_run() {
+        let dir = TempDir::new("portal-load-test").unwrap();
+        let device = DeviceKey::generate();
+        let signer = Signer {
+            device: &device,
+            workers: 3,
+            per_second: 1_000.0,
+        };
+        let files: Vec<PathBuf> = (0..2)
+            .map(|n| dir.path().join(format!("proofs-{n}.txt")))
+            .collect();
+        let url = "http://127.0.0.1:9/api/v1/pims/authentication/trustedphonenumber";
+        signer.write("GET", url, "tok", 101, 10, &files).unwrap();
+        let mut lines = Vec::new();
+        for path in &files {
+            lines.extend(fs::read_to_string(path).unwrap().lines().map(String::from));
+        }
+        assert_eq!(lines.len(), 101);
+        assert_eq!(fs::read_to_string(&files[0]).unwrap().lines().count(), 51);
+        let unique: std::collections::HashSet<&String> = lines.iter().collect();
+        assert_eq!(unique.len(), 101, "a proof is good for one request");
+        assert!(lines.iter().all(|proof| proof.split('.').count() == 3));
     }
 }

@@ -1,9 +1,10 @@
 //! `cargo xtask bench`, first part: a soak run of `portal-server` (loopback only, bounded).
 //!
 //! Four virtual users send mixed traffic at a fixed total rate for a fixed time: two enroll a
-//! new device again and again (sign in, status reads, enrollment SMS code, outbox, code, PIN),
-//! one steps up (a wrong PIN, then the right one: a counter that goes up and back to zero),
-//! one reads everything a portal reads. Then the server is stopped with SIGTERM, started
+//! new device again and again (a fresh DPoP key each time: sign in, status reads, enrollment
+//! SMS code, outbox, code, PIN), one enrolls a device of its own once and then steps up on it
+//! (a wrong PIN, then the right one: a counter that goes up and back to zero), one reads
+//! everything a portal reads. Every request carries a DPoP proof by the user's current key. Then the server is stopped with SIGTERM, started
 //! again on the same database, and every write that was answered SUCCEEDED is looked for.
 //! Pass: zero 5xx, zero failed connections, zero unexpected answers, zero lost writes, a clean
 //! exit on SIGTERM, and memory flat: the floor of the resident size (its minimum over a
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::http::{self, Reply};
+use crate::http::{self, DeviceKey, Reply};
 use crate::process::step;
 use crate::server::{free_port, http_status, sqlite_url, TempDir, READY_PATH};
 use crate::tasks;
@@ -43,8 +44,6 @@ impl Default for SoakOptions {
 const PASSWORD: &str = "demo-password";
 const PIN: &str = "246801";
 const WRONG_PIN: &str = "975310";
-/// `enrolled@demo.test`'s seeded enrolled device.
-const ENROLLED_DEVICE: &str = "0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a";
 /// Memory is flat when the end is within this of the size after the warm-up…
 const MEMORY_MARGIN_KIB: u64 = 16 * 1024;
 /// …or within this share of it.
@@ -161,10 +160,10 @@ impl Drop for Process {
 /// What the server acknowledged, to look for after the restart.
 #[derive(Default)]
 struct Ledger {
-    /// Sessions: (token, device).
-    sessions: Vec<(String, String)>,
-    /// Enrolled devices: (token, device) of the session that enrolled it.
-    enrolled: Vec<(String, String)>,
+    /// Sessions: (token, the key it is bound to).
+    sessions: Vec<(String, DeviceKey)>,
+    /// Enrolled devices: (token of the session that enrolled it, the device's key).
+    enrolled: Vec<(String, DeviceKey)>,
     /// SMS codes sent, per phone number.
     codes: Vec<(String, u32)>,
 }
@@ -199,8 +198,29 @@ struct User {
     sent: u32,
     stats: Arc<Mutex<Stats>>,
     ledger: Arc<Mutex<Ledger>>,
+    phones: Arc<Phones>,
     token: Option<String>,
-    device: String,
+    /// Signs every request: the device the user is at the moment.
+    device: DeviceKey,
+}
+
+/// One lock per phone, held from an SMS code's request to its use: two users enrolling on
+/// one account (the step-up user enrolls its device on an account another user enrolls on
+/// again and again) must not read each other's code from the outbox, whose newest message
+/// is all they go by; a wrong code would count towards the account's SMS pause.
+#[derive(Default)]
+struct Phones(Mutex<Vec<(String, Arc<Mutex<()>>)>>);
+
+impl Phones {
+    fn lock_for(&self, phone: &str) -> Arc<Mutex<()>> {
+        let mut locks = self.0.lock().unwrap();
+        if let Some((_, lock)) = locks.iter().find(|(p, _)| p == phone) {
+            return lock.clone();
+        }
+        let lock = Arc::new(Mutex::new(()));
+        locks.push((phone.to_string(), lock.clone()));
+        lock
+    }
 }
 
 /// Why a user stops a journey.
@@ -272,7 +292,7 @@ impl User {
         Ok(reply)
     }
 
-    fn sign_in(&mut self, email: &str, device: String) -> Result<(), Halt> {
+    fn sign_in(&mut self, email: &str, device: DeviceKey) -> Result<(), Halt> {
         self.device = device;
         self.token = None;
         let body = format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#);
@@ -288,14 +308,16 @@ impl User {
     }
 
     /// A new device of `email` (which has a PIN and `phone`) enrolls, then looks around.
-    fn enroll_journey(&mut self, email: &str, phone: &str, journey: u64) -> Result<(), Halt> {
-        self.sign_in(email, http::device_id(journey))?;
+    fn enroll_journey(&mut self, email: &str, phone: &str) -> Result<(), Halt> {
+        self.sign_in(email, DeviceKey::generate())?;
         let reply = self.send("GET", ACTIVATED, None, Expect::Succeeded)?;
         if http::json_bool(&reply.body, "isDeviceActivated") != Some(false) {
             return self.unexpected("a new device is already enrolled");
         }
         self.send("GET", BLOCKED, None, Expect::Succeeded)?;
         self.send("GET", TRUSTED_PHONE, None, Expect::Succeeded)?;
+        let phone_lock = self.phones.lock_for(phone);
+        let _one_code_in_flight = phone_lock.lock().unwrap();
         self.send(
             "POST",
             SMS_REQUEST,
@@ -433,6 +455,7 @@ pub fn soak(workspace: &Workspace, binary: &Path, options: SoakOptions) -> Resul
 
     let stats = Arc::new(Mutex::new(Stats::default()));
     let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let phones = Arc::new(Phones::default());
     let start = Instant::now() + Duration::from_millis(200);
     let deadline = start + Duration::from_secs(options.seconds);
     let users = 4;
@@ -448,8 +471,9 @@ pub fn soak(workspace: &Workspace, binary: &Path, options: SoakOptions) -> Resul
             sent: 0,
             stats: stats.clone(),
             ledger: ledger.clone(),
+            phones: phones.clone(),
             token: None,
-            device: String::new(),
+            device: DeviceKey::generate(),
         };
         handles.push(thread::spawn(move || run_user(&mut user)));
     }
@@ -505,7 +529,6 @@ pub fn soak(workspace: &Workspace, binary: &Path, options: SoakOptions) -> Resul
 }
 
 fn run_user(user: &mut User) {
-    let mut journey = u64::from(user.index) << 32;
     match user.index {
         0 | 1 => {
             let (email, phone) = if user.index == 0 {
@@ -514,8 +537,7 @@ fn run_user(user: &mut User) {
                 ("full@demo.test", "+33612345671")
             };
             loop {
-                journey += 1;
-                match user.enroll_journey(email, phone, journey) {
+                match user.enroll_journey(email, phone) {
                     Ok(()) => {}
                     Err(Halt::TimeUp) => return,
                     Err(Halt::Failed) => thread::sleep(Duration::from_millis(200)),
@@ -523,8 +545,10 @@ fn run_user(user: &mut User) {
             }
         }
         2 => {
+            // The seeded devices' private keys were dropped at seed time: a device to step
+            // up on has to be enrolled by this user, with a key it holds.
             if user
-                .sign_in("enrolled@demo.test", ENROLLED_DEVICE.to_string())
+                .enroll_journey("enrolled@demo.test", "+33612345679")
                 .is_err()
             {
                 return;
@@ -533,7 +557,7 @@ fn run_user(user: &mut User) {
         }
         _ => {
             if user
-                .sign_in("phone@demo.test", http::device_id(journey))
+                .sign_in("phone@demo.test", DeviceKey::generate())
                 .is_err()
             {
                 return;
@@ -556,13 +580,13 @@ fn verify(bind: &str, ledger: &Ledger) -> Vec<String> {
             None,
         );
         if !reply.is_ok_and(|r| r.succeeded()) {
-            lost.push(format!("session of device {device}"));
+            lost.push(format!("session of device {}", device.thumbprint()));
         }
     }
     for (token, device) in &ledger.enrolled {
         let reply = http::request(bind, "GET", ACTIVATED, Some(token), Some(device), None);
         if !reply.is_ok_and(|r| http::json_bool(&r.body, "isDeviceActivated") == Some(true)) {
-            lost.push(format!("enrollment of device {device}"));
+            lost.push(format!("enrollment of device {}", device.thumbprint()));
         }
     }
     for (phone, sent) in &ledger.codes {
@@ -720,6 +744,17 @@ mod tests {
             .collect();
         assert!(!report(leak).memory_flat());
         assert!(!report(Vec::new()).memory_flat());
+    }
+
+    #[test]
+    fn users_of_one_phone_share_its_lock_and_other_phones_do_not() {
+        let phones = Phones::default();
+        let first = phones.lock_for("+33612345679");
+        assert!(Arc::ptr_eq(&first, &phones.lock_for("+33612345679")));
+        assert!(!Arc::ptr_eq(&first, &phones.lock_for("+33612345671")));
+        let _held = first.lock().unwrap();
+        assert!(phones.lock_for("+33612345679").try_lock().is_err());
+        assert!(phones.lock_for("+33612345671").try_lock().is_ok());
     }
 
     #[test]

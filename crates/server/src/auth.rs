@@ -1,23 +1,33 @@
-//! Who is calling: the session (bearer token or `portal_session` cookie) and
-//! the device (`X-Device-Id`). Handlers that take [`AuthSession`] cannot
-//! forget either check.
+//! Who is calling: the device key (a DPoP proof, RFC 9449, checked by
+//! [`require_proof`] on every API route that needs one) and the session
+//! (bearer token or `portal_session` cookie), bound to the key it was opened
+//! with. Handlers that take [`AuthSession`] cannot forget either check.
 
-use axum::extract::FromRequestParts;
+use std::sync::atomic::Ordering;
+
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
-use wire::ErrorCode;
+use axum::http::{header, HeaderMap, Method, Uri};
+use axum::middleware::Next;
+use axum::response::Response;
+use wire::{ErrorCode, DPOP_HEADER};
 
+use crate::dpop;
 use crate::error::ApiError;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "portal_session";
 
-/// A signed-in account calling from a device with a well-formed id.
+/// A signed-in account calling from the device its session was opened on.
 #[derive(Clone, Debug)]
 pub struct AuthSession {
     pub account_id: i64,
     pub login: String,
+    /// The thumbprint of the key this request's proof was signed with, which
+    /// is also the session's key.
     pub device_id: String,
+    /// That key's public JWK (canonical text), which enrollment stores.
+    pub device_jwk: String,
     /// MAC of the token, the key of its row.
     pub token_hash: String,
     /// Where the request came from, for the device label of new enrollments.
@@ -33,7 +43,11 @@ impl AuthSession {
 
 /// The session token of a request: `Authorization: Bearer` first, else the cookie.
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
-    let bearer = headers
+    bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
@@ -41,10 +55,8 @@ pub fn token_from(headers: &HeaderMap) -> Option<String> {
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim)
-        .filter(|t| !t.is_empty());
-    bearer
+        .filter(|t| !t.is_empty())
         .map(str::to_string)
-        .or_else(|| cookie(headers, SESSION_COOKIE))
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -58,24 +70,142 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-/// The `X-Device-Id` header: `Ok(None)` when absent, 2102 when malformed.
-pub fn device_id_from(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get(wire::DEVICE_ID_HEADER) else {
-        return Ok(None);
-    };
-    let text = value
-        .to_str()
-        .map_err(|_| ApiError::invalid(wire::DEVICE_ID_HEADER))?;
-    if text.is_empty() {
-        return Err(ApiError::missing(wire::DEVICE_ID_HEADER));
-    }
-    wire::validate::device_id(text).map_err(|p| ApiError::problem(p, wire::DEVICE_ID_HEADER))?;
-    Ok(Some(text.to_ascii_lowercase()))
+/// The device key a request proved it holds: put in the request's extensions
+/// by [`require_proof`], read by sign-in, sign-out and [`AuthSession`].
+#[derive(Clone, Debug)]
+pub struct ProvenKey {
+    /// RFC 7638 thumbprint: the device id.
+    pub thumbprint: String,
+    /// Canonical public JWK text.
+    pub public_jwk: String,
 }
 
-/// The `X-Device-Id` header, required: 2101 when absent, 2102 when malformed.
-pub fn required_device_id(headers: &HeaderMap) -> Result<String, ApiError> {
-    device_id_from(headers)?.ok_or_else(|| ApiError::missing(wire::DEVICE_ID_HEADER))
+impl<S: Send + Sync> FromRequestParts<S> for ProvenKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        // Absent only on a route outside `require_proof`: refused rather than
+        // trusted, so a route mounted in the wrong place fails closed.
+        parts
+            .extensions
+            .get::<ProvenKey>()
+            .cloned()
+            .ok_or_else(|| ApiError::missing(DPOP_HEADER))
+    }
+}
+
+/// Middleware of every API route but the public ones (config, the OpenAPI
+/// document, the demo outbox): the request must carry a fresh, unreplayed DPoP
+/// proof made for it, else 2101 (no proof) or 2102 (any other fault). The
+/// handler never runs for a refused proof, so a refused request changes nothing.
+pub async fn require_proof(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let key = check_proof(&state, request.headers(), request.method(), request.uri()).await?;
+    request.extensions_mut().insert(key);
+    Ok(next.run(request).await)
+}
+
+async fn check_proof(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    uri: &Uri,
+) -> Result<ProvenKey, ApiError> {
+    let mut values = headers.get_all(DPOP_HEADER).iter();
+    let proof = match (values.next(), values.next()) {
+        (None, _) => return Err(ApiError::missing(DPOP_HEADER)),
+        (Some(value), None) if value.is_empty() => return Err(ApiError::missing(DPOP_HEADER)),
+        // RFC 9449 section 4.3: exactly one proof per request.
+        (Some(value), None) => value.to_str().map_err(|_| ApiError::invalid(DPOP_HEADER))?,
+        (Some(_), Some(_)) => return Err(ApiError::invalid(DPOP_HEADER)),
+    };
+    let bearer = bearer(headers);
+    let cookie = cookie(headers, SESSION_COOKIE);
+    let authority = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or_default();
+    let now = state.now();
+    // In a block: `Expected` borrows a closure that is not `Send`, and must be
+    // gone before the replay check awaits the database.
+    let verified = {
+        let expected = dpop::Expected {
+            method: method.as_str(),
+            scheme: if is_https(headers, uri) {
+                "https"
+            } else {
+                "http"
+            },
+            authority,
+            path: uri.path(),
+            // The token the session will be looked up by, as `token_from` picks it.
+            access_token: bearer.as_deref().or(cookie.as_deref()),
+            // A page cannot hash the HttpOnly cookie it cannot read; a bearer's holder can.
+            ath_required: bearer.is_some(),
+            now,
+            nonce_ok: &|_| false,
+        };
+        dpop::verify(proof, &expected).map_err(|refusal| {
+            // The kind only: the proof itself may carry a token hash.
+            tracing::info!(refusal = ?refusal, "DPoP proof refused");
+            ApiError::invalid(DPOP_HEADER)
+        })?
+    };
+    if !record_jti(state, &verified, now).await? {
+        tracing::info!(refusal = ?dpop::Refusal::Jti, "DPoP proof refused");
+        return Err(ApiError::invalid(DPOP_HEADER));
+    }
+    Ok(ProvenKey {
+        thumbprint: verified.thumbprint,
+        public_jwk: verified.public_jwk,
+    })
+}
+
+/// How often (in accepted proofs, per process) expired `jti` rows are deleted.
+const JTI_PRUNE_EVERY: u64 = 100;
+
+/// Remembers a proof's `jti` in the database, so that every instance sharing
+/// it refuses a replay: `false` when the key already used this `jti` within
+/// the window. A row whose window has passed is taken over rather than
+/// counted as a replay (its proof could no longer be accepted anyway).
+async fn record_jti(
+    state: &AppState,
+    proof: &dpop::VerifiedProof,
+    now: i64,
+) -> Result<bool, ApiError> {
+    // Keyed by the thumbprint too: one client's jti cannot block another's.
+    let jti_hash = state.key.mac(
+        "dpop-jti",
+        &[proof.thumbprint.as_bytes(), proof.jti.as_bytes()],
+    );
+    // The last second at which `verify` would still accept this proof.
+    let expires_at = proof.iat + dpop::IAT_WINDOW_SECONDS;
+    let inserted = sqlx::query(
+        "INSERT INTO dpop_jtis (jti_hash, expires_at) VALUES ($1, $2)
+         ON CONFLICT (jti_hash) DO UPDATE SET expires_at = excluded.expires_at
+         WHERE dpop_jtis.expires_at < $3",
+    )
+    .bind(&jti_hash)
+    .bind(expires_at)
+    .bind(now)
+    .execute(&state.pool)
+    .await?
+    .rows_affected();
+    if state
+        .jti_inserts
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(JTI_PRUNE_EVERY)
+    {
+        sqlx::query("DELETE FROM dpop_jtis WHERE expires_at < $1")
+            .bind(now)
+            .execute(&state.pool)
+            .await?;
+    }
+    Ok(inserted == 1)
 }
 
 /// Whether the request reached us over TLS (directly or through a proxy that says so).
@@ -91,24 +221,32 @@ pub fn is_https(parts_headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
             })
 }
 
-/// Looks a token up and slides its idle expiry: `None` when unknown or expired.
+/// Looks a token up and slides its idle expiry: `None` when unknown or
+/// expired, or when `device_key` is given and the session was opened with
+/// another key (then nothing is written: a stolen token neither works nor
+/// keeps its session alive).
 pub async fn session_for_token(
     state: &AppState,
     token: &str,
+    device_key: Option<&str>,
 ) -> Result<Option<(i64, String, String)>, ApiError> {
     let token_hash = state.key.mac("session", &[token.as_bytes()]);
     let now = state.now();
-    let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT s.account_id, a.email, s.last_used_at, s.expires_at
+    let row: Option<(i64, String, i64, i64, String)> = sqlx::query_as(
+        "SELECT s.account_id, a.email, s.last_used_at, s.expires_at, s.device_key
          FROM sessions s JOIN accounts a ON a.id = s.account_id
          WHERE s.token_hash = $1",
     )
     .bind(&token_hash)
     .fetch_optional(&state.pool)
     .await?;
-    let Some((account_id, login, last_used_at, expires_at)) = row else {
+    let Some((account_id, login, last_used_at, expires_at, session_key)) = row else {
         return Ok(None);
     };
+    if device_key.is_some_and(|key| key != session_key) {
+        tracing::info!(account_id, "session refused: proof by another key");
+        return Ok(None);
+    }
     let idle = state.policy().session_idle_seconds;
     if now >= expires_at || now >= last_used_at + idle {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
@@ -132,18 +270,19 @@ impl FromRequestParts<AppState> for AuthSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = ProvenKey::from_request_parts(parts, state).await?;
         let token = token_from(&parts.headers).ok_or(ErrorCode::NeedBasicAuthentication)?;
-        let device_id = required_device_id(&parts.headers)?;
-        let (account_id, login, token_hash) = session_for_token(state, &token)
-            .await?
-            .ok_or(ErrorCode::NeedBasicAuthentication)?;
+        let (account_id, login, token_hash) =
+            session_for_token(state, &token, Some(&key.thumbprint))
+                .await?
+                .ok_or(ErrorCode::NeedBasicAuthentication)?;
         let now = state.now();
         sqlx::query(
             "UPDATE devices SET last_seen_at = $1 WHERE account_id = $2 AND device_id = $3 AND last_seen_at < $4",
         )
         .bind(now)
         .bind(account_id)
-        .bind(&device_id)
+        .bind(&key.thumbprint)
         .bind(now - 5)
         .execute(&state.pool)
         .await?;
@@ -155,15 +294,16 @@ impl FromRequestParts<AppState> for AuthSession {
         Ok(AuthSession {
             account_id,
             login,
-            device_id,
+            device_id: key.thumbprint,
+            device_jwk: key.public_jwk,
             token_hash,
             user_agent,
         })
     }
 }
 
-/// The session of a request when there is a valid one (no device id needed):
-/// the dev outbox uses it to narrow its listing.
+/// The session of a request when there is a valid one, whatever key it is
+/// bound to (the demo outbox takes no proof): it only narrows the listing.
 pub struct MaybeAccount(pub Option<i64>);
 
 impl FromRequestParts<AppState> for MaybeAccount {
@@ -174,7 +314,9 @@ impl FromRequestParts<AppState> for MaybeAccount {
             return Ok(MaybeAccount(None));
         };
         Ok(MaybeAccount(
-            session_for_token(state, &token).await?.map(|(id, _, _)| id),
+            session_for_token(state, &token, None)
+                .await?
+                .map(|(id, _, _)| id),
         ))
     }
 }
@@ -197,26 +339,5 @@ mod tests {
             HeaderValue::from_static("Bearer bearer"),
         );
         assert_eq!(token_from(&headers).as_deref(), Some("bearer"));
-    }
-
-    #[test]
-    fn device_ids_are_checked() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(
-            required_device_id(&headers).unwrap_err().code(),
-            ErrorCode::MissingParameter
-        );
-        headers.insert("x-device-id", HeaderValue::from_static("nope"));
-        let error = required_device_id(&headers).unwrap_err();
-        assert_eq!(error.code(), ErrorCode::InvalidParameter);
-        assert_eq!(error.body.label, "Invalid parameter: X-Device-Id");
-        headers.insert(
-            "x-device-id",
-            HeaderValue::from_static("3F2B8C1E-9A4D-4E6F-8B2A-1C3D5E7F9A0B"),
-        );
-        assert_eq!(
-            required_device_id(&headers).unwrap(),
-            "3f2b8c1e-9a4d-4e6f-8b2a-1c3d5e7f9a0b"
-        );
     }
 }

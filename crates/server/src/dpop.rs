@@ -28,6 +28,10 @@ pub struct VerifiedProof {
     pub jti: String,
     /// The proof's `iat` (unix seconds).
     pub iat: i64,
+    /// The public key as its canonical RFC 7638 JWK text
+    /// (`{"crv":"P-256","kty":"EC","x":..,"y":..}`, the text the thumbprint hashes):
+    /// what enrollment stores, so the account keeps the key and not only its hash.
+    pub public_jwk: String,
 }
 
 /// Why a proof is refused (the server answers each with the same public error; this is for logs and tests).
@@ -69,9 +73,13 @@ pub struct Expected<'a> {
     /// The request path without its query (RFC 9449 leaves query and fragment
     /// out of the comparison).
     pub path: &'a str,
-    /// The bearer or cookie session token when the request carries one: the
-    /// proof must then be bound to it by `ath`.
+    /// The bearer or cookie session token when the request carries one: an
+    /// `ath` in the proof must then be this token's hash.
     pub access_token: Option<&'a str>,
+    /// Whether the proof must carry `ath` when there is an access token. A
+    /// client that holds its token (a bearer) can hash it; a page whose
+    /// session is an HttpOnly cookie cannot read it, so there `ath` is optional.
+    pub ath_required: bool,
     /// Unix seconds, injected so tests and the server share one clock.
     pub now: i64,
     /// Whether a `nonce` claim is one the server issued and still accepts:
@@ -100,6 +108,7 @@ pub fn verify(proof: &str, expected: &Expected<'_>) -> Result<VerifiedProof, Ref
         thumbprint: key.thumbprint,
         jti,
         iat,
+        public_jwk: key.canonical_jwk,
     })
 }
 
@@ -109,13 +118,21 @@ pub fn verify(proof: &str, expected: &Expected<'_>) -> Result<VerifiedProof, Ref
 /// The hashed text is exactly `{"crv":"P-256","kty":"EC","x":"<x>","y":"<y>"}`
 /// (required members only, in lexicographic order, no whitespace).
 pub fn thumbprint(x_b64url: &str, y_b64url: &str) -> String {
+    thumbprint_of_canonical(&canonical_jwk(x_b64url, y_b64url))
+}
+
+/// The required members of a P-256 JWK in RFC 7638 order, without whitespace.
+pub fn canonical_jwk(x_b64url: &str, y_b64url: &str) -> String {
     // `Value`'s Display writes a JSON string, so a stray quote cannot change
     // the structure (base64url never contains one).
-    let canonical = format!(
+    format!(
         r#"{{"crv":"P-256","kty":"EC","x":{},"y":{}}}"#,
         Value::from(x_b64url),
         Value::from(y_b64url)
-    );
+    )
+}
+
+fn thumbprint_of_canonical(canonical: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
@@ -199,6 +216,7 @@ fn check_header(header: &Map<String, Value>) -> Result<&Map<String, Value>, Refu
 struct ProofKey {
     verifying: VerifyingKey,
     thumbprint: String,
+    canonical_jwk: String,
 }
 
 impl ProofKey {
@@ -223,10 +241,11 @@ impl ProofKey {
         let verifying = VerifyingKey::from_encoded_point(&point).map_err(|_| Refusal::Key)?;
         // Re-encoded from the bytes: the device id of a key never depends on
         // the text that carried it.
-        let thumbprint = thumbprint(&URL_SAFE_NO_PAD.encode(x), &URL_SAFE_NO_PAD.encode(y));
+        let canonical_jwk = canonical_jwk(&URL_SAFE_NO_PAD.encode(x), &URL_SAFE_NO_PAD.encode(y));
         Ok(ProofKey {
             verifying,
-            thumbprint,
+            thumbprint: thumbprint_of_canonical(&canonical_jwk),
+            canonical_jwk,
         })
     }
 }
@@ -287,10 +306,18 @@ fn check_claims(
         return Err(Refusal::Stale);
     }
     if let Some(token) = expected.access_token {
-        let ath = string_member(claims, "ath").ok_or(Refusal::AccessTokenHash)?;
-        let want = access_token_hash(token);
-        if !bool::from(ath.as_bytes().ct_eq(want.as_bytes())) {
-            return Err(Refusal::AccessTokenHash);
+        match string_member(claims, "ath") {
+            Some(ath) => {
+                let want = access_token_hash(token);
+                if !bool::from(ath.as_bytes().ct_eq(want.as_bytes())) {
+                    return Err(Refusal::AccessTokenHash);
+                }
+            }
+            // Not a string, or absent where it is required.
+            None if expected.ath_required || claims.contains_key("ath") => {
+                return Err(Refusal::AccessTokenHash)
+            }
+            None => {}
         }
     }
     Ok((jti, iat))
@@ -368,6 +395,7 @@ mod tests {
             authority: "portal.example:8443",
             path: "/api/v1/session",
             access_token: None,
+            ath_required: true,
             now: NOW,
             nonce_ok: &no_nonce,
         }
@@ -461,6 +489,10 @@ mod tests {
                 thumbprint: draft.thumbprint(),
                 jti: "e1j3V_bKic8-LAEB".into(),
                 iat: NOW,
+                public_jwk: canonical_jwk(
+                    draft.header["jwk"]["x"].as_str().unwrap(),
+                    draft.header["jwk"]["y"].as_str().unwrap()
+                ),
             }
         );
         assert_eq!(verified.thumbprint.len(), 43);
@@ -1012,6 +1044,42 @@ mod tests {
                 "{ath}"
             );
         }
+    }
+
+    #[test]
+    fn ath_may_be_left_out_for_a_cookie_but_must_match_when_sent() {
+        let cookie = Expected {
+            access_token: Some(TOKEN),
+            ath_required: false,
+            ..expected()
+        };
+        assert!(verify(&Draft::new().sign(), &cookie).is_ok());
+        let right = draft_with(|d| d.claims["ath"] = json!(access_token_hash(TOKEN)));
+        assert!(verify(&right.sign(), &cookie).is_ok());
+        for ath in [json!(access_token_hash("another-token")), json!(1)] {
+            let draft = draft_with(|d| d.claims["ath"] = ath.clone());
+            assert_eq!(
+                refusal(&draft.sign(), &cookie),
+                Refusal::AccessTokenHash,
+                "{ath}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_verified_proof_carries_the_canonical_jwk_its_thumbprint_hashes() {
+        let draft = Draft::new();
+        let verified = verify(&draft.sign(), &expected()).unwrap();
+        let jwk: Value = serde_json::from_str(&verified.public_jwk).unwrap();
+        assert_eq!(jwk["crv"], "P-256");
+        assert_eq!(jwk["kty"], "EC");
+        assert_eq!(jwk["x"], draft.header["jwk"]["x"]);
+        assert_eq!(jwk["y"], draft.header["jwk"]["y"]);
+        assert!(jwk.get("d").is_none());
+        assert_eq!(
+            URL_SAFE_NO_PAD.encode(Sha256::digest(verified.public_jwk.as_bytes())),
+            verified.thumbprint
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Codemap: [`config`] (flags, TOML policy), [`db`] (SQLite or PostgreSQL,
 //! migrations, write transactions, the server key), [`error`] (the envelope
-//! and `ApiError`), [`auth`] (session and device extractors), [`routes`] (one
+//! and `ApiError`), [`auth`] (the DPoP proof check, session and device extractors), [`dpop`]
+//! (proof verification), [`routes`] (one
 //! module per resource), [`sms`] (delivery), [`crypto`] (tokens, MACs,
 //! argon2id), [`middleware`] (request id, security headers, static files),
 //! [`seed`] (demo accounts).
@@ -33,6 +34,7 @@ pub mod sms;
 pub mod store;
 
 use std::ops::Deref;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use axum::Router;
@@ -60,6 +62,8 @@ pub struct Inner {
     pub csp: csp::Csp,
     /// The OpenAPI document for this policy, computed once (see `openapi`).
     pub openapi: String,
+    /// DPoP `jti`s recorded by this process: expired ones are pruned every so often.
+    pub jti_inserts: AtomicU64,
 }
 
 impl Deref for AppState {
@@ -116,6 +120,7 @@ impl AppState {
             hasher,
             sms,
             dummy_password_hash,
+            jti_inserts: AtomicU64::new(0),
         })))
     }
 

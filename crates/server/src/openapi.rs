@@ -21,13 +21,14 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
 #[openapi(
     info(
         title = "Enrollment Portal API",
-        description = "Strong-authentication self-service: device enrollment, PIN, trusted phone, step-up, vehicles. Every response body is an envelope `{transactionId, status, result | error}`; the HTTP status mirrors the error code.",
+        description = "Strong-authentication self-service: device enrollment, PIN, trusted phone, step-up, vehicles. Every response body is an envelope `{transactionId, status, result | error}`; the HTTP status mirrors the error code. Every call but the portal configuration, this document and the demo outbox carries a `DPoP` header (RFC 9449, ES256 only, no nonce, `iat` within 60 s, each `jti` once; `ath` required with a bearer token, optional with the cookie): without one 2101, refused or replayed 2102. A session is bound to the key that signed in: a proof by another key is 2301, as if there were no session.",
         license(name = "MIT")
     ),
     paths(
         routes::session::sign_in,
         routes::session::who_am_i,
         routes::session::sign_out,
+        routes::session::handoff,
         routes::account::account_status,
         routes::account::trusted_phone,
         routes::account::devices,
@@ -84,7 +85,7 @@ pub fn document_json(policy: &Policy) -> String {
 }
 
 /// What the derive cannot say: patterns that depend on the policy, enums of
-/// query parameters, the device id's form.
+/// query parameters, the DPoP header's form.
 fn refine(document: &mut Value, policy: &Policy) {
     let length = policy.pin_length;
     let digits = format!("^[0-9]{{{length}}}$");
@@ -147,8 +148,8 @@ fn refine(document: &mut Value, policy: &Policy) {
                 let name = parameter["name"].as_str().unwrap_or_default().to_string();
                 let schema = &mut parameter["schema"];
                 match (path.as_str(), name.as_str()) {
-                    (_, "X-Device-Id") => {
-                        schema["pattern"] = json!(DEVICE_ID_PATTERN);
+                    (_, "DPoP") => {
+                        schema["pattern"] = json!(DPOP_PATTERN);
                     }
                     ("/api/v1/pims/authentication/account", "actionType") => {
                         schema["enum"] = json!(["strong"]);
@@ -163,9 +164,9 @@ fn refine(document: &mut Value, policy: &Policy) {
     }
 }
 
-/// A canonical UUID (the portal's device id).
-const DEVICE_ID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+/// A compact JWS: three base64url parts (what else the server checks is in
+/// the parameter's description and RFC 9449).
+const DPOP_PATTERN: &str = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$";
 
 /// French mobile numbers in E.164, as libphonenumber's metadata has them.
 const FR_MOBILE_PATTERN: &str = "^\\+33(?:6(?:[0-24-8][0-9]|3[0-8]|9[589])|7[3-9][0-9])[0-9]{6}$";
@@ -296,6 +297,18 @@ pub mod schemas {
         /// Unix seconds (idle expiry; activity slides it, 12 h at most).
         pub expires_at: i64,
         pub login: String,
+    }
+
+    /// Body of `session/handoff`.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SessionHandoff {
+        /// The iframe's device id: the RFC 7638 thumbprint of its key.
+        #[schema(
+            pattern = "^[A-Za-z0-9_-]{43}$",
+            example = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        )]
+        pub device_id: String,
     }
 
     #[derive(Serialize, ToSchema)]

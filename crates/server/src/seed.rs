@@ -7,13 +7,14 @@ use crate::AppState;
 pub const DEMO_PASSWORD: &str = "demo-password";
 pub const DEMO_PIN: &str = "246801";
 
-/// A demo account: email, phone, PIN, blocked, other enrolled devices, vehicles.
+/// A demo account: email, phone, PIN, blocked, other enrolled devices (labels:
+/// each gets a key pair made at seed time), vehicles.
 pub struct DemoAccount {
     pub email: &'static str,
     pub phone: Option<&'static str>,
     pub pin: Option<&'static str>,
     pub pin_blocked: bool,
-    pub devices: &'static [(&'static str, &'static str)],
+    pub devices: &'static [&'static str],
     pub vehicles: &'static [(&'static str, &'static str)],
 }
 
@@ -42,7 +43,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         phone: Some("+33612345679"),
         pin: Some(DEMO_PIN),
         pin_blocked: false,
-        devices: &[("0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a", "Chrome on Windows")],
+        devices: &["Chrome on Windows"],
         vehicles: &[("VF1RJA00X68123456", "Renault Clio")],
     },
     DemoAccount {
@@ -50,7 +51,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         phone: Some("+33612345670"),
         pin: Some(DEMO_PIN),
         pin_blocked: true,
-        devices: &[("6b1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "Firefox on Linux")],
+        devices: &["Firefox on Linux"],
         vehicles: &[],
     },
     DemoAccount {
@@ -59,11 +60,11 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         pin: Some(DEMO_PIN),
         pin_blocked: false,
         devices: &[
-            ("f1a0c0de-0000-4000-8000-000000000001", "Safari on iOS"),
-            ("f1a0c0de-0000-4000-8000-000000000002", "Chrome on Android"),
-            ("f1a0c0de-0000-4000-8000-000000000003", "Firefox on Linux"),
-            ("f1a0c0de-0000-4000-8000-000000000004", "Edge on Windows"),
-            ("f1a0c0de-0000-4000-8000-000000000005", "Safari on macOS"),
+            "Safari on iOS",
+            "Chrome on Android",
+            "Firefox on Linux",
+            "Edge on Windows",
+            "Safari on macOS",
         ],
         vehicles: &[],
     },
@@ -108,17 +109,10 @@ pub async fn seed_demo(state: &AppState) -> Result<(), ApiError> {
         let Some(id) = id else {
             continue;
         };
-        for (index, (device_id, label)) in demo.devices.iter().enumerate() {
+        for (index, label) in demo.devices.iter().enumerate() {
             let at = now - 86_400 * (30 - index as i64);
-            sqlx::query(
-                "INSERT INTO devices (account_id, device_id, label, enrolled_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(id)
-            .bind(device_id)
-            .bind(label)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            let (device_id, public_jwk) = demo_device_key();
+            crate::store::enroll_device(&mut *tx, id, &device_id, &public_jwk, label, at).await?;
         }
         for (vin, label) in demo.vehicles {
             sqlx::query("INSERT INTO vehicles (account_id, vin, label) VALUES ($1, $2, $3)")
@@ -134,6 +128,25 @@ pub async fn seed_demo(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A fresh P-256 key's device id and public JWK. The private half is dropped
+/// here: these devices look real in the lists, and no one can sign as them.
+fn demo_device_key() -> (String, String) {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+
+    let secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
+    let point = secret.public_key().to_encoded_point(false);
+    let (Some(x), Some(y)) = (point.x(), point.y()) else {
+        unreachable!("an uncompressed point has both coordinates");
+    };
+    let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
+    (
+        crate::dpop::thumbprint(&x, &y),
+        crate::dpop::canonical_jwk(&x, &y),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,14 +158,24 @@ mod tests {
             for (vin, _) in demo.vehicles {
                 assert_eq!(wire::validate::vin(vin).as_deref(), Ok(*vin));
             }
-            for (device, _) in demo.devices {
-                assert!(wire::validate::device_id(device).is_ok(), "{device}");
-            }
             if let Some(phone) = demo.phone {
                 assert_eq!(crate::phone::normalise(phone, "FR").unwrap(), phone);
             }
         }
         assert_eq!(wire::validate::pin(DEMO_PIN, 6), Ok(()));
         assert_eq!(DEMO_ACCOUNTS[4].devices.len(), 5);
+    }
+
+    #[test]
+    fn demo_devices_get_distinct_real_keys() {
+        let (id, jwk) = demo_device_key();
+        assert!(wire::validate::device_id(&id).is_ok(), "{id}");
+        let parsed: serde_json::Value = serde_json::from_str(&jwk).unwrap();
+        assert_eq!(
+            crate::dpop::thumbprint(parsed["x"].as_str().unwrap(), parsed["y"].as_str().unwrap()),
+            id
+        );
+        assert!(parsed.get("d").is_none());
+        assert_ne!(demo_device_key().0, id);
     }
 }

@@ -165,7 +165,12 @@ pub async fn revoke_other_sessions(
         .bind(keep_token_hash)
         .execute(&mut **tx)
         .await?;
-    let revoked = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+    // The sign-in the change was made in stays whole: a session an embedding host handed
+    // to its iframe shares the host's `family`, and the host must not lose its own.
+    let revoked = sqlx::query(
+        "DELETE FROM sessions WHERE account_id = $1
+         AND family <> COALESCE((SELECT family FROM sessions WHERE token_hash = $2), '')",
+    )
         .bind(account_id)
         .bind(keep_token_hash)
         .execute(&mut **tx)
@@ -181,22 +186,25 @@ pub async fn revoke_other_sessions(
     Ok(revoked)
 }
 
-/// Enrolls (or re-enrolls) a device.
+/// Enrolls (or re-enrolls) a device: its id is the thumbprint of `public_jwk`.
 pub async fn enroll_device<'e, E: Executor<'e, Database = Db>>(
     executor: E,
     account_id: i64,
     device_id: &str,
+    public_jwk: &str,
     label: &str,
     now: i64,
 ) -> Result<(), ApiError> {
     sqlx::query(
-        "INSERT INTO devices (account_id, device_id, label, enrolled_at, last_seen_at)
-         VALUES ($1, $2, $3, $4, $4)
+        "INSERT INTO devices (account_id, device_id, public_jwk, label, enrolled_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $5)
          ON CONFLICT (account_id, device_id)
-         DO UPDATE SET label = excluded.label, enrolled_at = excluded.enrolled_at, last_seen_at = excluded.last_seen_at",
+         DO UPDATE SET public_jwk = excluded.public_jwk, label = excluded.label,
+             enrolled_at = excluded.enrolled_at, last_seen_at = excluded.last_seen_at",
     )
     .bind(account_id)
     .bind(device_id)
+    .bind(public_jwk)
     .bind(label)
     .bind(now)
     .execute(executor)

@@ -1,7 +1,8 @@
 //! Two `portal-server` processes on one PostgreSQL database, the attacks of
 //! `tests/api/concurrency.rs` split across both: the limits hold exactly as
 //! on one instance (3 counted wrong PINs, 5 tries per SMS code, one code per
-//! resend cooldown, 10 SMS an hour).
+//! resend cooldown, 10 SMS an hour), and a DPoP proof one instance accepted is
+//! a replay to the other.
 //!
 //! Needs `PORTAL_TEST_DATABASE_URL=postgres://...` (skipped without it); run
 //! by `cargo xtask test` (suite `reliability`), or
@@ -272,4 +273,63 @@ async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
         requests.len(),
         started.elapsed().as_secs_f64(),
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "starts two servers on PostgreSQL: run by `cargo xtask test` (reliability)"]
+async fn a_proof_accepted_by_one_instance_is_refused_by_the_other() {
+    let Ok(base) = std::env::var("PORTAL_TEST_DATABASE_URL") else {
+        println!("two-instance test skipped: set PORTAL_TEST_DATABASE_URL=postgres://...");
+        return;
+    };
+    assert!(
+        base.starts_with("postgres"),
+        "PORTAL_TEST_DATABASE_URL is not PostgreSQL"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, schema) = fresh_schema(&base).await;
+    let (first, second) = two_instances(dir.path(), &database_url, &[]).await;
+    // Both instances behind one name, as a load balancer would put them: a
+    // proof for that name is valid at either, so only the jti table stops a replay.
+    let mut on_first = Api::new(&first.base_url());
+    on_first.host = Some("portal.example".into());
+    assert!(on_first.sign_in("phone@demo.test", PASSWORD).await.unwrap());
+    let on_second = on_first.on(&second.base_url());
+
+    let proof = on_first.proof(&reqwest::Method::GET, "/api/v1/session");
+    let accepted = on_first
+        .call_with_proof(reqwest::Method::GET, "/api/v1/session", None, Some(&proof))
+        .await
+        .unwrap();
+    assert!(accepted.succeeded(), "{:?}", accepted.json);
+    let replayed = on_second
+        .call_with_proof(reqwest::Method::GET, "/api/v1/session", None, Some(&proof))
+        .await
+        .unwrap();
+    assert_eq!(replayed.status, 400, "{:?}", replayed.json);
+    assert_eq!(replayed.code(), 2102, "{:?}", replayed.json);
+    assert_eq!(replayed.json["error"]["label"], "Invalid parameter: DPoP");
+    // And the other way round, for a proof the second instance saw first.
+    let proof = on_second.proof(&reqwest::Method::GET, "/api/v1/session");
+    let accepted = on_second
+        .call_with_proof(reqwest::Method::GET, "/api/v1/session", None, Some(&proof))
+        .await
+        .unwrap();
+    assert!(accepted.succeeded(), "{:?}", accepted.json);
+    let replayed = on_first
+        .call_with_proof(reqwest::Method::GET, "/api/v1/session", None, Some(&proof))
+        .await
+        .unwrap();
+    assert_eq!(replayed.code(), 2102, "{:?}", replayed.json);
+    // A fresh proof is taken by either: the refusal was the replay, not the key.
+    assert!(on_second.get("/api/v1/session").await.unwrap().succeeded());
+    assert!(on_first.get("/api/v1/session").await.unwrap().succeeded());
+    drop((first, second));
+
+    let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
+    admin
+        .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
+        .await
+        .unwrap();
+    println!("a DPoP proof accepted by one instance was refused (2102) by the other, both ways");
 }

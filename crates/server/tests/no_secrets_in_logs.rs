@@ -1,6 +1,6 @@
 //! A full scenario with every log at TRACE level captured: no password, PIN,
-//! SMS code, session token or step-up proof appears in it, and the request id
-//! of the logs is the envelope's transactionId.
+//! SMS code, session token, step-up proof or DPoP proof (accepted or refused)
+//! appears in it, and the request id of the logs is the envelope's transactionId.
 
 #[path = "api/common.rs"]
 mod common;
@@ -93,6 +93,35 @@ async fn no_secret_reaches_the_logs_even_at_trace_level() {
         .await
         .assert_ok();
     secrets.push("731952".into());
+    // A DPoP proof, accepted then refused as a replay: the refusal's kind is
+    // logged, never the proof (nor the hash of the token it carries).
+    let dpop = app.proof(
+        client.key(),
+        "GET",
+        "/api/v1/session",
+        client.token.as_deref(),
+    );
+    for expected in [None, Some(2102)] {
+        let answer = client
+            .send_with_proof(
+                axum::http::Method::GET,
+                "/api/v1/session",
+                None,
+                Some(&dpop),
+            )
+            .await;
+        match expected {
+            None => {
+                answer.assert_ok();
+            }
+            Some(code) => answer.assert_error(code),
+        }
+    }
+    secrets.push(dpop.clone());
+    secrets.push(dpop.rsplit('.').next().unwrap().to_string());
+    secrets.push(dpop_client::access_token_hash(
+        client.token.as_deref().unwrap(),
+    ));
     // A wrong password, then sign out.
     app.anonymous()
         .post(

@@ -7,6 +7,8 @@ use crate::{ErrorBody, ErrorCode};
 /// API paths, relative to the origin, so portal and server cannot drift apart.
 pub mod paths {
     pub const SESSION: &str = "/api/v1/session";
+    /// An embedding host hands a session of its account to the portal's key.
+    pub const SESSION_HANDOFF: &str = "/api/v1/session/handoff";
     pub const ACCOUNT: &str = "/api/v1/pims/authentication/account";
     pub const IS_DEVICE_ACTIVATED: &str =
         "/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated";
@@ -41,6 +43,14 @@ pub struct SessionCreated {
     pub token: String,
     pub expires_at: UnixSeconds,
     pub login: String,
+}
+
+/// Body of `session/handoff`: the key the new session is bound to. The answer is a
+/// [`SessionCreated`], with no cookie: the host passes the token to the iframe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionHandoff {
+    pub device_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

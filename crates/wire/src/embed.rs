@@ -20,8 +20,13 @@ pub const VERSION: u8 = 1;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum PortalEvent {
-    /// The portal is loaded and listening.
-    Ready,
+    /// The portal is loaded and listening. `deviceId` is the thumbprint of this browser's
+    /// device key: the host asks the server for a session bound to it
+    /// (`POST /api/v1/session/handoff`) and answers with `session`.
+    Ready {
+        #[serde(rename = "deviceId")]
+        device_id: String,
+    },
     /// A new screen; `name` is its route.
     Step {
         name: String,

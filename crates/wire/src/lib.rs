@@ -13,8 +13,9 @@ pub mod validate;
 pub use envelope::{Envelope, ErrorBody, Outcome, Pause};
 pub use error::ErrorCode;
 
-/// Header carrying the browser's device id on every call.
-pub const DEVICE_ID_HEADER: &str = "X-Device-Id";
+/// Header carrying the DPoP proof (RFC 9449) that binds a call to the device's key.
+/// The device id is that key's thumbprint, so no header names the device apart.
+pub const DPOP_HEADER: &str = "DPoP";
 /// Header carrying a step-up proof from `otp withPIN`.
 pub const STRONG_AUTH_HEADER: &str = "X-Strong-Auth";
 

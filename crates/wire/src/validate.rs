@@ -287,16 +287,17 @@ pub fn vin(text: &str) -> Result<String, Problem> {
     Ok(vin)
 }
 
-/// A device id: a UUID in its canonical hyphenated form.
+/// A device id: the RFC 7638 SHA-256 thumbprint of the device's public key, as
+/// unpadded base64url (43 characters). Case matters: base64url is case-sensitive,
+/// so it is never normalised.
 pub fn device_id(text: &str) -> Result<(), Problem> {
     if text.is_empty() {
         return Err(Problem::Empty);
     }
-    let ok = text.len() == 36
-        && text.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        });
+    let ok = text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -434,13 +435,28 @@ mod tests {
     }
 
     #[test]
-    fn device_ids_are_canonical_uuids() {
-        assert_eq!(device_id("3f2b8c1e-9a4d-4e6f-8b2a-1c3d5e7f9a0b"), Ok(()));
+    fn device_ids_are_key_thumbprints() {
+        // RFC 7638 section 3.1's example thumbprint.
+        let rfc = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+        assert_eq!(device_id(rfc), Ok(()));
         assert_eq!(
-            device_id("3f2b8c1e9a4d4e6f8b2a1c3d5e7f9a0b"),
-            Err(Problem::BadDeviceId)
+            device_id(&rfc.to_lowercase()),
+            Ok(()),
+            "case is kept, not refused"
         );
-        assert_eq!(device_id("not-a-uuid"), Err(Problem::BadDeviceId));
+        for bad in [
+            // The former UUID form.
+            "3f2b8c1e-9a4d-4e6f-8b2a-1c3d5e7f9a0b",
+            &rfc[..42],
+            &format!("{rfc}A"),
+            // Padded, standard alphabet, or with spaces: not base64url.
+            &format!("{}=", &rfc[..42]),
+            "NzbLsXh8uDCcd+6MNwXF4W/7noWXFZAfHkxZsRGC9Xs",
+            " NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9X",
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xé",
+        ] {
+            assert_eq!(device_id(bad), Err(Problem::BadDeviceId), "{bad}");
+        }
         assert_eq!(device_id(""), Err(Problem::Empty));
     }
 

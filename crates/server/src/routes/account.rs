@@ -32,12 +32,12 @@ pub fn router() -> Router<AppState> {
     get,
     path = "/api/v1/pims/authentication/account",
     tag = "strong-authentication",
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)"), ("actionType" = Option<String>, Query, description = "strong"), ("type" = String, Query, description = "isDeviceActivated or isAccountBlocked (also accepted as action)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id"), ("actionType" = Option<String>, Query, description = "strong"), ("type" = String, Query, description = "isDeviceActivated or isAccountBlocked (also accepted as action)")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "{isDeviceActivated} or {isAccountBlocked}", body = crate::openapi::schemas::AccountStatusEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn account_status(
@@ -85,12 +85,12 @@ pub async fn account_status(
     get,
     path = "/api/v1/pims/authentication/trustedphonenumber",
     tag = "strong-authentication",
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Succeeded", body = crate::openapi::schemas::TrustedPhoneEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn trusted_phone(
@@ -113,12 +113,12 @@ pub async fn trusted_phone(
     get,
     path = "/api/v1/pims/authentication/devices",
     tag = "account",
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Succeeded", body = crate::openapi::schemas::DevicesEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn devices(State(state): State<AppState>, session: AuthSession) -> ApiResult<Devices> {
@@ -146,12 +146,12 @@ pub async fn devices(State(state): State<AppState>, session: AuthSession) -> Api
     get,
     path = "/api/v1/account/events",
     tag = "account",
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Succeeded", body = crate::openapi::schemas::SecurityEventsEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn events(

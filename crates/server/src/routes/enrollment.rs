@@ -24,12 +24,12 @@ pub fn router() -> Router<AppState> {
     path = "/api/v1/pims/authentication/enrollment",
     tag = "strong-authentication",
     request_body = crate::openapi::schemas::EnrollmentRequest,
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)"), ("X-Strong-Auth" = Option<String>, Header, description = "Step-up proof from otp withPIN asked for removeEnrollments: A without an smsCode")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id"), ("X-Strong-Auth" = Option<String>, Header, description = "Step-up proof from otp withPIN asked for removeEnrollments: A without an smsCode")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Enrolled, or enrollments removed", body = crate::openapi::schemas::SucceededNull),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
         (status = 403, description = "2302 remove without a removeEnrollments smsCode or a step-up proof for removeEnrollments (X-Strong-Auth)", body = crate::openapi::schemas::Failed),
         (status = 409, description = "2307 no phone number; 2390 enrollWithPhoneNumber when the account has one", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305 no enrollment ticket or invalid code, 2306 expired code, 2308 wrong PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
@@ -171,7 +171,15 @@ async fn finish_enrollment(
         return Err(ErrorCode::InvalidSmsCode.into());
     }
     let now = state.now();
-    store::enroll_device(&mut *tx, session.account_id, &session.device_id, label, now).await?;
+    store::enroll_device(
+        &mut *tx,
+        session.account_id,
+        &session.device_id,
+        &session.device_jwk,
+        label,
+        now,
+    )
+    .await?;
     store::record_event(
         &mut *tx,
         session.account_id,

@@ -35,6 +35,7 @@ pub const API_BODY_LIMIT: usize = 16 * 1024;
 /// each method the router answers on them).
 pub const API_PATHS: &[&str] = &[
     paths::SESSION,
+    paths::SESSION_HANDOFF,
     paths::ACCOUNT,
     paths::TRUSTED_PHONE,
     paths::SMS_CODE_REQUEST,
@@ -52,12 +53,17 @@ pub const API_PATHS: &[&str] = &[
 ];
 
 /// Every API route, without the cross-cutting layers.
-pub fn api_router() -> Router<AppState> {
-    Router::new()
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    // Only what a visitor needs before it has a key, and the demo outbox, go
+    // without a proof; everything else is behind the one check. `route_layer`:
+    // an unknown path or method gets its 404/405, not a demand for a proof.
+    let public = Router::new()
         .route(
             crate::openapi::OPENAPI_PATH,
             axum::routing::get(crate::openapi::openapi_json),
         )
+        .merge(dev::router());
+    Router::new()
         .merge(session::router())
         .merge(account::router())
         .merge(sessions::router())
@@ -66,11 +72,15 @@ pub fn api_router() -> Router<AppState> {
         .merge(pincode::router())
         .merge(otp::router())
         .merge(vehicles::router())
-        .merge(dev::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::require_proof,
+        ))
+        .merge(public)
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = api_router()
+    let api = api_router(&state)
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
@@ -165,7 +175,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             .allow_headers([
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
-                HeaderName::from_static("x-device-id"),
+                HeaderName::from_static("dpop"),
                 HeaderName::from_static("x-strong-auth"),
             ])
             .expose_headers([header::RETRY_AFTER]),

@@ -1,21 +1,25 @@
-//! Sign in, who am I, sign out.
+//! Sign in, who am I, sign out, and the hand-off of a session to an embedded
+//! portal. Every session is bound to one device key: the one whose proof came
+//! with the sign-in (or the one a hand-off names).
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use wire::api::{paths, SessionCreated, SessionInfo, SignIn};
+use wire::api::{paths, SessionCreated, SessionHandoff, SessionInfo, SignIn};
 use wire::ErrorCode;
 
-use crate::auth::{self, AuthSession, SESSION_COOKIE};
+use crate::auth::{self, AuthSession, ProvenKey, SESSION_COOKIE};
 use crate::error::{ok, ok_null, ApiError, ApiJson, ApiOk, ApiResult};
 use crate::store;
 use crate::AppState;
 use crate::{crypto, sign_in_limit};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(paths::SESSION, post(sign_in).get(who_am_i).delete(sign_out))
+    Router::new()
+        .route(paths::SESSION, post(sign_in).get(who_am_i).delete(sign_out))
+        .route(paths::SESSION_HANDOFF, post(handoff))
 }
 
 /// `POST /api/v1/session`: checks the password, opens a session, sets the cookie.
@@ -25,10 +29,10 @@ pub fn router() -> Router<AppState> {
     path = "/api/v1/session",
     tag = "session",
     request_body = crate::openapi::schemas::SignIn,
-    params(("X-Device-Id" = Option<String>, Header, description = "Optional here")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     responses(
         (status = 200, description = "Signed in; also sets the HttpOnly portal_session cookie (Path=/api)", body = crate::openapi::schemas::SessionCreatedEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 wrong email or password (one answer for both)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 locked after 100 consecutive wrong passwords, until an operator runs portal-server unlock EMAIL (unknown emails alike)", body = crate::openapi::schemas::Failed),
         (status = 429, description = "2391 from the 5th consecutive wrong password the email waits (30 s, doubling, at most 1 h); Retry-After and retryAfterSeconds say how long", body = crate::openapi::schemas::Failed),
@@ -37,11 +41,11 @@ pub fn router() -> Router<AppState> {
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
+    key: ProvenKey,
     headers: HeaderMap,
     uri: Uri,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    auth::device_id_from(&headers)?;
     if body.email.trim().is_empty() {
         return Err(ApiError::missing("email"));
     }
@@ -74,36 +78,14 @@ pub async fn sign_in(
         }
     };
     sign_in_limit::record_success(&state, &body.email).await?;
-    let now = state.now();
     let policy = state.policy();
-    let token = crypto::random_token();
-    let token_hash = state.key.mac("session", &[token.as_bytes()]);
-    let absolute = now + policy.session_absolute_seconds;
-    sqlx::query(
-        "DELETE FROM sessions WHERE account_id = $1 AND (expires_at <= $2 OR last_used_at <= $3)",
-    )
-    .bind(account_id)
-    .bind(now)
-    .bind(now - policy.session_idle_seconds)
-    .execute(&state.pool)
-    .await?;
     let label = crate::device_label::from_user_agent(
         headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     );
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, public_id, device_label, account_id, created_at, last_used_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $5, $6)",
-    )
-    .bind(&token_hash)
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(&label)
-    .bind(account_id)
-    .bind(now)
-    .bind(absolute)
-    .execute(&state.pool)
-    .await?;
+    let (token, expires_at) =
+        open_session(&state, account_id, &key.thumbprint, &label, None).await?;
     tracing::info!(account_id, "signed in");
     let cookie = format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api; Max-Age={}{}",
@@ -114,7 +96,6 @@ pub async fn sign_in(
             ""
         }
     );
-    let expires_at = (now + policy.session_idle_seconds).min(absolute);
     let mut response = ApiOk(Some(SessionCreated {
         token,
         expires_at,
@@ -132,12 +113,12 @@ pub async fn sign_in(
     get,
     path = "/api/v1/session",
     tag = "session",
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Succeeded", body = crate::openapi::schemas::SessionInfoEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn who_am_i(session: AuthSession) -> ApiResult<SessionInfo> {
@@ -146,28 +127,34 @@ pub async fn who_am_i(session: AuthSession) -> ApiResult<SessionInfo> {
     })
 }
 
-/// `DELETE /api/v1/session`: revokes the token (when there is one) and clears
-/// the cookie. Needs `X-Device-Id` like every cookie-authenticated call.
+/// `DELETE /api/v1/session`: revokes the token (when there is one, and it is
+/// bound to this request's key) and clears the cookie.
 #[utoipa::path(
     delete,
     path = "/api/v1/session",
     tag = "session",
     description = "Idempotent: without a session (none, expired or already revoked) it answers 200 too and clears the cookie.",
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security((), ("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Signed out; the cookie is cleared", body = crate::openapi::schemas::SucceededNull),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn sign_out(
     State(state): State<AppState>,
+    key: ProvenKey,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    auth::required_device_id(&headers)?;
-    if let Some(token) = auth::token_from(&headers) {
-        let token_hash = state.key.mac("session", &[token.as_bytes()]);
+    // A token of another key is not this caller's session: it stays, so a
+    // stolen token cannot even sign its owner out.
+    let token = auth::token_from(&headers);
+    let session = match &token {
+        Some(token) => auth::session_for_token(&state, token, Some(&key.thumbprint)).await?,
+        None => None,
+    };
+    if let Some((_, _, token_hash)) = session {
         let mut tx = crate::db::begin(&state.pool).await?;
         store::end_session(&mut tx, &token_hash).await?;
         tx.commit().await?;
@@ -185,4 +172,94 @@ pub async fn sign_out(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+/// `POST /api/v1/session/handoff`: an embedding host, signed in with its own
+/// key, opens a session of its account for the portal in its iframe, bound to
+/// the iframe's key from the start. The host's session is left as it was; no
+/// cookie is set (the host passes the token to the iframe).
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/handoff",
+    tag = "session",
+    description = "Called by an embedding host page with its own session and DPoP proof. The new session belongs to the same account, is bound to the key named by deviceId (the thumbprint the portal sends in its ready message) and expires no later than the host's.",
+    request_body = crate::openapi::schemas::SessionHandoff,
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "A session for the named key (no cookie)", body = crate::openapi::schemas::SessionCreatedEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it: DPoP (2101 without a proof, 2102 for a refused or replayed one), deviceId)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
+    )
+)]
+pub async fn handoff(
+    State(state): State<AppState>,
+    session: AuthSession,
+    ApiJson(body): ApiJson<SessionHandoff>,
+) -> ApiResult<SessionCreated> {
+    wire::validate::device_id(&body.device_id).map_err(|p| ApiError::problem(p, "deviceId"))?;
+    // Never outlives the session that made it, so a hand-off cannot stretch a
+    // sign-in past its absolute expiry.
+    let (host_expires_at, family): (i64, String) =
+        sqlx::query_as("SELECT expires_at, family FROM sessions WHERE token_hash = $1")
+            .bind(&session.token_hash)
+            .fetch_one(&state.pool)
+            .await?;
+    let label = session.device_label();
+    let (token, expires_at) = open_session(
+        &state,
+        session.account_id,
+        &body.device_id,
+        &label,
+        Some((host_expires_at, &family)),
+    )
+    .await?;
+    tracing::info!(account_id = session.account_id, "session handed off");
+    ok(SessionCreated {
+        token,
+        expires_at,
+        login: session.login,
+    })
+}
+
+/// Opens a session bound to `device_key` (after dropping the account's expired
+/// ones): its token, and when it expires if left idle. `host`: the expiry and
+/// sign-in (`family`) of the host session a hand-off comes from.
+async fn open_session(
+    state: &AppState,
+    account_id: i64,
+    device_key: &str,
+    label: &str,
+    host: Option<(i64, &str)>,
+) -> Result<(String, i64), ApiError> {
+    let now = state.now();
+    let policy = state.policy();
+    let token = crypto::random_token();
+    let token_hash = state.key.mac("session", &[token.as_bytes()]);
+    let absolute =
+        (now + policy.session_absolute_seconds).min(host.map_or(i64::MAX, |(expiry, _)| expiry));
+    let family = host.map_or_else(|| token_hash.clone(), |(_, family)| family.to_string());
+    sqlx::query(
+        "DELETE FROM sessions WHERE account_id = $1 AND (expires_at <= $2 OR last_used_at <= $3)",
+    )
+    .bind(account_id)
+    .bind(now)
+    .bind(now - policy.session_idle_seconds)
+    .execute(&state.pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, public_id, device_label, device_key, account_id, created_at, last_used_at, expires_at, family)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
+    )
+    .bind(&token_hash)
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(label)
+    .bind(device_key)
+    .bind(account_id)
+    .bind(now)
+    .bind(absolute)
+    .bind(&family)
+    .execute(&state.pool)
+    .await?;
+    Ok((token, (now + policy.session_idle_seconds).min(absolute)))
 }

@@ -22,12 +22,12 @@ pub fn router() -> Router<AppState> {
     get,
     path = "/api/v1/account/sessions",
     tag = "account",
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Succeeded", body = crate::openapi::schemas::SessionsEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn list(State(state): State<AppState>, session: AuthSession) -> ApiResult<Sessions> {
@@ -68,12 +68,12 @@ pub async fn list(State(state): State<AppState>, session: AuthSession) -> ApiRes
     path = "/api/v1/account/sessions",
     tag = "account",
     request_body = crate::openapi::schemas::SessionsRequest,
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "How many sessions ended", body = crate::openapi::schemas::SessionsSignedOutEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it: action, sessionId, X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it: DPoP, action, sessionId)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn sign_out(

@@ -21,12 +21,12 @@ pub fn router() -> Router<AppState> {
     get,
     path = "/api/v1/pims/subscription/vehicle",
     tag = "account",
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Succeeded", body = crate::openapi::schemas::VehiclesEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn list(State(state): State<AppState>, session: AuthSession) -> ApiResult<Vehicles> {
@@ -52,12 +52,12 @@ pub async fn list(State(state): State<AppState>, session: AuthSession) -> ApiRes
     path = "/api/v1/pims/subscription/vehicle",
     tag = "account",
     request_body = crate::openapi::schemas::VehicleRequest,
-    params(("X-Device-Id" = String, Header, description = "This browser's device id (canonical UUID)"), ("X-Strong-Auth" = String, Header, description = "Step-up proof from otp withPIN")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id"), ("X-Strong-Auth" = String, Header, description = "Step-up proof from otp withPIN")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Removed", body = crate::openapi::schemas::SucceededNull),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. X-Device-Id)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, or it expired", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
         (status = 403, description = "2302 no live step-up proof (or device not enrolled); 2323 not this account's vehicle", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )

@@ -1,5 +1,6 @@
 //! A test server: a fresh SQLite file, the demo accounts, cheap argon2, a
-//! manual clock, and a client that speaks the envelope.
+//! manual clock, and a client that speaks the envelope and signs every request
+//! with its device key (DPoP), as the portal does.
 
 #![allow(dead_code)]
 
@@ -9,8 +10,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request};
 use axum::Router;
+use dpop_client::DeviceKey;
 use http_body_util::BodyExt;
-use portal_server::clock::ManualClock;
+use portal_server::clock::{Clock, ManualClock};
 use portal_server::config::{HashCost, Policy, Settings, SmsSettings};
 use portal_server::{app, db, seed, AppState};
 use serde_json::Value;
@@ -19,8 +21,8 @@ use tower::ServiceExt;
 pub const START: i64 = 1_700_000_000;
 pub const PASSWORD: &str = "demo-password";
 pub const PIN: &str = "246801";
-/// The device of `enrolled@demo.test` seeded as enrolled.
-pub const ENROLLED_OTHER_DEVICE: &str = "0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a";
+/// The `Host` of every test request: the authority the proofs name.
+pub const HOST: &str = "portal.test";
 /// The trusted number of `enrolled@demo.test`.
 pub const ENROLLED_PHONE: &str = "+33612345679";
 pub const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
@@ -43,8 +45,9 @@ pub fn demo_settings() -> Settings {
     settings
 }
 
-pub fn new_device() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// A new device: a fresh key pair, whose thumbprint is the device id.
+pub fn new_device() -> DeviceKey {
+    DeviceKey::generate()
 }
 
 pub struct TestApp {
@@ -54,6 +57,9 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub settings: Settings,
     pub database: TestDatabase,
+    /// Keys the test put in seeded device rows, by (email, index): see
+    /// [`TestApp::enrolled_device`].
+    adopted: std::sync::Mutex<std::collections::HashMap<(String, usize), DeviceKey>>,
 }
 
 /// The environment variable that runs these tests on PostgreSQL:
@@ -139,6 +145,7 @@ impl TestApp {
             dir,
             settings,
             database,
+            adopted: Default::default(),
         }
     }
 
@@ -150,10 +157,13 @@ impl TestApp {
             dir,
             settings,
             database,
+            adopted,
             ..
         } = self;
         state.pool.close().await;
-        TestApp::open(dir, database, clock, settings).await
+        let app = TestApp::open(dir, database, clock, settings).await;
+        *app.adopted.lock().unwrap() = adopted.into_inner().unwrap();
+        app
     }
 
     pub fn static_dir(&self) -> PathBuf {
@@ -175,6 +185,28 @@ impl TestApp {
         }
     }
 
+    /// A DPoP proof by `key` for `method` `path` (over http, to [`HOST`]), made
+    /// now by the test clock, bound to `token` when given.
+    pub fn proof(&self, key: &DeviceKey, method: &str, path: &str, token: Option<&str>) -> String {
+        let url = format!("http://{HOST}{}", path.split('?').next().unwrap());
+        key.proof(method, &url, token, self.clock.now())
+    }
+
+    /// A hand-built request made acceptable: [`HOST`] and a proof by `key`
+    /// (without `ath`, as the portal sends with the cookie).
+    pub fn signed(&self, mut request: Request<Body>, key: &DeviceKey) -> Request<Body> {
+        let proof = self.proof(
+            key,
+            request.method().as_str(),
+            &request.uri().to_string(),
+            None,
+        );
+        let headers = request.headers_mut();
+        headers.insert("host", HOST.parse().unwrap());
+        headers.insert("dpop", proof.parse().unwrap());
+        request
+    }
+
     /// A client on a fresh device, not signed in.
     pub fn anonymous(&self) -> Client<'_> {
         Client {
@@ -191,11 +223,11 @@ impl TestApp {
     }
 
     /// Signs `email` in from `device`.
-    pub async fn client_on(&self, email: &str, device: &str) -> Client<'_> {
+    pub async fn client_on(&self, email: &str, device: &DeviceKey) -> Client<'_> {
         let mut client = Client {
             app: self,
             token: None,
-            device: Some(device.to_string()),
+            device: Some(device.clone()),
             user_agent: Some(CHROME_LINUX.into()),
         };
         let answer = client
@@ -207,6 +239,55 @@ impl TestApp {
         assert_eq!(answer.status, 200, "sign in {email}: {}", answer.text);
         client.token = Some(answer.result()["token"].as_str().unwrap().to_string());
         client
+    }
+
+    /// Signs `email` in from a device that holds the key of the account's
+    /// `index`-th enrolled device (oldest first). The seed's keys are thrown
+    /// away, so the test puts its own key in that row, as if that device had
+    /// been enrolled with it: the account keeps the same devices, labels and count.
+    pub async fn client_on_enrolled(&self, email: &str, index: usize) -> Client<'_> {
+        let key = self.enrolled_device(email, index).await;
+        self.client_on(email, &key).await
+    }
+
+    /// The key of the account's `index`-th enrolled device (see
+    /// [`Self::client_on_enrolled`]): the same key every time in one test.
+    pub async fn enrolled_device(&self, email: &str, index: usize) -> DeviceKey {
+        let slot = (email.to_string(), index);
+        if let Some(key) = self.adopted.lock().unwrap().get(&slot) {
+            return key.clone();
+        }
+        let key = new_device();
+        let account_id: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap();
+        let devices: Vec<String> = sqlx::query_scalar(
+            "SELECT device_id FROM devices WHERE account_id = $1 ORDER BY enrolled_at, device_id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.state.pool)
+        .await
+        .unwrap();
+        let jwk = key.public_jwk();
+        let canonical = portal_server::dpop::canonical_jwk(
+            jwk["x"].as_str().unwrap(),
+            jwk["y"].as_str().unwrap(),
+        );
+        let changed = sqlx::query(
+            "UPDATE devices SET device_id = $1, public_jwk = $2 WHERE account_id = $3 AND device_id = $4",
+        )
+        .bind(key.thumbprint())
+        .bind(canonical)
+        .bind(account_id)
+        .bind(&devices[index])
+        .execute(&self.state.pool)
+        .await
+        .unwrap();
+        assert_eq!(changed.rows_affected(), 1);
+        self.adopted.lock().unwrap().insert(slot, key.clone());
+        key
     }
 
     /// The newest code the outbox holds for `to`.
@@ -230,22 +311,48 @@ impl TestApp {
 pub struct Client<'a> {
     pub app: &'a TestApp,
     pub token: Option<String>,
-    pub device: Option<String>,
+    /// The key that signs each request's proof; `None` sends none.
+    pub device: Option<DeviceKey>,
     pub user_agent: Option<String>,
 }
 
 impl Client<'_> {
-    pub fn device(&self) -> &str {
-        self.device.as_deref().unwrap()
+    /// The device id: the key's thumbprint.
+    pub fn device(&self) -> String {
+        self.device.as_ref().unwrap().thumbprint()
     }
 
+    pub fn key(&self) -> &DeviceKey {
+        self.device.as_ref().unwrap()
+    }
+
+    /// A request with a fresh proof by this client's key (if it has one).
     pub fn request(&self, method: Method, path: &str, body: Option<Value>) -> Request<Body> {
-        let mut builder = Request::builder().method(method).uri(path);
+        let proof = self.device.as_ref().map(|key| {
+            self.app
+                .proof(key, method.as_str(), path, self.token.as_deref())
+        });
+        self.request_with_proof(method, path, body, proof.as_deref())
+    }
+
+    /// A request carrying `proof` as its `DPoP` header (or none), for tests of
+    /// what the server does with a bad one.
+    pub fn request_with_proof(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        proof: Option<&str>,
+    ) -> Request<Body> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", HOST);
         if let Some(token) = &self.token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
-        if let Some(device) = &self.device {
-            builder = builder.header("x-device-id", device);
+        if let Some(proof) = proof {
+            builder = builder.header("dpop", proof);
         }
         if let Some(ua) = &self.user_agent {
             builder = builder.header("user-agent", ua);
@@ -272,6 +379,19 @@ impl Client<'_> {
     pub async fn delete(&self, path: &str) -> Answer {
         self.app
             .send(self.request(Method::DELETE, path, None))
+            .await
+    }
+
+    /// Sends with `proof` in place of a fresh one by this client's key.
+    pub async fn send_with_proof(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        proof: Option<&str>,
+    ) -> Answer {
+        self.app
+            .send(self.request_with_proof(method, path, body, proof))
             .await
     }
 

@@ -110,9 +110,7 @@ async fn three_wrong_pins_block_the_account_and_then_every_pin_operation_is_2317
     assert!(!client.is_enrolled().await);
     assert_eq!(client.event_kinds().await, ["lockout"]);
     // Every PIN operation, from the enrolled device too.
-    let enrolled = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let enrolled = app.client_on_enrolled("enrolled@demo.test", 0).await;
     enrolled
         .post(
             OTP,
@@ -191,9 +189,7 @@ async fn a_sixth_device_is_refused() {
         .await
         .assert_error(2317);
     // An enrolled device re-enrolling is not a new device.
-    let known = app
-        .client_on("full@demo.test", "f1a0c0de-0000-4000-8000-000000000003")
-        .await;
+    let known = app.client_on_enrolled("full@demo.test", 2).await;
     app.clock.advance(30);
     known.pass_enrollment_sms("+33612345671").await;
     known
@@ -309,9 +305,7 @@ async fn remove_drops_devices_pin_and_block_but_keeps_the_phone() {
     assert!(client.is_enrolled().await);
 
     // From an enrolled device, a step-up proof asked for A serves too.
-    let full = app
-        .client_on("full@demo.test", "f1a0c0de-0000-4000-8000-000000000002")
-        .await;
+    let full = app.client_on_enrolled("full@demo.test", 1).await;
     let proof = full.step_up_for(PIN, "removeEnrollments").await;
     full.post_with(
         ENROLLMENT,

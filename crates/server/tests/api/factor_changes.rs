@@ -25,9 +25,7 @@ async fn signed_in(client: &Client<'_>) -> bool {
 async fn the_password_and_a_stolen_device_id_take_nothing_over() {
     let app = TestApp::new().await;
     // The attacker knows the password and replays the enrolled device's id.
-    let attacker = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let attacker = app.client_on_enrolled("enrolled@demo.test", 0).await;
     // 1. Change the phone: no code leaves for the attacker's number.
     attacker
         .post(
@@ -88,9 +86,7 @@ async fn the_password_and_a_stolen_device_id_take_nothing_over() {
 
     // The owner's ways still work: D with the PIN, then B waits a day, then B with the
     // new phone, then E with the (new) PIN.
-    let owner = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let owner = app.client_on_enrolled("enrolled@demo.test", 0).await;
     owner.change_phone(PIN, NEW_NUMBER).await.assert_ok();
     app.clock.advance(30);
     let refused = owner.post(SMS_REQUEST, json!({"type": "resetPIN"})).await;
@@ -108,9 +104,7 @@ async fn the_password_and_a_stolen_device_id_take_nothing_over() {
         .assert_error(2317);
     app.clock.advance(wait as i64);
     // The session was idle past its 30 minutes meanwhile.
-    let owner = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let owner = app.client_on_enrolled("enrolled@demo.test", 0).await;
     let code = owner.sms_code("resetPIN", NEW_NUMBER).await;
     owner
         .post(
@@ -137,7 +131,7 @@ async fn the_password_and_a_stolen_device_id_take_nothing_over() {
 #[tokio::test]
 async fn every_change_of_factor_ends_the_other_sessions() {
     let app = TestApp::new().await;
-    let device = ENROLLED_OTHER_DEVICE;
+    let device = &app.enrolled_device("enrolled@demo.test", 0).await;
     // C: update the PIN.
     let actor = app.client_on("enrolled@demo.test", device).await;
     let other = app.client("enrolled@demo.test").await;

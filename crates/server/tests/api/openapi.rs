@@ -30,6 +30,7 @@ async fn the_document_is_openapi_3_1_and_covers_every_route() {
     // Every wire path is routed.
     for wire_path in [
         wire::api::paths::SESSION,
+        wire::api::paths::SESSION_HANDOFF,
         wire::api::paths::IS_DEVICE_ACTIVATED,
         wire::api::paths::IS_ACCOUNT_BLOCKED,
         wire::api::paths::TRUSTED_PHONE,
@@ -104,6 +105,54 @@ async fn the_document_is_openapi_3_1_and_covers_every_route() {
                         .values()
                         .any(|r| r.to_string().contains("#/components/schemas/Failed")),
                     "{method} {path} documents no failure"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_operation_but_the_public_ones_documents_the_dpop_proof() {
+    let app = TestApp::new().await;
+    let answer = app
+        .send(
+            Request::get("/api/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(!answer.text.contains("X-Device-Id"), "X-Device-Id is gone");
+    let public = ["/api/openapi.json", "/api/v1/config", "/api/v1/dev/outbox"];
+    for (path, item) in answer.json["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let dpop = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == "DPoP");
+            if public.contains(&path.as_str()) {
+                assert!(dpop.is_none(), "{method} {path} needs no proof");
+                continue;
+            }
+            let dpop = dpop.unwrap_or_else(|| panic!("{method} {path} documents no DPoP"));
+            assert_eq!(dpop["in"], "header");
+            assert_eq!(dpop["required"], true, "{method} {path}");
+            let bad_request = operation["responses"]["400"]["description"]
+                .as_str()
+                .unwrap_or_default();
+            for code in ["2101", "2102", "DPoP"] {
+                assert!(
+                    bad_request.contains(code),
+                    "{method} {path}: 400 says nothing of {code}: {bad_request}"
+                );
+            }
+            if operation.get("security").is_some() && path != "/api/v1/session" {
+                let unauthorised = operation["responses"]["401"]["description"]
+                    .as_str()
+                    .unwrap_or_default();
+                assert!(
+                    unauthorised.contains("2301") && unauthorised.contains("another key"),
+                    "{method} {path}: {unauthorised}"
                 );
             }
         }

@@ -8,9 +8,7 @@ use crate::common::*;
 #[tokio::test]
 async fn update_pin_checks_the_old_one_and_refuses_the_same() {
     let app = TestApp::new().await;
-    let client = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
     let update = |old: &str, new: &str| json!({"action": "update", "oldPIN": old, "newPIN": new});
     client
         .post(PIN_CODE, json!({"action": "update", "newPIN": "135790"}))
@@ -51,9 +49,7 @@ async fn update_pin_checks_the_old_one_and_refuses_the_same() {
 #[tokio::test]
 async fn wrong_old_pins_count_toward_the_lockout() {
     let app = TestApp::new().await;
-    let client = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
     for _ in 0..3 {
         client
             .post(
@@ -157,9 +153,7 @@ async fn step_up_needs_an_enrolled_device_and_the_pin() {
         )
         .await
         .assert_error(2302);
-    let client = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
     client
         .post(
             OTP,
@@ -214,9 +208,7 @@ async fn step_up_needs_an_enrolled_device_and_the_pin() {
 #[tokio::test]
 async fn removing_a_vehicle_needs_a_fresh_single_use_proof_and_ownership() {
     let app = TestApp::new().await;
-    let client = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
     let vehicles = client.get(VEHICLES).await;
     assert_eq!(
         vehicles.assert_ok()["vehicles"],
@@ -307,18 +299,14 @@ async fn removing_a_vehicle_needs_a_fresh_single_use_proof_and_ownership() {
 #[tokio::test]
 async fn a_proof_is_bound_to_its_session_device_and_operation() {
     let app = TestApp::new().await;
-    let client = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
     let proof = client.step_up(PIN).await;
     // Same account, another (enrolled) device.
     let second = app.client("enrolled@demo.test").await;
     second.enroll(ENROLLED_PHONE, PIN).await;
     remove_clio(&second, &proof).await.assert_error(2302);
     // Same device, another session of the account.
-    let again = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let again = app.client_on_enrolled("enrolled@demo.test", 0).await;
     remove_clio(&again, &proof).await.assert_error(2302);
     // Same session, another operation: a proof for D does not remove a vehicle.
     let for_phone = client.step_up_for(PIN, "modifyPhoneNumber").await;
@@ -342,9 +330,7 @@ async fn a_proof_is_bound_to_its_session_device_and_operation() {
 #[tokio::test]
 async fn devices_and_events_are_the_accounts_own() {
     let app = TestApp::new().await;
-    let full = app
-        .client_on("full@demo.test", "f1a0c0de-0000-4000-8000-000000000002")
-        .await;
+    let full = app.client_on_enrolled("full@demo.test", 1).await;
     let devices = full.get(DEVICES).await;
     let devices = devices.assert_ok()["devices"].as_array().unwrap().clone();
     assert_eq!(devices.len(), 5);

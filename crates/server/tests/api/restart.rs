@@ -21,9 +21,7 @@ async fn enrollments_phone_pin_and_lockout_survive_a_restart() {
             )
             .await
             .assert_ok();
-        let enrolled = app
-            .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-            .await;
+        let enrolled = app.client_on_enrolled("enrolled@demo.test", 0).await;
         for _ in 0..3 {
             enrolled
                 .post(OTP, json!({"action": "withPIN", "pinCode": "975310", "operation": "removeProperty"}))
@@ -58,9 +56,7 @@ async fn enrollments_phone_pin_and_lockout_survive_a_restart() {
         client.event_kinds().await,
         ["enrolled", "pinSet", "phoneAdded"]
     );
-    let enrolled = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let enrolled = app.client_on_enrolled("enrolled@demo.test", 0).await;
     assert_eq!(enrolled.block_state().await, "PinBlocked");
     enrolled
         .post(

@@ -9,8 +9,8 @@ use crate::common::*;
 #[tokio::test]
 async fn sign_in_with_the_right_password_opens_a_session_and_sets_the_cookie() {
     let app = TestApp::new().await;
-    let answer = app
-        .anonymous()
+    let visitor = app.anonymous();
+    let answer = visitor
         .post(
             "/api/v1/session",
             json!({"email": "New@Demo.test", "password": PASSWORD}),
@@ -37,22 +37,38 @@ async fn sign_in_with_the_right_password_opens_a_session_and_sets_the_cookie() {
         client.get("/api/v1/session").await.assert_ok()["login"],
         "new@demo.test"
     );
-    let cookie_request = Request::get("/api/v1/session")
-        .header("cookie", format!("portal_session={token}"))
-        .header("x-device-id", new_device())
-        .body(Body::empty())
-        .unwrap();
+    // With the cookie, the proof need not carry `ath`: the page cannot read the cookie.
+    let cookie_request = || {
+        Request::get("/api/v1/session")
+            .header("cookie", format!("portal_session={token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
     assert_eq!(
-        app.send(cookie_request).await.assert_ok()["login"],
+        app.send(app.signed(cookie_request(), visitor.key()))
+            .await
+            .assert_ok()["login"],
         "new@demo.test"
     );
+    // But the cookie is bound to the key that signed in, like a bearer token.
+    app.send(app.signed(cookie_request(), &new_device()))
+        .await
+        .assert_error(2301);
 }
 
 #[tokio::test]
 async fn cookie_is_secure_behind_a_tls_proxy() {
     let app = TestApp::new().await;
+    let proof = new_device().proof(
+        "POST",
+        &format!("https://{HOST}/api/v1/session"),
+        None,
+        START,
+    );
     let request = Request::post("/api/v1/session")
         .header("content-type", "application/json")
+        .header("host", HOST)
+        .header("dpop", proof)
         .header("x-forwarded-proto", "https")
         .body(Body::from(
             json!({"email": "new@demo.test", "password": PASSWORD}).to_string(),
@@ -110,27 +126,59 @@ async fn no_token_or_an_unknown_token_is_2301() {
 }
 
 #[tokio::test]
-async fn device_id_is_required_and_must_be_a_uuid() {
+async fn a_proof_is_required_and_must_be_valid() {
     let app = TestApp::new().await;
     let mut client = app.client("new@demo.test").await;
-    client.device = Some("not-a-uuid".into());
     let answer = client
-        .get("/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated")
+        .send_with_proof(
+            axum::http::Method::GET,
+            "/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated",
+            None,
+            Some("not-a-proof"),
+        )
         .await;
     answer.assert_error(2102);
-    assert!(answer.json["error"]["label"]
-        .as_str()
-        .unwrap()
-        .contains("X-Device-Id"));
+    assert_eq!(answer.json["error"]["label"], "Invalid parameter: DPoP");
     client.device = None;
     let answer = client.get("/api/v1/session").await;
     answer.assert_error(2101);
-    assert!(answer.json["error"]["label"]
-        .as_str()
-        .unwrap()
-        .contains("X-Device-Id"));
-    // Sign out with the cookie needs it too.
+    assert_eq!(answer.json["error"]["label"], "Missing parameter: DPoP");
+    // Sign-in and sign-out need one too.
     client.delete("/api/v1/session").await.assert_error(2101);
+    client
+        .post(
+            "/api/v1/session",
+            json!({"email": "new@demo.test", "password": PASSWORD}),
+        )
+        .await
+        .assert_error(2101);
+}
+
+#[tokio::test]
+async fn an_x_device_id_header_is_ignored() {
+    let app = TestApp::new().await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
+    // Naming another device (or a malformed one) changes nothing: the proof's key decides.
+    for claimed in ["0e5a1c2d-7b3f-4c8e-9a6d-1f2e3d4c5b6a", "not-a-uuid"] {
+        let answer = client
+            .post_with(
+                OTP,
+                json!({"action": "withPIN", "pinCode": PIN, "operation": "removeProperty"}),
+                ("x-device-id", claimed),
+            )
+            .await;
+        answer.assert_ok();
+    }
+    let stranger = app.client("enrolled@demo.test").await;
+    let mut request = stranger.request(axum::http::Method::GET, STATUS_ACTIVATED, None);
+    request
+        .headers_mut()
+        .insert("x-device-id", client.device().parse().unwrap());
+    assert_eq!(
+        app.send(request).await.assert_ok()["isDeviceActivated"],
+        false,
+        "a copied device id does not make a device enrolled"
+    );
 }
 
 #[tokio::test]
@@ -179,9 +227,7 @@ async fn is_device_activated_reads_this_device() {
         other.get(path).await.assert_ok()["isDeviceActivated"],
         false
     );
-    let enrolled = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let enrolled = app.client_on_enrolled("enrolled@demo.test", 0).await;
     assert_eq!(
         enrolled.get(path).await.assert_ok()["isDeviceActivated"],
         true
@@ -222,9 +268,7 @@ async fn is_account_blocked_tells_pin_lockout_and_device_limit() {
             "{email}"
         );
     }
-    let full_on_enrolled_device = app
-        .client_on("full@demo.test", "f1a0c0de-0000-4000-8000-000000000001")
-        .await;
+    let full_on_enrolled_device = app.client_on_enrolled("full@demo.test", 0).await;
     assert_eq!(
         full_on_enrolled_device.get(path).await.assert_ok()["isAccountBlocked"],
         "NotBlocked"
@@ -251,18 +295,24 @@ async fn every_answer_is_an_envelope_with_a_fresh_transaction_id() {
 
     let malformed = app
         .send(
-            Request::post("/api/v1/session")
-                .header("content-type", "application/json")
-                .body(Body::from("{not json"))
-                .unwrap(),
+            app.signed(
+                Request::post("/api/v1/session")
+                    .header("content-type", "application/json")
+                    .body(Body::from("{not json"))
+                    .unwrap(),
+                client.key(),
+            ),
         )
         .await;
     malformed.assert_error(2102);
     let not_json = app
         .send(
-            Request::post("/api/v1/session")
-                .body(Body::from("email=a"))
-                .unwrap(),
+            app.signed(
+                Request::post("/api/v1/session")
+                    .body(Body::from("email=a"))
+                    .unwrap(),
+                client.key(),
+            ),
         )
         .await;
     not_json.assert_error(2102);
@@ -502,10 +552,10 @@ const AUTHENTICATED: &[(&str, &str)] = &[
 ];
 
 #[tokio::test]
-async fn every_authenticated_call_wants_a_session_and_a_device_id() {
+async fn every_authenticated_call_wants_a_session_and_a_proof() {
     let app = TestApp::new().await;
     let anonymous = app.anonymous();
-    let mut signed_in = app.client("enrolled@demo.test").await;
+    let signed_in = app.client("enrolled@demo.test").await;
     for (method, path) in AUTHENTICATED {
         let body = (*method == "POST").then(|| json!({"action": "remove"}));
         let method: axum::http::Method = method.parse().unwrap();
@@ -513,13 +563,18 @@ async fn every_authenticated_call_wants_a_session_and_a_device_id() {
             .send(anonymous.request(method.clone(), path, body.clone()))
             .await;
         answer.assert_error(2301);
-        signed_in.device = Some("3f2b8c1e9a4d4e6f8b2a1c3d5e7f9a0b".into());
         let answer = app
-            .send(signed_in.request(method.clone(), path, body.clone()))
+            .send(signed_in.request_with_proof(
+                method.clone(),
+                path,
+                body.clone(),
+                Some("e30.e30.e30"),
+            ))
             .await;
         answer.assert_error(2102);
-        signed_in.device = None;
-        let answer = app.send(signed_in.request(method, path, body)).await;
+        let answer = app
+            .send(signed_in.request_with_proof(method, path, body, None))
+            .await;
         answer.assert_error(2101);
     }
 }

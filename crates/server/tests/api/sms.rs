@@ -305,9 +305,7 @@ async fn modify_phone_number_needs_a_number_an_enrolled_device_and_the_pin() {
         .await
         .assert_error(2302);
 
-    let enrolled = app
-        .client_on("enrolled@demo.test", ENROLLED_OTHER_DEVICE)
-        .await;
+    let enrolled = app.client_on_enrolled("enrolled@demo.test", 0).await;
     // No code goes to a new number on the password alone, nor on a proof for another
     // operation.
     let certify = json!({"type": "phoneNumberCertification", "phoneNumber": NEW_NUMBER});

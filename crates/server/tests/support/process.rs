@@ -220,26 +220,50 @@ impl Reply {
     }
 }
 
-/// A JSON client of one server, for one device and (once signed in) one session.
+/// A JSON client of one server, for one device (a key that signs a DPoP proof
+/// for every call) and (once signed in) one session.
 #[derive(Clone)]
 pub struct Api {
     http: reqwest::Client,
     base: String,
+    pub key: dpop_client::DeviceKey,
+    /// The device id: the key's thumbprint.
     pub device: String,
     pub token: Option<String>,
+    /// A `Host` to send in place of the server's address, as behind a load
+    /// balancer that gives several instances one name: the proofs name it too.
+    pub host: Option<String>,
 }
 
 impl Api {
     pub fn new(base: &str) -> Api {
+        let key = dpop_client::DeviceKey::generate();
         Api {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(20))
                 .build()
                 .unwrap(),
             base: base.to_string(),
-            device: uuid::Uuid::new_v4().to_string(),
+            device: key.thumbprint(),
+            key,
             token: None,
+            host: None,
         }
+    }
+
+    /// A proof for `method` `path` on this client's server, made now (the
+    /// servers run on the system clock).
+    pub fn proof(&self, method: &reqwest::Method, path: &str) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let url = match &self.host {
+            Some(host) => format!("http://{host}{path}"),
+            None => format!("{}{path}", self.base),
+        };
+        self.key
+            .proof(method.as_str(), &url, self.token.as_deref(), now)
     }
 
     /// The same device and session against another server (another instance).
@@ -257,14 +281,29 @@ impl Api {
         path: &str,
         body: Option<Value>,
     ) -> Result<Reply, reqwest::Error> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("x-device-id", &self.device)
-            .header(
-                "user-agent",
-                "Mozilla/5.0 (X11; Linux x86_64) Chrome/124.0 Safari/537.36",
-            );
+        let proof = self.proof(&method, path);
+        self.call_with_proof(method, path, body, Some(&proof)).await
+    }
+
+    /// One call with `proof` as its `DPoP` header (or none).
+    pub async fn call_with_proof(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        proof: Option<&str>,
+    ) -> Result<Reply, reqwest::Error> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(proof) = proof {
+            request = request.header("dpop", proof);
+        }
+        if let Some(host) = &self.host {
+            request = request.header("host", host);
+        }
+        request = request.header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) Chrome/124.0 Safari/537.36",
+        );
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
