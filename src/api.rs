@@ -41,7 +41,7 @@ pub enum ApiError {
     BadResponse(String),
     /// This browser cannot make or keep a device key (no WebCrypto, no IndexedDB, a
     /// private window that refuses storage): no request can be signed.
-    NoDeviceKey(String),
+    NoDeviceKey,
 }
 
 impl ApiError {
@@ -176,7 +176,7 @@ async fn signed(mut request: HttpRequest) -> Result<HttpRequest, ApiError> {
     let path = request.path.split(['?', '#']).next().unwrap_or_default();
     let proof = device::proof(request.method, &format!("{origin}{path}"), token.as_deref())
         .await
-        .map_err(|device::Unsupported(why)| ApiError::NoDeviceKey(why))?;
+        .map_err(|device::Unsupported| ApiError::NoDeviceKey)?;
     request.headers.push((wire::DPOP_HEADER, proof));
     Ok(request)
 }
@@ -284,7 +284,7 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// The message of a JavaScript error (fetch's `TypeError`, an `AbortError`).
-pub fn js_message(error: &JsValue) -> String {
+fn js_message(error: &JsValue) -> String {
     js_sys::Reflect::get(error, &JsValue::from_str("message"))
         .ok()
         .and_then(|message| message.as_string())

@@ -7,52 +7,78 @@
 //! the same key on each proof. There is deliberately no fallback: a browser without
 //! WebCrypto or IndexedDB gets [`Unsupported`], never a weaker device.
 
-use std::rc::Rc;
-
-use js_sys::{Array, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array, JSON};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CryptoKey, CryptoKeyPair, IdbDatabase, IdbRequest, IdbTransactionMode, SubtleCrypto};
 
 const DATABASE: &str = "portal";
 const STORE: &str = "keys";
 const RECORD: &str = "device";
 
-/// Why this browser cannot hold a device key (for the log; the screen says it in words).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsupported(pub String);
+/// This browser cannot make or keep a device key: no WebCrypto (an insecure page), no
+/// IndexedDB, or storage refused (some private windows). The screen says it in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unsupported;
 
 impl From<JsValue> for Unsupported {
-    fn from(error: JsValue) -> Self {
-        Unsupported(crate::api::js_message(&error))
+    fn from(_: JsValue) -> Self {
+        Unsupported
     }
 }
 
 #[derive(Clone)]
 pub struct DeviceKey {
-    private: CryptoKey,
-    /// The public JWK exactly as RFC 7638 hashes it (required members, sorted, no
-    /// whitespace); the proof header carries the same text.
-    jwk: Rc<str>,
-    pub thumbprint: Rc<str>,
+    /// The `CryptoKeyPair` as IndexedDB keeps it.
+    pair: JsValue,
+    /// Every proof's header (`typ`, `alg` and the public JWK), base64url-encoded once.
+    header: String,
+    pub thumbprint: String,
 }
 
 thread_local! {
     static KEY: std::cell::RefCell<Option<DeviceKey>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Whether the browser offers what a device key needs at all (checked before anything is
-/// drawn, so the visitor sees why at once rather than at the first form).
-pub fn is_supported() -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let has = |target: &JsValue, name: &str| {
-        Reflect::get(target, &JsValue::from_str(name)).is_ok_and(|v| !v.is_undefined() && !v.is_null())
-    };
-    // `crypto.subtle` exists only in secure contexts (https, or http on localhost).
-    window.crypto().is_ok_and(|c| has(&c, "subtle")) && has(&window, "indexedDB")
+// WebCrypto and IndexedDB are called by name through `Reflect` rather than through
+// web-sys's typed bindings: the two dozen typed imports (and their JavaScript glue)
+// cost ~2 KB gzip of every first visit, which the size budget does not have. What is
+// called is the same standard API; `tests/web.rs` checks the result in the browser.
+
+fn get(target: &JsValue, name: &str) -> Result<JsValue, Unsupported> {
+    let value = Reflect::get(target, &JsValue::from_str(name))?;
+    if value.is_undefined() || value.is_null() {
+        return Err(Unsupported);
+    }
+    Ok(value)
+}
+
+/// `target.method(...args)`.
+fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Result<JsValue, Unsupported> {
+    let function: Function = get(target, method)?.unchecked_into();
+    Ok(Reflect::apply(
+        &function,
+        target,
+        &args.iter().copied().collect::<Array>(),
+    )?)
+}
+
+/// `target.method(...args)`, awaited.
+async fn call_async(
+    target: &JsValue,
+    method: &str,
+    args: &[&JsValue],
+) -> Result<JsValue, Unsupported> {
+    Ok(JsFuture::from(Promise::from(call(target, method, args)?)).await?)
+}
+
+fn json(text: &str) -> JsValue {
+    JSON::parse(text).unwrap_or_default()
+}
+
+/// `window.crypto.subtle`, which exists only in secure contexts (https, or http on localhost).
+fn subtle() -> Result<JsValue, Unsupported> {
+    get(&get(&js_sys::global(), "crypto")?, "subtle")
 }
 
 /// This browser's key: loaded from IndexedDB, or made and stored on first use.
@@ -70,51 +96,47 @@ pub async fn key() -> Result<DeviceKey, Unsupported> {
 
 /// The key pair as IndexedDB keeps it (for tests that check what a script of the page can
 /// and cannot do with it).
-pub async fn stored_key_pair() -> Result<Option<CryptoKeyPair>, Unsupported> {
-    stored_pair(&open_database().await?).await
-}
-
-fn subtle() -> Result<SubtleCrypto, Unsupported> {
-    let crypto = web_sys::window()
-        .ok_or_else(|| Unsupported("no window".into()))?
-        .crypto()?;
-    let subtle = Reflect::get(&crypto, &JsValue::from_str("subtle"))?;
-    if subtle.is_undefined() {
-        return Err(Unsupported("WebCrypto needs a secure context".into()));
-    }
-    Ok(subtle.unchecked_into())
+pub async fn stored_key_pair() -> Result<JsValue, Unsupported> {
+    stored(&open_database().await?, "get", None).await
 }
 
 async fn load_or_create() -> Result<DeviceKey, Unsupported> {
     let subtle = subtle()?;
     let database = open_database().await?;
-    let pair = match stored_pair(&database).await? {
-        Some(pair) => pair,
-        None => {
-            let fresh: CryptoKeyPair = JsFuture::from(subtle.generate_key_with_object(
-                &web_sys::EcKeyGenParams::new("ECDSA", "P-256"),
-                false,
-                &Array::of1(&JsValue::from_str("sign")),
-            )?)
-            .await?
-            .unchecked_into();
-            // `add` refuses to overwrite: another tab that stored its key first wins,
-            // and this one uses that key too.
-            match settle(&store(&database, IdbTransactionMode::Readwrite)?.add_with_key(&fresh, &RECORD.into())?).await {
-                Ok(_) => fresh,
-                Err(_) => stored_pair(&database)
-                    .await?
-                    .ok_or_else(|| Unsupported("IndexedDB did not keep the key".into()))?,
-            }
+    let mut pair = stored(&database, "get", None).await?;
+    if pair.is_undefined() {
+        let fresh = call_async(
+            &subtle,
+            "generateKey",
+            &[
+                &json(r#"{"name":"ECDSA","namedCurve":"P-256"}"#),
+                &JsValue::FALSE,
+                &json(r#"["sign"]"#),
+            ],
+        )
+        .await?;
+        // `add` refuses to overwrite: when another tab stored its key first, this one's
+        // is dropped and the stored one read back, so every tab signs with the same key.
+        let _ = stored(&database, "add", Some(&fresh)).await;
+        pair = stored(&database, "get", None).await?;
+        if pair.is_undefined() {
+            return Err(Unsupported);
         }
-    };
-    let jwk = JsFuture::from(subtle.export_key("jwk", &pair.get_public_key())?).await?;
+    }
+    let jwk = call_async(
+        &subtle,
+        "exportKey",
+        &[&"jwk".into(), &get(&pair, "publicKey")?],
+    )
+    .await?;
     let coordinate = |name: &str| {
-        Reflect::get(&jwk, &JsValue::from_str(name))
-            .ok()
-            .and_then(|v| v.as_string())
-            .filter(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-            .ok_or_else(|| Unsupported("the public key has no P-256 coordinates".into()))
+        get(&jwk, name)?
+            .as_string()
+            .filter(|v| {
+                v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .ok_or(Unsupported)
     };
     let jwk = format!(
         r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
@@ -123,108 +145,110 @@ async fn load_or_create() -> Result<DeviceKey, Unsupported> {
     );
     let thumbprint = base64url(&digest(&subtle, jwk.as_bytes()).await?);
     Ok(DeviceKey {
-        private: pair.get_private_key(),
-        jwk: jwk.into(),
-        thumbprint: thumbprint.into(),
+        pair,
+        header: base64url(format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{jwk}}}"#).as_bytes()),
+        thumbprint,
     })
 }
 
-async fn open_database() -> Result<IdbDatabase, Unsupported> {
-    let factory = web_sys::window()
-        .ok_or_else(|| Unsupported("no window".into()))?
-        .indexed_db()?
-        .ok_or_else(|| Unsupported("IndexedDB is not available".into()))?;
-    let request = factory.open_with_u32(DATABASE, 1)?;
+async fn open_database() -> Result<JsValue, Unsupported> {
+    let request = call(
+        &get(&js_sys::global(), "indexedDB")?,
+        "open",
+        &[&DATABASE.into(), &1.into()],
+    )?;
     let upgrade = {
         let request = request.clone();
         Closure::once_into_js(move || {
-            if let Ok(database) = request.result() {
-                let _ = database.unchecked_into::<IdbDatabase>().create_object_store(STORE);
+            if let Ok(database) = get(&request, "result") {
+                let _ = call(&database, "createObjectStore", &[&STORE.into()]);
             }
         })
     };
-    request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
-    Ok(settle(&request).await?.unchecked_into())
+    Reflect::set(&request, &"onupgradeneeded".into(), &upgrade)?;
+    settle(&request).await
 }
 
-fn store(
-    database: &IdbDatabase,
-    mode: IdbTransactionMode,
-) -> Result<web_sys::IdbObjectStore, Unsupported> {
-    Ok(database
-        .transaction_with_str_and_mode(STORE, mode)?
-        .object_store(STORE)?)
-}
-
-async fn stored_pair(database: &IdbDatabase) -> Result<Option<CryptoKeyPair>, Unsupported> {
-    let value = settle(&store(database, IdbTransactionMode::Readonly)?.get(&RECORD.into())?).await?;
-    Ok((!value.is_undefined()).then(|| value.unchecked_into()))
+/// `get` (or `add` of `value`) on the device's record, in a transaction of its own.
+async fn stored(
+    database: &JsValue,
+    method: &str,
+    value: Option<&JsValue>,
+) -> Result<JsValue, Unsupported> {
+    let mode = if value.is_some() {
+        "readwrite"
+    } else {
+        "readonly"
+    };
+    let transaction = call(database, "transaction", &[&STORE.into(), &mode.into()])?;
+    let store = call(&transaction, "objectStore", &[&STORE.into()])?;
+    let record = JsValue::from_str(RECORD);
+    let request = match value {
+        Some(value) => call(&store, method, &[value, &record])?,
+        None => call(&store, method, &[&record])?,
+    };
+    settle(&request).await
 }
 
 /// The result of an IndexedDB request, once it has one.
-async fn settle(request: &IdbRequest) -> Result<JsValue, JsValue> {
+async fn settle(request: &JsValue) -> Result<JsValue, Unsupported> {
     let promise = Promise::new(&mut |resolve, reject| {
-        request.set_onsuccess(Some(
-            Closure::once_into_js(move || resolve.call0(&JsValue::NULL)).unchecked_ref(),
-        ));
-        request.set_onerror(Some(
-            Closure::once_into_js(move |event: web_sys::Event| {
-                // Handled here: the failure is the caller's answer, not an uncaught error.
-                event.prevent_default();
-                reject.call0(&JsValue::NULL)
-            })
-            .unchecked_ref(),
-        ));
+        let _ = Reflect::set(request, &"onsuccess".into(), &resolve);
+        let _ = Reflect::set(request, &"onerror".into(), &reject);
     });
     match JsFuture::from(promise).await {
-        Ok(_) => request.result(),
-        Err(_) => Err(request
-            .error()
-            .ok()
-            .flatten()
-            .map_or_else(|| JsValue::from_str("IndexedDB request failed"), JsValue::from)),
+        Ok(_) => Ok(Reflect::get(request, &"result".into())?),
+        Err(_) => Err(Reflect::get(request, &"error".into())?.into()),
     }
 }
 
-async fn digest(subtle: &SubtleCrypto, data: &[u8]) -> Result<Vec<u8>, Unsupported> {
-    let hash = JsFuture::from(subtle.digest_with_str_and_u8_array("SHA-256", data)?).await?;
+async fn digest(subtle: &JsValue, data: &[u8]) -> Result<Vec<u8>, Unsupported> {
+    let hash = call_async(
+        subtle,
+        "digest",
+        &[&"SHA-256".into(), &Uint8Array::from(data).into()],
+    )
+    .await?;
     Ok(Uint8Array::new(&hash).to_vec())
 }
 
 /// A DPoP proof for one request: `method` on `url` (absolute, without query), bound to
 /// `access_token` (`ath`) when the request sends one.
-pub async fn proof(method: &str, url: &str, access_token: Option<&str>) -> Result<String, Unsupported> {
+pub async fn proof(
+    method: &str,
+    url: &str,
+    access_token: Option<&str>,
+) -> Result<String, Unsupported> {
     let key = key().await?;
     let subtle = subtle()?;
-    let mut jti = [0u8; 16];
-    web_sys::window()
-        .ok_or_else(|| Unsupported("no window".into()))?
-        .crypto()?
-        .get_random_values_with_u8_array(&mut jti)?;
+    // 122 random bits from the browser's CSPRNG, unique enough for the server's replay check.
+    let jti = call(&get(&js_sys::global(), "crypto")?, "randomUUID", &[])?
+        .as_string()
+        .ok_or(Unsupported)?;
     let ath = match access_token {
-        Some(token) => format!(r#","ath":"{}""#, base64url(&digest(&subtle, token.as_bytes()).await?)),
+        Some(token) => format!(
+            r#","ath":"{}""#,
+            base64url(&digest(&subtle, token.as_bytes()).await?)
+        ),
         None => String::new(),
     };
     // Written out: every value is base64url, a method name, a number, or a URL made of
     // the page's origin and one of the API's own paths, none of which JSON must escape.
     let claims = format!(
-        r#"{{"jti":"{}","htm":"{method}","htu":"{url}","iat":{}{ath}}}"#,
-        base64url(&jti),
+        r#"{{"jti":"{jti}","htm":"{method}","htu":"{url}","iat":{}{ath}}}"#,
         (js_sys::Date::now() / 1000.0) as i64,
     );
-    let header = format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{}}}"#, key.jwk);
-    let signing_input = format!(
-        "{}.{}",
-        base64url(header.as_bytes()),
-        base64url(claims.as_bytes())
-    );
-    let algorithm = web_sys::EcdsaParams::new("ECDSA", &JsValue::from_str("SHA-256"));
+    let signing_input = format!("{}.{}", key.header, base64url(claims.as_bytes()));
     // WebCrypto's ECDSA signature is r || s (IEEE P1363), which is what JWS's ES256 expects.
-    let signature = JsFuture::from(subtle.sign_with_object_and_u8_array(
-        &algorithm,
-        &key.private,
-        signing_input.as_bytes(),
-    )?)
+    let signature = call_async(
+        &subtle,
+        "sign",
+        &[
+            &json(r#"{"name":"ECDSA","hash":"SHA-256"}"#),
+            &get(&key.pair, "privateKey")?,
+            &Uint8Array::from(signing_input.as_bytes()).into(),
+        ],
+    )
     .await?;
     Ok(format!(
         "{signing_input}.{}",

@@ -50,21 +50,31 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
         });
     }
 
+    let location = router::provide(bundle);
     // The session cookie survives a reload; the config says who it belongs to.
     leptos::task::spawn_local(async move {
+        let Ok(key) = device::key().await else {
+            // Without a device key no request can be signed: the main page says why
+            // (from the account page, a page load: its wasm need not carry that screen).
+            router::navigate(
+                location,
+                routes::UNSUPPORTED,
+                router::NavigateOptions { replace: true },
+            );
+            auth.checked.set(true);
+            return;
+        };
         let portal_config = api::config().await;
         let login = portal_config.as_ref().ok().and_then(|c| c.login.clone());
         let embedded = embed::is_embedded();
         if let Ok(portal_config) = portal_config {
             if embedded {
-                // Signing the config request made (or loaded) the key already.
-                let device_id = device::key()
-                    .await
-                    .map(|key| key.thumbprint.to_string())
-                    .unwrap_or_default();
-                embed::start(portal_config.frame_ancestors.clone(), device_id, move |command| {
-                    on_host_command(command, auth, lang)
-                });
+                let device_id = key.thumbprint;
+                embed::start(
+                    portal_config.frame_ancestors.clone(),
+                    device_id,
+                    move |command| on_host_command(command, auth, lang),
+                );
             }
             config.0.set(Some(portal_config));
         }
@@ -88,7 +98,6 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
             let _ = root.class_list().add_1("embedded");
         }
     }
-    let location = router::provide(bundle);
     let route = Memo::new(move |_| Route::parse(&location.pathname.get()));
     let section = Memo::new(move |_| route.get().section());
     // A change of language redraws every screen in the new language.
@@ -97,8 +106,7 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
     // of everything moving down a moment later (Lighthouse's layout shift).
     // Embedded, the host's session may take a while and there is no header.
     // Nor before the screens' language is here, so they do not flash English.
-    let device_ok = device::is_supported();
-    let ready = move || lang_ready.get() && (embedded || auth.checked.get() || !device_ok);
+    let ready = move || lang_ready.get() && (embedded || auth.checked.get());
     move || {
         let _ = lang.0.get();
         view! {
@@ -109,15 +117,7 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
                 // Above the screen, so a step that grows when its answers arrive
                 // does not push the panel down.
                 {demo_phone()}
-                <main id="main">
-                    {move || {
-                        if device_ok {
-                            screens(section.get(), route)
-                        } else {
-                            view! { <Unsupported/> }.into_any()
-                        }
-                    }}
-                </main>
+                <main id="main">{move || screens(section.get(), route)}</main>
             </Show>
         }
     }
@@ -139,6 +139,7 @@ fn demo_phone() -> impl IntoView {}
 pub fn main_screens(section: Section, route: Memo<Route>) -> AnyView {
     match section {
         Section::SignIn => view! { <SignIn/> }.into_any(),
+        Section::Unsupported => view! { <Unsupported/> }.into_any(),
         Section::Home => view! { <RequireSignIn><Home/></RequireSignIn> }.into_any(),
         Section::Enroll => {
             let step = Memo::new(move |_| match route.get() {

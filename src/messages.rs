@@ -27,7 +27,7 @@ pub fn error_text(error: &ApiError) -> String {
         ApiError::Network(_) => t!("messages.we_could_not_reach_the"),
         ApiError::Timeout => t!("messages.the_server_took_too_long"),
         ApiError::BadResponse(_) => t!("messages.the_server_sent_an_answer"),
-        ApiError::NoDeviceKey(_) => t!("messages.no_device_key"),
+        ApiError::NoDeviceKey => t!("messages.no_device_key"),
     }
 }
 

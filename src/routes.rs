@@ -3,6 +3,8 @@
 
 pub const SIGN_IN: &str = "/sign-in";
 pub const HOME: &str = "/";
+/// Where a browser that cannot hold a device key is told so (either page sends it here).
+pub const UNSUPPORTED: &str = "/unsupported";
 
 pub const ENROLL: &str = "/enroll";
 pub const ENROLL_PHONE: &str = "/enroll/phone";
@@ -29,6 +31,7 @@ pub enum Route {
     Home,
     Enroll(EnrollScreen),
     Account(AccountScreen),
+    Unsupported,
     NotFound,
 }
 
@@ -69,6 +72,7 @@ impl Route {
         match path {
             HOME => Route::Home,
             SIGN_IN => Route::SignIn,
+            UNSUPPORTED => Route::Unsupported,
             ENROLL => Route::Enroll(E::Probe),
             ENROLL_PHONE => Route::Enroll(E::ChooseMethod),
             ENROLL_SHORTCUT => Route::Enroll(E::Shortcut),
@@ -96,6 +100,7 @@ impl Route {
             Route::Home => Section::Home,
             Route::Enroll(_) => Section::Enroll,
             Route::Account(_) => Section::Account,
+            Route::Unsupported => Section::Unsupported,
             Route::NotFound => Section::NotFound,
         }
     }
@@ -107,6 +112,7 @@ pub enum Section {
     Home,
     Enroll,
     Account,
+    Unsupported,
     NotFound,
 }
 
@@ -217,6 +223,7 @@ mod tests {
         let table = [
             (HOME, Route::Home),
             (SIGN_IN, Route::SignIn),
+            (UNSUPPORTED, Route::Unsupported),
             (ENROLL, Route::Enroll(E::Probe)),
             (ENROLL_PHONE, Route::Enroll(E::ChooseMethod)),
             (ENROLL_SHORTCUT, Route::Enroll(E::Shortcut)),

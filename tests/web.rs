@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use portal::api::{self, ApiError};
-use portal::device;
 use portal::components::{
     CodeSent, ErrorArea, PhoneInput, PinInput, SmsCodeInput, Stepper, SubmitButton, VinInput,
 };
+use portal::device;
 use portal::state::{Auth, Config, Flow};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -128,30 +128,54 @@ fn decode_part(part: &str) -> String {
 async fn the_device_key_signs_proofs_and_cannot_be_exported() {
     use wasm_bindgen_futures::JsFuture;
 
-    let key = device::key().await.expect("headless Chromium offers WebCrypto and IndexedDB");
+    let key = device::key()
+        .await
+        .expect("headless Chromium offers WebCrypto and IndexedDB");
     assert_eq!(key.thumbprint.len(), 43);
     assert_eq!(device::key().await.unwrap().thumbprint, key.thumbprint);
-    let pair = device::stored_key_pair().await.unwrap().expect("the key is in IndexedDB");
+    let pair: web_sys::CryptoKeyPair = device::stored_key_pair().await.unwrap().unchecked_into();
+    assert!(
+        !wasm_bindgen::JsValue::from(pair.clone()).is_undefined(),
+        "the key is in IndexedDB"
+    );
     let subtle = web_sys::window().unwrap().crypto().unwrap().subtle();
     let private = pair.get_private_key();
     assert!(!private.extractable());
     for format in ["jwk", "pkcs8"] {
         let exported = JsFuture::from(subtle.export_key(format, &private).unwrap()).await;
-        assert!(exported.is_err(), "exportKey({format}) of the device key must reject");
+        assert!(
+            exported.is_err(),
+            "exportKey({format}) of the device key must reject"
+        );
     }
 
-    let proof = device::proof("DELETE", "http://127.0.0.1:8080/api/v1/session", Some("tok"))
-        .await
-        .unwrap();
+    let proof = device::proof(
+        "DELETE",
+        "http://127.0.0.1:8080/api/v1/session",
+        Some("tok"),
+    )
+    .await
+    .unwrap();
     let parts: Vec<&str> = proof.split('.').collect();
     assert_eq!(parts.len(), 3);
     let header = decode_part(parts[0]);
-    assert!(header.starts_with(r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"crv":"P-256","kty":"EC","x":""#), "{header}");
+    assert!(
+        header.starts_with(
+            r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"crv":"P-256","kty":"EC","x":""#
+        ),
+        "{header}"
+    );
     assert!(!header.contains(r#""d""#));
     let claims = decode_part(parts[1]);
-    assert!(claims.contains(r#""htm":"DELETE","htu":"http://127.0.0.1:8080/api/v1/session""#), "{claims}");
+    assert!(
+        claims.contains(r#""htm":"DELETE","htu":"http://127.0.0.1:8080/api/v1/session""#),
+        "{claims}"
+    );
     // base64url(SHA-256("tok")), computed outside the browser.
-    assert!(claims.contains(r#""ath":"GnZ0607njffhrEOak8P6jjyUV4TU3sn9jjARc4svHWI""#), "{claims}");
+    assert!(
+        claims.contains(r#""ath":"GnZ0607njffhrEOak8P6jjyUV4TU3sn9jjARc4svHWI""#),
+        "{claims}"
+    );
     let signature: Vec<u8> = decode_part(parts[2]).chars().map(|c| c as u8).collect();
     assert_eq!(signature.len(), 64, "ES256 is r || s");
     let signed = format!("{}.{}", parts[0], parts[1]);
@@ -191,10 +215,18 @@ async fn the_device_key_signs_proofs_and_cannot_be_exported() {
     .await
     .unwrap();
     assert_eq!(valid.as_bool(), Some(true));
-    let other = device::proof("DELETE", "http://127.0.0.1:8080/api/v1/session", Some("tok"))
-        .await
-        .unwrap();
-    assert_ne!(decode_part(other.split('.').nth(1).unwrap()), claims, "each proof has its own jti");
+    let other = device::proof(
+        "DELETE",
+        "http://127.0.0.1:8080/api/v1/session",
+        Some("tok"),
+    )
+    .await
+    .unwrap();
+    assert_ne!(
+        decode_part(other.split('.').nth(1).unwrap()),
+        claims,
+        "each proof has its own jti"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -108,10 +108,14 @@ test('a second browser given a copy of everything the enrolled one stored is not
   await copy.goto('/account');
   // The copied session cookie is bound to the other key: the copy is asked to sign in.
   await expect(copy).toHaveURL(/\/sign-in/);
+  await expect(copy.getByRole('heading', { name: 'Sign in', level: 1 })).toBeVisible();
+  await copy.waitForLoadState('load');
   const copyKey = new PageKey(copy);
   expect(await thumbprint(copyKey)).not.toBe(await enrolled.deviceId());
 
-  // With the copied cookie (no token of its own), each enrolled-only call is refused as unauthenticated.
+  // The server cleared the copied cookie on its first 2301 there; put it back: with it (no
+  // token of its own), each enrolled-only call is still refused as unauthenticated.
+  await copyContext.addCookies(cookies);
   const withCookie = new ApiClient(copy.request, copyKey);
   const enrolledOnly: [method: 'POST' | 'GET', path: string, body: unknown][] = [
     ['POST', '/api/v1/pims/authentication/otp', { action: 'withPIN', pinCode: DEMO_PIN, operation: 'removeProperty' }],
@@ -145,4 +149,24 @@ test('a second browser given a copy of everything the enrolled one stored is not
   const phone = await enrolled.call('GET', '/api/v1/pims/authentication/trustedphonenumber');
   expect(JSON.stringify(phone.result)).toContain('79');
   await copyContext.close();
+});
+
+test('a browser that cannot keep a device key is told so, on either page, instead of a form that would fail', async ({
+  browser,
+  baseURL,
+}) => {
+  const context = await browser.newContext({ baseURL });
+  // As in a window whose storage is refused: no IndexedDB at all.
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'indexedDB', { value: undefined });
+  });
+  const page = await context.newPage();
+  for (const start of ['/sign-in', '/account']) {
+    await page.goto(start);
+    await expect(page).toHaveURL(/\/unsupported$/);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('This browser cannot be used here');
+    await expect(page.getByText('cannot keep a protected device key')).toBeVisible();
+    await expect(page.getByLabel('Email', { exact: true })).toHaveCount(0);
+  }
+  await context.close();
 });

@@ -58,8 +58,9 @@ export class PageKey implements Signer {
       try {
         return await this.once<T>(input);
       } catch (error) {
-        if (attempt >= 3 || !String(error).includes('Execution context was destroyed')) throw error;
-        await this.page.waitForLoadState();
+        if (attempt >= 5 || !String(error).includes('Execution context was destroyed')) throw error;
+        await this.page.waitForLoadState('load');
+        await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
   }

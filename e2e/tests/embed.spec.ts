@@ -3,8 +3,7 @@
 // ignored, and one that must not be able to frame the portal at all.
 import { type Frame, type Page } from '@playwright/test';
 import { embedTest as test, hostEvents, type StaticServer } from './embed-fixtures';
-import { DEMO_PASSWORD } from './helpers';
-import { DEMO_PHONE, DEMO_PIN, expect, latestCodeTracked } from './flow-fixtures';
+import { ApiClient, DEMO_PHONE, DEMO_PIN, expect, latestCodeTracked } from './flow-fixtures';
 import { PageKey, signedHeaders } from './dpop';
 
 /** Opens the example host on its origin, signs in there, waits for the portal's first screen. */
@@ -326,10 +325,7 @@ test('a theme message from the host changes the primary colour; theme and sessio
   expect(delivered, 'the third-origin frame reached the portal window').toBe(true);
 
   // A real session token of another account, offered by the third origin.
-  const signIn = await request.post('/api/v1/session', {
-    data: { email: 'enrolled@demo.test', password: DEMO_PASSWORD },
-  });
-  const otherToken = (await signIn.json()).result.token as string;
+  const otherToken = (await new ApiClient(request).signIn('enrolled@demo.test')).sessionToken();
   expect(otherToken.length).toBeGreaterThan(15);
   await thirdFrame.evaluate((token) => {
     const target = (window.parent as unknown as Record<string, Window>)['portal'];

@@ -94,7 +94,19 @@ pub fn fuzz_api(workspace: &Workspace, max_examples: u32) -> Result<(), String> 
             &["--exclude-operation-id", SIGN_OUT],
             "1",
         ),
-        ("sign-out", &["--include-operation-id", SIGN_OUT], "0"),
+        // A well-formed `sessionId` that is not one of the account's sessions is refused by
+        // contract (2102 naming it), which no schema can express: the positive-data check
+        // would call that answer a rejection of valid data.
+        (
+            "sign-out",
+            &[
+                "--include-operation-id",
+                SIGN_OUT,
+                "--exclude-checks",
+                "positive_data_acceptance",
+            ],
+            "0",
+        ),
     ];
     let mut failed = Vec::new();
     for (what, filter, enroll) in passes {

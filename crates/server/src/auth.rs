@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
 use wire::{ErrorCode, DPOP_HEADER};
@@ -105,7 +105,29 @@ pub async fn require_proof(
 ) -> Result<Response, ApiError> {
     let key = check_proof(&state, request.headers(), request.method(), request.uri()).await?;
     request.extensions_mut().insert(key);
-    Ok(next.run(request).await)
+    let by_cookie =
+        bearer(request.headers()).is_none() && cookie(request.headers(), SESSION_COOKIE).is_some();
+    let https = is_https(request.headers(), request.uri());
+    let mut response = next.run(request).await;
+    // A session cookie that is no session of this key (another key's, expired, ended) is
+    // dropped: otherwise the public config, which cannot check a key (the pages preload
+    // it, unsigned), would keep naming its login, and the portal would go round between
+    // the sign-in page and the account.
+    if by_cookie && response.status() == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cleared_cookie(https));
+    }
+    Ok(response)
+}
+
+/// A `Set-Cookie` that removes the session cookie (`SESSION_COOKIE`) from the browser.
+pub fn cleared_cookie(https: bool) -> HeaderValue {
+    HeaderValue::from_static(if https {
+        "portal_session=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0; Secure"
+    } else {
+        "portal_session=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0"
+    })
 }
 
 async fn check_proof(

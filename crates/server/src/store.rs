@@ -171,11 +171,11 @@ pub async fn revoke_other_sessions(
         "DELETE FROM sessions WHERE account_id = $1
          AND family <> COALESCE((SELECT family FROM sessions WHERE token_hash = $2), '')",
     )
-        .bind(account_id)
-        .bind(keep_token_hash)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    .bind(account_id)
+    .bind(keep_token_hash)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
     if revoked > 0 {
         tracing::info!(
             account_id,

@@ -159,18 +159,11 @@ pub async fn sign_out(
         store::end_session(&mut tx, &token_hash).await?;
         tx.commit().await?;
     }
-    let cookie = format!(
-        "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0{}",
-        if auth::is_https(&headers, &uri) {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
     let mut response = ok_null().into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        auth::cleared_cookie(auth::is_https(&headers, &uri)),
+    );
     Ok(response)
 }
 

@@ -360,6 +360,25 @@ async fn the_session_is_bound_to_the_key_that_signed_in() {
     for path in ["/api/v1/session", TRUSTED_PHONE, DEVICES, EVENTS] {
         thief.get(path).await.assert_error(2301);
     }
+    // A session cookie used with another key is cleared from that browser (so the public
+    // config, which checks no key, stops naming its login there), and the session stays.
+    let mut by_cookie = thief.clone();
+    by_cookie.token = None;
+    let mut request = by_cookie.request(Method::GET, TRUSTED_PHONE, None);
+    request.headers_mut().insert(
+        "cookie",
+        format!("portal_session={}", owner.token.as_deref().unwrap())
+            .parse()
+            .unwrap(),
+    );
+    let answer = app.send(request).await;
+    answer.assert_error(2301);
+    let cleared = answer
+        .headers
+        .get("set-cookie")
+        .expect("the cookie is cleared");
+    assert!(cleared.to_str().unwrap().starts_with("portal_session=;"));
+    assert!(cleared.to_str().unwrap().contains("Max-Age=0"));
     // Nor can the thief end the owner's session.
     thief.delete("/api/v1/session").await.assert_ok();
     owner.get("/api/v1/session").await.assert_ok();
