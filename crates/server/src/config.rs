@@ -2,6 +2,7 @@
 //! the settings the server runs with.
 
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -156,22 +157,64 @@ impl Default for Policy {
     }
 }
 
+/// Floors and ceilings of the settings an operator may change (`enrollment.md`, "Limits":
+/// argon2 >= 19 MiB and t >= 2, PIN and SMS tries <= 10, idle session <= 30 min, absolute
+/// <= 12 h): past them the policy is no longer the one the spec calls strong.
+pub const MIN_ARGON2_MEMORY_KIB: u32 = 19 * 1024;
+pub const MIN_ARGON2_ITERATIONS: u32 = 2;
+pub const MAX_TRIES: u32 = 10;
+pub const MAX_SESSION_IDLE_SECONDS: i64 = 30 * 60;
+pub const MAX_SESSION_ABSOLUTE_SECONDS: i64 = 12 * 60 * 60;
+
 impl Policy {
-    /// Refuses settings that would weaken or break the policy.
+    /// Refuses settings that would weaken or break the policy: what `Settings::from_cli`
+    /// applies to the flags and the TOML file, so the server refuses to start with them.
     pub fn check(&self) -> Result<(), String> {
+        self.check_limits()?;
+        self.argon2.check_floor()
+    }
+
+    /// [`Policy::check`] without the floor of the argon2 cost. For a policy built in code
+    /// (`AppState::new`): tests hash hundreds of PINs and choose a cheap cost; an
+    /// operator's settings all come through `Settings::from_cli`, which applies the floor.
+    pub fn check_limits(&self) -> Result<(), String> {
         let pin = wire::validate::MIN_PIN_LENGTH..=wire::validate::MAX_PIN_LENGTH;
-        if !pin.contains(&self.pin_length) {
-            return Err(format!("pin_length must be in {pin:?}"));
+        within("pin_length", self.pin_length, pin, "")?;
+        within("max_pin_failures", self.max_pin_failures, 1..=MAX_TRIES, "")?;
+        within(
+            "sms_code_attempts",
+            self.sms_code_attempts,
+            1..=MAX_TRIES,
+            "",
+        )?;
+        within(
+            "session_idle_seconds",
+            self.session_idle_seconds,
+            1..=MAX_SESSION_IDLE_SECONDS,
+            " (30 min)",
+        )?;
+        within(
+            "session_absolute_seconds",
+            self.session_absolute_seconds,
+            1..=MAX_SESSION_ABSOLUTE_SECONDS,
+            " (12 h)",
+        )?;
+        // A session ends at the sooner of the two: an idle time past the absolute one
+        // would be a setting that does nothing, most likely a mistake.
+        if self.session_idle_seconds > self.session_absolute_seconds {
+            return Err(format!(
+                "policy setting session_idle_seconds ({}) must not exceed \
+                 session_absolute_seconds ({})",
+                self.session_idle_seconds, self.session_absolute_seconds
+            ));
         }
-        if self.max_pin_failures == 0 || self.sms_code_attempts == 0 || self.device_limit == 0 {
-            return Err("max_pin_failures, sms_code_attempts and device_limit must be > 0".into());
+        if self.device_limit == 0 {
+            return Err("device_limit must be > 0".into());
         }
         let durations = [
             self.sms_code_ttl_seconds,
             self.enrollment_ticket_ttl_seconds,
             self.step_up_ttl_seconds,
-            self.session_idle_seconds,
-            self.session_absolute_seconds,
         ];
         if durations.iter().any(|d| *d <= 0)
             || self.sms_resend_cooldown_seconds < 0
@@ -195,6 +238,42 @@ impl Policy {
         .map_err(|e| format!("argon2 parameters: {e}"))?;
         Ok(())
     }
+}
+
+impl HashCost {
+    /// Refuses a cost below OWASP's minimum for argon2id, the spec's floor.
+    pub fn check_floor(&self) -> Result<(), String> {
+        if self.memory_kib < MIN_ARGON2_MEMORY_KIB {
+            return Err(format!(
+                "policy setting argon2.memory_kib must be at least {MIN_ARGON2_MEMORY_KIB} \
+                 (19 MiB), got {}",
+                self.memory_kib
+            ));
+        }
+        if self.iterations < MIN_ARGON2_ITERATIONS {
+            return Err(format!(
+                "policy setting argon2.iterations must be at least {MIN_ARGON2_ITERATIONS}, \
+                 got {}",
+                self.iterations
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `Err` naming the setting and its allowed range when `value` is outside it.
+fn within<T>(name: &str, value: T, range: RangeInclusive<T>, unit: &str) -> Result<(), String>
+where
+    T: PartialOrd + std::fmt::Display,
+{
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(format!(
+        "policy setting {name} must be between {} and {}{unit}, got {value}",
+        range.start(),
+        range.end()
+    ))
 }
 
 /// How SMS leave the server.
@@ -279,7 +358,7 @@ impl Settings {
         Ok(Settings {
             policy,
             demo: cli.demo,
-            frame_ancestors: clean_list(&cli.frame_ancestors),
+            frame_ancestors: crate::csp::frame_ancestors(&clean_list(&cli.frame_ancestors))?,
             cors_origins: clean_list(&cli.cors_origins),
             static_dir: Some(cli.static_dir.clone()),
             sms,
@@ -316,7 +395,7 @@ mod tests {
         let path = dir.path().join("policy.toml");
         std::fs::write(
             &path,
-            "pin_length = 4\ndevice_limit = 2\n[argon2]\nmemory_kib = 64\n",
+            "pin_length = 4\ndevice_limit = 2\n[argon2]\nmemory_kib = 32768\n",
         )
         .unwrap();
         let cli = Cli::parse_from([
@@ -330,7 +409,7 @@ mod tests {
         let settings = Settings::from_cli(&cli).unwrap();
         assert_eq!(settings.policy.pin_length, 4);
         assert_eq!(settings.policy.device_limit, 3);
-        assert_eq!(settings.policy.argon2.memory_kib, 64);
+        assert_eq!(settings.policy.argon2.memory_kib, 32768);
         assert!(settings.demo);
         assert_eq!(settings.sms, SmsSettings::Outbox);
     }
@@ -363,5 +442,175 @@ mod tests {
             ..Policy::default()
         };
         assert!(policy.check().is_err());
+    }
+
+    /// `check`'s answer for the default policy changed by `change`.
+    fn check_with(change: impl FnOnce(&mut Policy)) -> Result<(), String> {
+        let mut policy = Policy::default();
+        change(&mut policy);
+        policy.check()
+    }
+
+    /// One setting changed from the default.
+    type Change = fn(&mut Policy);
+
+    #[test]
+    fn the_spec_floors_and_ceilings_are_accepted_and_nothing_past_them() {
+        assert_eq!(
+            check_with(|p| {
+                p.argon2.memory_kib = 19 * 1024;
+                p.argon2.iterations = 2;
+                p.max_pin_failures = 10;
+                p.sms_code_attempts = 10;
+                p.session_idle_seconds = 30 * 60;
+                p.session_absolute_seconds = 12 * 60 * 60;
+            }),
+            Ok(())
+        );
+        assert_eq!(
+            check_with(|p| {
+                p.max_pin_failures = 1;
+                p.sms_code_attempts = 1;
+                p.session_idle_seconds = 1;
+                p.session_absolute_seconds = 1;
+            }),
+            Ok(())
+        );
+        let refused: [(Change, &str); 11] = [
+            (
+                |p| p.argon2.memory_kib = 19 * 1024 - 1,
+                "policy setting argon2.memory_kib must be at least 19456 (19 MiB), got 19455",
+            ),
+            (
+                |p| p.argon2.iterations = 1,
+                "policy setting argon2.iterations must be at least 2, got 1",
+            ),
+            (
+                |p| p.max_pin_failures = 11,
+                "policy setting max_pin_failures must be between 1 and 10, got 11",
+            ),
+            (
+                |p| p.max_pin_failures = 0,
+                "policy setting max_pin_failures must be between 1 and 10, got 0",
+            ),
+            (
+                |p| p.sms_code_attempts = 11,
+                "policy setting sms_code_attempts must be between 1 and 10, got 11",
+            ),
+            (
+                |p| p.sms_code_attempts = 0,
+                "policy setting sms_code_attempts must be between 1 and 10, got 0",
+            ),
+            (
+                |p| p.session_idle_seconds = 30 * 60 + 1,
+                "policy setting session_idle_seconds must be between 1 and 1800 (30 min), \
+                 got 1801",
+            ),
+            (
+                |p| p.session_idle_seconds = 0,
+                "policy setting session_idle_seconds must be between 1 and 1800 (30 min), got 0",
+            ),
+            (
+                |p| p.session_absolute_seconds = 12 * 60 * 60 + 1,
+                "policy setting session_absolute_seconds must be between 1 and 43200 (12 h), \
+                 got 43201",
+            ),
+            (
+                |p| p.session_absolute_seconds = -5,
+                "policy setting session_absolute_seconds must be between 1 and 43200 (12 h), \
+                 got -5",
+            ),
+            (
+                |p| {
+                    p.session_idle_seconds = 600;
+                    p.session_absolute_seconds = 300;
+                },
+                "policy setting session_idle_seconds (600) must not exceed \
+                 session_absolute_seconds (300)",
+            ),
+        ];
+        for (change, message) in refused {
+            assert_eq!(check_with(change), Err(message.to_string()));
+        }
+    }
+
+    #[test]
+    fn a_policy_built_in_code_may_hash_cheaply_but_keeps_the_other_limits() {
+        let cheap = Policy {
+            argon2: HashCost {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..Policy::default()
+        };
+        assert_eq!(cheap.check_limits(), Ok(()));
+        assert!(cheap.check().is_err());
+        let lax = Policy {
+            max_pin_failures: 11,
+            ..cheap
+        };
+        assert!(lax.check_limits().is_err());
+    }
+
+    /// `Settings::from_cli` (what `main` runs) for `args`, with a policy file of `toml`.
+    fn from_cli(toml: &str, args: &[&str]) -> Result<Settings, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.toml");
+        std::fs::write(&path, toml).unwrap();
+        let cli = Cli::parse_from(
+            ["portal-server", "--config", path.to_str().unwrap()]
+                .iter()
+                .chain(args),
+        );
+        Settings::from_cli(&cli)
+    }
+
+    #[test]
+    fn the_server_does_not_start_with_settings_past_the_limits() {
+        assert!(from_cli("", &[]).is_ok());
+        let error = from_cli("[argon2]\nmemory_kib = 64\niterations = 1\n", &[]).unwrap_err();
+        assert!(error.contains("argon2.memory_kib"), "{error}");
+        let error = from_cli("[argon2]\niterations = 1\n", &[]).unwrap_err();
+        assert!(error.contains("argon2.iterations"), "{error}");
+        let error = from_cli("sms_code_attempts = 20\n", &[]).unwrap_err();
+        assert!(error.contains("sms_code_attempts"), "{error}");
+        let error = from_cli("", &["--max-pin-failures", "11"]).unwrap_err();
+        assert!(error.contains("max_pin_failures"), "{error}");
+        let error = from_cli("", &["--session-idle-seconds", "3600"]).unwrap_err();
+        assert!(error.contains("session_idle_seconds"), "{error}");
+        let error = from_cli("session_absolute_seconds = 86400\n", &[]).unwrap_err();
+        assert!(error.contains("session_absolute_seconds"), "{error}");
+    }
+
+    #[test]
+    fn the_server_does_not_start_with_a_frame_ancestor_that_is_no_origin() {
+        let settings = from_cli(
+            "",
+            &[
+                "--demo",
+                "--frame-ancestors",
+                "http://127.0.0.1:41234, https://cars.example.com,",
+                "--cors-origins",
+                "http://127.0.0.1:41234",
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            settings.frame_ancestors,
+            ["http://127.0.0.1:41234", "https://cars.example.com"]
+        );
+        let error = from_cli(
+            "",
+            &[
+                "--frame-ancestors",
+                "https://cars.example.com,https://x.example; script-src *",
+            ],
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("\"https://x.example; script-src *\""),
+            "{error}"
+        );
     }
 }

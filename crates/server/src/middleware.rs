@@ -50,9 +50,7 @@ pub async fn security_headers(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&state.csp.header(html)) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, state.csp.header(html));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

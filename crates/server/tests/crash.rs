@@ -402,7 +402,7 @@ async fn acknowledged_writes_survive_sigkill_and_counters_never_go_back() {
     let database = dir.path().join("portal.db");
     let database_url = format!("sqlite://{}?mode=rwc", database.display());
     create_accounts(&database_url).await;
-    let policy = cheap_policy(
+    let policy = policy_file(
         dir.path(),
         "sms_resend_cooldown_seconds = 0\nsms_per_account_per_hour = 1000",
     );

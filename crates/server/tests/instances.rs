@@ -40,7 +40,7 @@ async fn two_instances(
     database_url: &str,
     extra: &[&str],
 ) -> (ServerProcess, ServerProcess) {
-    let policy = cheap_policy(dir, "");
+    let policy = policy_file(dir, "");
     let static_dir = dir.join("no-dist");
     let mut args = vec![
         "--demo",

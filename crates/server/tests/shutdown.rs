@@ -40,7 +40,7 @@ async fn sigterm_finishes_requests_in_flight_refuses_new_ones_and_closes_the_dat
     let gateway = slow_gateway(Duration::from_millis(1500), arrived.clone()).await;
     let database = dir.path().join("portal.db");
     let database_url = format!("sqlite://{}?mode=rwc", database.display());
-    let policy = cheap_policy(dir.path(), "");
+    let policy = policy_file(dir.path(), "");
     let static_dir = dir.path().join("no-dist");
     let mut server = ServerProcess::start(
         free_port(),
