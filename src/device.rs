@@ -42,7 +42,7 @@ thread_local! {
 
 // WebCrypto and IndexedDB are called by name through `Reflect` rather than through
 // web-sys's typed bindings: the two dozen typed imports (and their JavaScript glue)
-// cost ~2 KB gzip of every first visit, which the size budget does not have. What is
+// cost ~1.5 KB gzip of every first visit, which the size budget does not have. What is
 // called is the same standard API; `tests/web.rs` checks the result in the browser.
 
 fn get(target: &JsValue, name: &str) -> Result<JsValue, Unsupported> {

@@ -116,18 +116,19 @@ pub async fn require_proof(
     if by_cookie && response.status() == StatusCode::UNAUTHORIZED {
         response
             .headers_mut()
-            .append(header::SET_COOKIE, cleared_cookie(https));
+            .append(header::SET_COOKIE, session_cookie("", 0, https));
     }
     Ok(response)
 }
 
-/// A `Set-Cookie` that removes the session cookie (`SESSION_COOKIE`) from the browser.
-pub fn cleared_cookie(https: bool) -> HeaderValue {
-    HeaderValue::from_static(if https {
-        "portal_session=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0; Secure"
-    } else {
-        "portal_session=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0"
-    })
+/// The `Set-Cookie` of the session cookie: `token` for `max_age` seconds, or, with an
+/// empty token and 0, its removal. Scripts cannot read it, and it goes to the API only.
+pub fn session_cookie(token: &str, max_age: i64, https: bool) -> HeaderValue {
+    let secure = if https { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api; Max-Age={max_age}{secure}"
+    ))
+    .expect("a token is base64url")
 }
 
 async fn check_proof(

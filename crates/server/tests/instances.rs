@@ -97,14 +97,9 @@ async fn scalar(pool: &sqlx::PgPool, sql: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "starts two servers on PostgreSQL: run by `cargo xtask test` (reliability)"]
 async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
-    let Ok(base) = std::env::var("PORTAL_TEST_DATABASE_URL") else {
-        println!("two-instance test skipped: set PORTAL_TEST_DATABASE_URL=postgres://...");
+    let Some(base) = postgres_base() else {
         return;
     };
-    assert!(
-        base.starts_with("postgres"),
-        "PORTAL_TEST_DATABASE_URL is not PostgreSQL"
-    );
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let (database_url, schema) = fresh_schema(&base).await;
@@ -278,14 +273,9 @@ async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "starts two servers on PostgreSQL: run by `cargo xtask test` (reliability)"]
 async fn a_proof_accepted_by_one_instance_is_refused_by_the_other() {
-    let Ok(base) = std::env::var("PORTAL_TEST_DATABASE_URL") else {
-        println!("two-instance test skipped: set PORTAL_TEST_DATABASE_URL=postgres://...");
+    let Some(base) = postgres_base() else {
         return;
     };
-    assert!(
-        base.starts_with("postgres"),
-        "PORTAL_TEST_DATABASE_URL is not PostgreSQL"
-    );
     let dir = tempfile::tempdir().unwrap();
     let (database_url, schema) = fresh_schema(&base).await;
     let (first, second) = two_instances(dir.path(), &database_url, &[]).await;
@@ -332,4 +322,17 @@ async fn a_proof_accepted_by_one_instance_is_refused_by_the_other() {
         .await
         .unwrap();
     println!("a DPoP proof accepted by one instance was refused (2102) by the other, both ways");
+}
+
+/// The PostgreSQL server the reliability suite gives these tests, or `None` (skipped) without one.
+fn postgres_base() -> Option<String> {
+    let Ok(base) = std::env::var("PORTAL_TEST_DATABASE_URL") else {
+        println!("two-instance test skipped: set PORTAL_TEST_DATABASE_URL=postgres://...");
+        return None;
+    };
+    assert!(
+        base.starts_with("postgres"),
+        "PORTAL_TEST_DATABASE_URL is not PostgreSQL"
+    );
+    Some(base)
 }

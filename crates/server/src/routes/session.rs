@@ -3,14 +3,14 @@
 //! with the sign-in (or the one a hand-off names).
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use wire::api::{paths, SessionCreated, SessionHandoff, SessionInfo, SignIn};
 use wire::ErrorCode;
 
-use crate::auth::{self, AuthSession, ProvenKey, SESSION_COOKIE};
+use crate::auth::{self, AuthSession, ProvenKey};
 use crate::error::{ok, ok_null, ApiError, ApiJson, ApiOk, ApiResult};
 use crate::store;
 use crate::AppState;
@@ -87,14 +87,10 @@ pub async fn sign_in(
     let (token, expires_at) =
         open_session(&state, account_id, &key.thumbprint, &label, None).await?;
     tracing::info!(account_id, "signed in");
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api; Max-Age={}{}",
+    let cookie = auth::session_cookie(
+        &token,
         policy.session_absolute_seconds,
-        if auth::is_https(&headers, &uri) {
-            "; Secure"
-        } else {
-            ""
-        }
+        auth::is_https(&headers, &uri),
     );
     let mut response = ApiOk(Some(SessionCreated {
         token,
@@ -102,9 +98,7 @@ pub async fn sign_in(
         login,
     }))
     .into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
@@ -162,7 +156,7 @@ pub async fn sign_out(
     let mut response = ok_null().into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        auth::cleared_cookie(auth::is_https(&headers, &uri)),
+        auth::session_cookie("", 0, auth::is_https(&headers, &uri)),
     );
     Ok(response)
 }
