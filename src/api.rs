@@ -339,13 +339,13 @@ pub async fn sign_in(email: String, password: String) -> Result<api::SessionCrea
     Ok(created)
 }
 
-/// The signed-in login, or `None` when there is no valid session.
-pub async fn current_session() -> Result<Option<String>, ApiError> {
-    match get::<api::SessionInfo>(paths::SESSION).await {
-        Ok(info) => Ok(info.map(|i| i.login)),
-        Err(ApiError::SessionExpired) => Ok(None),
-        Err(error) => Err(error),
-    }
+/// Trades an embedding host's embed token for a session bound to this browser's key.
+pub async fn trade_embed_token(embed_token: String) -> Result<api::SessionCreated, ApiError> {
+    let created: api::SessionCreated = required(
+        post(paths::SESSION_EXCHANGE, &api::SessionExchange { embed_token }).await,
+    )?;
+    set_token(Some(created.token.clone()));
+    Ok(created)
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {

@@ -3,8 +3,8 @@
 //! The host page and the portal talk with `postMessage` (protocol in
 //! `wire::embed`). Outgoing messages go only to allowlisted origins (the
 //! server's `--frame-ancestors`, read from `/api/v1/config`), never `"*"`;
-//! incoming ones are dropped unless `event.origin` is on that list and the
-//! payload parses and validates. Until the host has spoken, each outgoing
+//! incoming ones are dropped unless they come from `window.parent`, with an
+//! `event.origin` on that list, and the payload parses and validates. Until the host has spoken, each outgoing
 //! message is posted once per allowlisted origin: the browser delivers it only
 //! if that origin is the parent's, so nothing reaches anyone else.
 
@@ -122,8 +122,18 @@ pub fn start(
         return;
     };
     let on_command = Rc::new(on_command);
+    let parent: Option<JsValue> = window.parent().ok().flatten().map(Into::into);
     let listener =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            // The origin alone is not the host: any other window of that origin (a
+            // widget the host page frames, a popup) could speak with it.
+            let from_parent = match (event.source(), parent.as_ref()) {
+                (Some(source), Some(parent)) => js_sys::Object::is(&source, parent),
+                _ => false,
+            };
+            if !from_parent {
+                return;
+            }
             let origin = event.origin();
             let checked =
                 ALLOWLIST.with(|a| parse_host_message(&origin, &event.data(), &a.borrow()));

@@ -202,13 +202,16 @@ const EMBED_SESSION_WAIT_MS: u64 = 2_000;
 fn on_host_command(command: wire::embed::HostCommand, auth: Auth, lang: Lang) {
     use wire::embed::HostCommand;
     match command {
+        // The host holds an embed token, never a session: this key trades it for one.
         HostCommand::Session { token } => {
-            api::set_token(Some(token));
             leptos::task::spawn_local(async move {
-                let login = api::current_session().await.ok().flatten();
-                if login.is_none() {
-                    api::set_token(None);
-                }
+                let login = match api::trade_embed_token(token).await {
+                    Ok(created) => Some(created.login),
+                    Err(_) => {
+                        api::set_token(None);
+                        None
+                    }
+                };
                 auth.login.set(login);
                 auth.checked.set(true);
             });

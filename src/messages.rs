@@ -86,6 +86,11 @@ fn code_text(
         },
         ErrorCode::NeedStrongAuthentication => t!("messages.please_confirm_with_your_pin"),
         ErrorCode::NeedBasicAuthentication => t!("messages.your_session_has_expired_please"),
+        // Shed under load (503 with a wait): busy for a moment, not broken.
+        ErrorCode::ServerError if retry_after.is_some() => tf!(
+            "messages.server_busy",
+            &[("seconds", &tn!("plural.seconds", retry_after.unwrap_or(1)))],
+        ),
         ErrorCode::ServerError | ErrorCode::Unknown => t!("messages.something_went_wrong_on_our"),
         ErrorCode::MissingParameter | ErrorCode::InvalidParameter => {
             // The label names the parameter; it carries no secret.
@@ -183,6 +188,18 @@ mod tests {
         assert!(codes.contains("1 hour"), "{codes}");
         assert!(error_text(&api(ErrorCode::AccountBlocked, None, None))
             .contains("Remove all enrollments"));
+    }
+
+    #[test]
+    fn a_shed_request_says_busy_and_how_long() {
+        assert_eq!(
+            error_text(&api(ErrorCode::ServerError, None, Some(3))),
+            "The server is busy. Please wait 3 seconds and try again."
+        );
+        assert_eq!(
+            error_text(&api(ErrorCode::ServerError, None, None)),
+            error_text(&api(ErrorCode::Unknown, None, None))
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ export const HOST_DIR = path.join(REPO_ROOT, 'examples', 'host');
 export interface StaticServer {
   /** `http://127.0.0.1:PORT` */
   origin: string;
+  /** Serves `body` at `pathname` from now on (type from the extension). */
+  setPage(pathname: string, body: string): void;
   close(): Promise<void>;
 }
 
@@ -58,7 +60,9 @@ export async function startStaticServer(
       response.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
       response.end(body);
     };
-    if (pages[pathname] !== undefined) return send(200, TYPES['.html'], pages[pathname]);
+    if (pages[pathname] !== undefined) {
+      return send(200, TYPES[path.extname(pathname)] ?? TYPES['.html'], pages[pathname]);
+    }
     if (options.dir && !pathname.includes('..')) {
       const file = path.join(options.dir, pathname === '/' ? 'index.html' : pathname);
       if (file.startsWith(options.dir) && fs.existsSync(file) && fs.statSync(file).isFile()) {
@@ -74,6 +78,9 @@ export async function startStaticServer(
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
+    setPage: (pathname, body) => {
+      pages[pathname] = body;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -102,6 +109,15 @@ export const embedTest = flowTest.extend<{ host: StaticServer; third: StaticServ
     await use(['--frame-ancestors', host.origin, '--cors-origins', host.origin]);
   },
 });
+
+/**
+ * Opens the example host page, configured (its `config.js`, as a deployment would) with
+ * the portal at `portalUrl`, starting the iframe at `start`.
+ */
+export async function openHostPage(page: Page, host: StaticServer, portalUrl: string, start?: string) {
+  host.setPage('/config.js', `var PORTAL_ORIGIN = ${JSON.stringify(new URL(portalUrl).origin)};\n`);
+  await page.goto(`${host.origin}/index.html${start ? `?start=${start}` : ''}`);
+}
 
 /** A message the example host logged in `#events` (what the portal posted it). */
 export interface PortalMessage {

@@ -2,13 +2,13 @@
 // origin, the portal on another, talking with postMessage; a third origin that must be
 // ignored, and one that must not be able to frame the portal at all.
 import { type Frame, type Page } from '@playwright/test';
-import { embedTest as test, hostEvents, type StaticServer } from './embed-fixtures';
+import { embedTest as test, hostEvents, openHostPage, type StaticServer } from './embed-fixtures';
 import { ApiClient, DEMO_PHONE, DEMO_PIN, expect, latestCodeTracked } from './flow-fixtures';
 import { PageKey, signedHeaders } from './dpop';
 
 /** Opens the example host on its origin, signs in there, waits for the portal's first screen. */
 async function openHost(page: Page, host: StaticServer, portalUrl: string) {
-  await page.goto(`${host.origin}/index.html?portal=${encodeURIComponent(portalUrl)}`);
+  await openHostPage(page, host, portalUrl);
   // The host's form is prefilled with new@demo.test / demo-password.
   await expect(page.locator('#email')).toHaveValue('new@demo.test');
   await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
@@ -137,7 +137,7 @@ test("management inside the iframe: completed and error messages, the host's loc
       authenticated.push(headers['authorization'].slice('Bearer '.length));
     }
   });
-  await page.goto(`${host.origin}/index.html?portal=${encodeURIComponent(server.url)}`);
+  await openHostPage(page, host, server.url);
   await page.locator('#email').fill('enrolled@demo.test');
   await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
   const frame = page.frameLocator('iframe[name=portal]');
@@ -233,7 +233,7 @@ test('the screen is not redrawn when the embedded start-up ends: what the user c
   host,
   server,
 }) => {
-  await page.goto(`${host.origin}/index.html?start=/enroll/phone&portal=${encodeURIComponent(server.url)}`);
+  await openHostPage(page, host, server.url, '/enroll/phone');
   await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
   const frame = page.frameLocator('iframe[name=portal]');
   await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Add a trusted phone number');
@@ -276,7 +276,7 @@ test('the iframe sized to the last resize height has nothing left to scroll', as
 // Was a bug (fixed in 49ae04d): the first screen's `step` went out before the allowlist
 // was known, to no origin, so a host opening the portal on a screen never heard of it.
 test('the first screen is announced to the host with a step message', async ({ page, host, server }) => {
-  await page.goto(`${host.origin}/index.html?start=/enroll/phone&portal=${encodeURIComponent(server.url)}`);
+  await openHostPage(page, host, server.url, '/enroll/phone');
   await page.getByRole('button', { name: 'Sign in and open security settings' }).click();
   const frame = page.frameLocator('iframe[name=portal]');
   await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Add a trusted phone number');
@@ -332,9 +332,30 @@ test('a theme message from the host changes the primary colour; theme and sessio
     target.postMessage({ source: 'enrollment-host', v: 1, type: 'session', token }, '*');
   }, otherToken);
 
+  // A frame of the host's own origin that is not the portal's parent (an ad or widget the
+  // host page loads, say): its origin is allowlisted, its window is not window.parent.
+  await page.evaluate((src) => {
+    const iframe = document.createElement('iframe');
+    iframe.name = 'sibling';
+    iframe.src = src;
+    document.body.appendChild(iframe);
+  }, `${host.origin}/frame.html`);
+  await expect.poll(() => page.frame({ name: 'sibling' })?.url() ?? '').toBe(`${host.origin}/frame.html`);
+  const sibling = page.frame({ name: 'sibling' }) as Frame;
+  await sibling.waitForLoadState('load');
+  await sibling.evaluate(
+    ([message, origin]) => {
+      const target = (window.parent as unknown as Record<string, Window>)['portal'];
+      target.postMessage(message, origin);
+    },
+    [green, new URL(server.url).origin] as const,
+  );
+
   // Give the portal ample time to (wrongly) act on them.
   await page.waitForTimeout(1_500);
-  expect(await primaryColour(portal), 'a theme from a third origin is ignored').toBe('#0b5cad');
+  expect(await primaryColour(portal), 'a theme from a third origin, or from a window not the parent, is ignored').toBe(
+    '#0b5cad',
+  );
   await expect(continueButton).toHaveCSS('background-color', 'rgb(11, 92, 173)');
   expect(
     authorizations.filter((h) => h.includes(otherToken)),

@@ -1,10 +1,11 @@
 // An example customer-account page embedding the Enrollment Portal.
-// The portal's origin comes from ?portal=..., default the `cargo xtask serve` one.
+// The portal's origin is fixed in the host's configuration (config.js), never read from
+// the address: this page posts the customer's password there, so a link naming another
+// origin must not be able to redirect it (docs/embedding.md).
 (function () {
   'use strict';
   var params = new URLSearchParams(location.search);
-  var portal = params.get('portal') || 'http://127.0.0.1:8080';
-  var portalOrigin = new URL(portal).origin;
+  var portalOrigin = new URL(window.PORTAL_ORIGIN).origin;
   var start = params.get('start') || '/enroll';
   var token = null;
   var frame = null;
@@ -57,11 +58,13 @@
     });
   }
 
-  // The portal's session is its own, bound to the key the iframe named in `ready`: the
-  // host's token never leaves the host.
+  // The portal's session is its own: the host asks for an embed token for the key the
+  // iframe named in `ready` (good once, for a minute, with that key only) and passes it
+  // on; the portal trades it for its session. The host's token never leaves the host, and
+  // the host never holds one of the portal's.
   function handOff(deviceId) {
     call('POST', '/api/v1/session/handoff', { deviceId: deviceId }, token)
-      .then(function (result) { post({ type: 'session', token: result.token }); })
+      .then(function (result) { post({ type: 'session', token: result.embedToken }); })
       .catch(function (e) { log({ handoff: 'failed', reason: e.message }); });
   }
 

@@ -1,10 +1,9 @@
 use leptos::prelude::*;
 use wire::api::SmsPurpose;
 
-use wire::validate::Problem;
-
 use super::{focus_first_invalid, now_ms, CodeSent};
 use crate::api::{self, ApiError};
+use crate::i18n::t;
 use crate::messages::problem_text;
 
 /// Asks the server to send an SMS code and remembers what it answered (the
@@ -108,9 +107,10 @@ impl NumberVerifier {
             Some(number),
             proof,
             move |error| {
+                // The number passed the local check, so what the server refuses is its
+                // kind or country: say that, not "enter a valid number" again.
                 if error.parameter() == Some("phoneNumber") {
-                    self.phone_error
-                        .set(Some(problem_text(Problem::BadPhoneNumber)));
+                    self.phone_error.set(Some(t!("messages.not_a_mobile_number")));
                     focus_first_invalid();
                 } else {
                     on_error(error);

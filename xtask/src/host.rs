@@ -7,34 +7,52 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::thread;
 
-/// Serves `dir` on `bind` in a background thread; returns the origin.
-pub fn serve(dir: PathBuf, bind: &str) -> Result<String, String> {
+/// Serves `dir` on `bind` in a background thread, with a `config.js` naming
+/// `portal_origin` in place of the file's own; returns the origin.
+pub fn serve(dir: PathBuf, bind: &str, portal_origin: &str) -> Result<String, String> {
     let listener = TcpListener::bind(bind).map_err(|e| format!("example host on {bind}: {e}"))?;
     let origin = format!(
         "http://{}",
         listener.local_addr().map_err(|e| e.to_string())?
     );
+    let config = config_js(portal_origin);
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let dir = dir.clone();
+            let config = config.clone();
             thread::spawn(move || {
-                let _ = answer(stream, &dir);
+                let _ = answer(stream, &dir, &config);
             });
         }
     });
     Ok(origin)
 }
 
-fn answer(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
+/// The host's configuration for the portal this xtask started.
+fn config_js(portal_origin: &str) -> String {
+    // Debug-quoting gives a JS string literal for any origin text.
+    format!("var PORTAL_ORIGIN = {portal_origin:?};\n")
+}
+
+fn answer(mut stream: TcpStream, dir: &Path, config: &str) -> std::io::Result<()> {
     let mut request_line = String::new();
     BufReader::new(&stream).read_line(&mut request_line)?;
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let (status, content_type, body) = match file_for(dir, path) {
-        Some((file, content_type)) => match fs::read(&file) {
-            Ok(body) => ("200 OK", content_type, body),
-            Err(_) => ("404 Not Found", "text/plain", b"not found".to_vec()),
-        },
-        None => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    let not_found = || ("404 Not Found", "text/plain", b"not found".to_vec());
+    let (status, content_type, body) = if path.split(['?', '#']).next() == Some("/config.js") {
+        (
+            "200 OK",
+            "text/javascript; charset=utf-8",
+            config.as_bytes().to_vec(),
+        )
+    } else {
+        match file_for(dir, path) {
+            Some((file, content_type)) => match fs::read(&file) {
+                Ok(body) => ("200 OK", content_type, body),
+                Err(_) => not_found(),
+            },
+            None => not_found(),
+        }
     };
     write!(
         stream,

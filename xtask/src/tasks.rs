@@ -276,7 +276,11 @@ pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
     // frame it (through the server's env twins of --frame-ancestors and
     // --cors-origins).
     let host_bind = host_bind_for(bind);
-    let host = crate::host::serve(workspace.path("examples/host"), &host_bind)?;
+    let host = crate::host::serve(
+        workspace.path("examples/host"),
+        &host_bind,
+        &format!("http://{bind}"),
+    )?;
     std::env::set_var("PORTAL_FRAME_ANCESTORS", &host);
     std::env::set_var("PORTAL_CORS_ORIGINS", &host);
     let options = ServerOptions {
@@ -298,10 +302,7 @@ pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
         "    demo accounts (password demo-password): new@demo.test, phone@demo.test, \
          enrolled@demo.test, blocked@demo.test, full@demo.test"
     );
-    println!(
-        "    embedded in a customer-account site: {host}/index.html?portal={}",
-        server.base_url()
-    );
+    println!("    embedded in a customer-account site: {host}/index.html");
     let status = server.wait()?;
     if status.success() {
         Ok(())

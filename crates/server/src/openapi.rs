@@ -29,6 +29,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         routes::session::who_am_i,
         routes::session::sign_out,
         routes::session::handoff,
+        routes::session::exchange,
         routes::account::account_status,
         routes::account::trusted_phone,
         routes::account::devices,
@@ -309,6 +310,25 @@ pub mod schemas {
             example = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         )]
         pub device_id: String,
+    }
+
+    /// Answer of `session/handoff`.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct EmbedToken {
+        /// 256 random bits, base64url: good once, for 60 s, with the named key only.
+        pub embed_token: String,
+        /// Unix seconds.
+        pub expires_at: i64,
+    }
+
+    /// Body of `session/exchange`.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SessionExchange {
+        /// From the host's `session` message.
+        #[schema(min_length = 1, max_length = 128)]
+        pub embed_token: String,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -753,6 +773,7 @@ pub mod schemas {
 
     succeeded! {
         SessionCreatedEnvelope => SessionCreated,
+        EmbedTokenEnvelope => EmbedToken,
         SessionInfoEnvelope => SessionInfo,
         AccountStatusEnvelope => AccountStatus,
         TrustedPhoneEnvelope => TrustedPhone,

@@ -9,6 +9,8 @@ pub mod paths {
     pub const SESSION: &str = "/api/v1/session";
     /// An embedding host hands a session of its account to the portal's key.
     pub const SESSION_HANDOFF: &str = "/api/v1/session/handoff";
+    /// The portal trades the host's embed token for a session of its own.
+    pub const SESSION_EXCHANGE: &str = "/api/v1/session/exchange";
     pub const ACCOUNT: &str = "/api/v1/pims/authentication/account";
     pub const IS_DEVICE_ACTIVATED: &str =
         "/api/v1/pims/authentication/account?actionType=strong&type=isDeviceActivated";
@@ -45,12 +47,28 @@ pub struct SessionCreated {
     pub login: String,
 }
 
-/// Body of `session/handoff`: the key the new session is bound to. The answer is a
-/// [`SessionCreated`], with no cookie: the host passes the token to the iframe.
+/// Body of `session/handoff`: the key the portal's session will be bound to. The answer
+/// is an [`EmbedToken`], not a session: the host page never holds one of the portal's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionHandoff {
     pub device_id: String,
+}
+
+/// What the host passes to its iframe: good once, for a minute, and only with the key
+/// the hand-off named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmbedToken {
+    pub embed_token: String,
+    pub expires_at: UnixSeconds,
+}
+
+/// Body of `session/exchange`; the answer is a [`SessionCreated`], with no cookie.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionExchange {
+    pub embed_token: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

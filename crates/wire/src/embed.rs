@@ -21,7 +21,7 @@ pub const VERSION: u8 = 1;
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum PortalEvent {
     /// The portal is loaded and listening. `deviceId` is the thumbprint of this browser's
-    /// device key: the host asks the server for a session bound to it
+    /// device key: the host asks the server for an embed token for it
     /// (`POST /api/v1/session/handoff`) and answers with `session`.
     Ready {
         #[serde(rename = "deviceId")]
@@ -53,7 +53,8 @@ pub enum PortalEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum HostCommand {
-    /// The bearer token of the customer already signed in on the host.
+    /// An embed token for the customer already signed in on the host, from
+    /// `session/handoff`: the portal trades it for its own session.
     Session {
         token: String,
     },

@@ -36,6 +36,7 @@ pub const API_BODY_LIMIT: usize = 16 * 1024;
 pub const API_PATHS: &[&str] = &[
     paths::SESSION,
     paths::SESSION_HANDOFF,
+    paths::SESSION_EXCHANGE,
     paths::ACCOUNT,
     paths::TRUSTED_PHONE,
     paths::SMS_CODE_REQUEST,

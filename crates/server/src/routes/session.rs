@@ -7,7 +7,9 @@ use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use wire::api::{paths, SessionCreated, SessionHandoff, SessionInfo, SignIn};
+use wire::api::{
+    paths, EmbedToken, SessionCreated, SessionExchange, SessionHandoff, SessionInfo, SignIn,
+};
 use wire::ErrorCode;
 
 use crate::auth::{self, AuthSession, ProvenKey};
@@ -20,7 +22,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::SESSION, post(sign_in).get(who_am_i).delete(sign_out))
         .route(paths::SESSION_HANDOFF, post(handoff))
+        .route(paths::SESSION_EXCHANGE, post(exchange))
 }
+
+/// How long an embed token waits for its exchange: the host posts it to the iframe
+/// as soon as it has it, so a minute covers a slow network and little else.
+pub const EMBED_TOKEN_SECONDS: i64 = 60;
 
 /// `POST /api/v1/session`: checks the password, opens a session, sets the cookie.
 /// A wrong email and a wrong password get the same 2301 after the same work.
@@ -162,19 +169,19 @@ pub async fn sign_out(
 }
 
 /// `POST /api/v1/session/handoff`: an embedding host, signed in with its own
-/// key, opens a session of its account for the portal in its iframe, bound to
-/// the iframe's key from the start. The host's session is left as it was; no
-/// cookie is set (the host passes the token to the iframe).
+/// key, asks for an embed token for the portal in its iframe. The token opens
+/// nothing by itself: only the key the host named can exchange it, once, within
+/// a minute. So the host page never holds a session of the portal's.
 #[utoipa::path(
     post,
     path = "/api/v1/session/handoff",
     tag = "session",
-    description = "Called by an embedding host page with its own session and DPoP proof. The new session belongs to the same account, is bound to the key named by deviceId (the thumbprint the portal sends in its ready message) and expires no later than the host's.",
+    description = "Called by an embedding host page with its own session and DPoP proof. The embed token is good once, for 60 s, and only in session/exchange with a proof of the key named by deviceId (the thumbprint the portal sends in its ready message).",
     request_body = crate::openapi::schemas::SessionHandoff,
     params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
-        (status = 200, description = "A session for the named key (no cookie)", body = crate::openapi::schemas::SessionCreatedEnvelope),
+        (status = 200, description = "An embed token for the named key", body = crate::openapi::schemas::EmbedTokenEnvelope),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it: DPoP (2101 without a proof, 2102 for a refused or replayed one), deviceId)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
     )
@@ -183,29 +190,108 @@ pub async fn handoff(
     State(state): State<AppState>,
     session: AuthSession,
     ApiJson(body): ApiJson<SessionHandoff>,
-) -> ApiResult<SessionCreated> {
+) -> ApiResult<EmbedToken> {
     wire::validate::device_id(&body.device_id).map_err(|p| ApiError::problem(p, "deviceId"))?;
-    // Never outlives the session that made it, so a hand-off cannot stretch a
-    // sign-in past its absolute expiry.
     let (host_expires_at, family): (i64, String) =
         sqlx::query_as("SELECT expires_at, family FROM sessions WHERE token_hash = $1")
             .bind(&session.token_hash)
             .fetch_one(&state.pool)
             .await?;
-    let label = session.device_label();
+    let now = state.now();
+    let token = crypto::random_token();
+    let expires_at = (now + EMBED_TOKEN_SECONDS).min(host_expires_at);
+    sqlx::query("DELETE FROM embed_tokens WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&state.pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO embed_tokens (token_hash, account_id, device_key, family, host_expires_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(state.key.mac("embed-token", &[token.as_bytes()]))
+    .bind(session.account_id)
+    .bind(&body.device_id)
+    .bind(&family)
+    .bind(host_expires_at)
+    .bind(expires_at)
+    .execute(&state.pool)
+    .await?;
+    tracing::info!(account_id = session.account_id, "embed token issued");
+    ok(EmbedToken {
+        embed_token: token,
+        expires_at,
+    })
+}
+
+/// `POST /api/v1/session/exchange`: the portal in the iframe trades the host's
+/// embed token for its own session, bound to its key, one sign-in with the
+/// host's and never outliving it. No cookie: the embedded portal keeps its
+/// token in memory and asks the host again after a reload.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/exchange",
+    tag = "session",
+    description = "The embed token is consumed by the first exchange, whatever its outcome; a second one, an expired token, or a proof of another key than the one the hand-off named get 2301.",
+    request_body = crate::openapi::schemas::SessionExchange,
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
+    responses(
+        (status = 200, description = "A session for the proof's key (no cookie)", body = crate::openapi::schemas::SessionCreatedEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it: DPoP, embedToken)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 unknown, used or expired embed token, or one made for another key", body = crate::openapi::schemas::Failed),
+    )
+)]
+pub async fn exchange(
+    State(state): State<AppState>,
+    key: ProvenKey,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SessionExchange>,
+) -> ApiResult<SessionCreated> {
+    if body.embed_token.is_empty() {
+        return Err(ApiError::missing("embedToken"));
+    }
+    if body.embed_token.len() > 128 {
+        return Err(ApiError::invalid("embedToken"));
+    }
+    let now = state.now();
+    // Deleting is what makes it single use: of two racing exchanges, one gets the row.
+    let found: Option<(i64, String, String, i64)> = sqlx::query_as(
+        "DELETE FROM embed_tokens WHERE token_hash = $1 AND expires_at > $2
+         RETURNING account_id, device_key, family, host_expires_at",
+    )
+    .bind(state.key.mac("embed-token", &[body.embed_token.as_bytes()]))
+    .bind(now)
+    .fetch_optional(&state.pool)
+    .await?;
+    let Some((account_id, device_key, family, host_expires_at)) = found else {
+        tracing::warn!("embed token refused: unknown, used or expired");
+        return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
+    };
+    if device_key != key.thumbprint {
+        tracing::warn!(account_id, "embed token refused: made for another key");
+        return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
+    }
+    let login: String = sqlx::query_scalar("SELECT email FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(&state.pool)
+        .await?;
+    let label = crate::device_label::from_user_agent(
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
     let (token, expires_at) = open_session(
         &state,
-        session.account_id,
-        &body.device_id,
+        account_id,
+        &device_key,
         &label,
         Some((host_expires_at, &family)),
     )
     .await?;
-    tracing::info!(account_id = session.account_id, "session handed off");
+    tracing::info!(account_id, "embed token exchanged for a session");
     ok(SessionCreated {
         token,
         expires_at,
-        login: session.login,
+        login,
     })
 }
 

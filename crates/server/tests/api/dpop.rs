@@ -555,13 +555,54 @@ async fn a_host_hands_a_session_to_the_iframes_key_only() {
         .await;
     let result = answer.assert_ok().clone();
     assert!(!answer.headers.contains_key("set-cookie"), "no cookie");
+    let embed_token = result["embedToken"].as_str().unwrap().to_string();
+    assert!(result.get("token").is_none(), "the host gets no session");
+    // An embed token is no session token.
+    let mut holder = app.anonymous();
+    holder.device = Some(iframe_key.clone());
+    holder.token = Some(embed_token.clone());
+    holder.get("/api/v1/session").await.assert_error(2301);
+
+    // Only the iframe's key can trade it, and only once.
+    let mut iframe = app.anonymous();
+    iframe.device = Some(iframe_key.clone());
+    let mut other = iframe.clone();
+    other.device = Some(host.key().clone());
+    let exchange = json!({"embedToken": embed_token});
+    other
+        .post(wire::api::paths::SESSION_EXCHANGE, exchange.clone())
+        .await
+        .assert_error(2301);
+    // The refused attempt used it up: a token shown to the wrong key is gone.
+    iframe
+        .post(wire::api::paths::SESSION_EXCHANGE, exchange.clone())
+        .await
+        .assert_error(2301);
+    let embed_token = host
+        .post(
+            wire::api::paths::SESSION_HANDOFF,
+            json!({"deviceId": iframe_key.thumbprint()}),
+        )
+        .await
+        .assert_ok()["embedToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let exchange = json!({"embedToken": embed_token});
+    let answer = iframe
+        .post(wire::api::paths::SESSION_EXCHANGE, exchange.clone())
+        .await;
+    let result = answer.assert_ok().clone();
+    assert!(!answer.headers.contains_key("set-cookie"), "no cookie");
     assert_eq!(result["login"], "phone@demo.test");
     let token = result["token"].as_str().unwrap().to_string();
     assert_ne!(Some(&token), host.token.as_ref());
+    iframe
+        .post(wire::api::paths::SESSION_EXCHANGE, exchange)
+        .await
+        .assert_error(2301);
 
     // The new session works with the iframe's key, and with no other.
-    let mut iframe = app.anonymous();
-    iframe.device = Some(iframe_key.clone());
     iframe.token = Some(token.clone());
     assert_eq!(
         iframe.get("/api/v1/session").await.assert_ok()["login"],
@@ -636,4 +677,45 @@ async fn a_handoff_needs_a_session_a_proof_and_a_device_id() {
         before_host,
         "no session was handed off"
     );
+}
+
+#[tokio::test]
+async fn an_embed_token_lasts_a_minute() {
+    let app = TestApp::new().await;
+    let host = app.client("phone@demo.test").await;
+    let iframe_key = new_device();
+    let handoff = || async {
+        host.post(
+            wire::api::paths::SESSION_HANDOFF,
+            json!({"deviceId": iframe_key.thumbprint()}),
+        )
+        .await
+        .assert_ok()["embedToken"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut iframe = app.anonymous();
+    iframe.device = Some(iframe_key.clone());
+    let late = handoff().await;
+    let in_time = handoff().await;
+    app.clock.advance(portal_server::routes::session::EMBED_TOKEN_SECONDS - 1);
+    iframe
+        .post(
+            wire::api::paths::SESSION_EXCHANGE,
+            json!({"embedToken": in_time}),
+        )
+        .await
+        .assert_ok();
+    app.clock.advance(1);
+    iframe
+        .post(wire::api::paths::SESSION_EXCHANGE, json!({"embedToken": late}))
+        .await
+        .assert_error(2301);
+    for bad in [json!(""), json!("x".repeat(200)), json!(5)] {
+        let answer = iframe
+            .post(wire::api::paths::SESSION_EXCHANGE, json!({"embedToken": bad}))
+            .await;
+        assert!([2101, 2102].contains(&answer.code()), "{}", answer.text);
+    }
 }

@@ -31,6 +31,7 @@ async fn the_document_is_openapi_3_1_and_covers_every_route() {
     for wire_path in [
         wire::api::paths::SESSION,
         wire::api::paths::SESSION_HANDOFF,
+        wire::api::paths::SESSION_EXCHANGE,
         wire::api::paths::IS_DEVICE_ACTIVATED,
         wire::api::paths::IS_ACCOUNT_BLOCKED,
         wire::api::paths::TRUSTED_PHONE,
