@@ -10,10 +10,11 @@
 
 use wire::ErrorCode;
 
+use crate::client_ip::ClientIp;
 use crate::crypto::ServerKey;
 use crate::db::Pool;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{rate, AppState};
 
 /// Consecutive failures from which each one makes the account wait.
 pub const BACKOFF_FROM: i64 = 5;
@@ -35,6 +36,23 @@ pub fn backoff_seconds(consecutive: i64) -> i64 {
     }
     let doublings = (consecutive - BACKOFF_FROM).min(16) as u32;
     (BACKOFF_BASE_SECONDS << doublings).min(BACKOFF_MAX_SECONDS)
+}
+
+/// First of all, before the email's own limit and any hashing: a token from the client
+/// address's bucket (`sign_in_per_ip_per_minute`), or 2391. One address trying many
+/// emails is stopped here, where the per-email count cannot see it.
+pub async fn check_client(state: &AppState, client: ClientIp) -> Result<(), ApiError> {
+    let limit = rate::sign_in_per_ip(state.policy().sign_in_per_ip_per_minute);
+    let key = state.key.mac(limit.kind, &[client.limit_key().as_bytes()]);
+    let mut conn = state.pool.acquire().await?;
+    let taken = rate::take(&mut conn, limit, &key, state.now()).await;
+    if let Err(error) = &taken {
+        tracing::warn!(
+            retry_after = error.body.retry_after_seconds,
+            "sign-in refused: too many attempts from this address"
+        );
+    }
+    taken
 }
 
 /// Before any hashing: 2317 when the account is locked, 2391 with the seconds left while it

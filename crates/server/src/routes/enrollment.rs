@@ -217,11 +217,6 @@ async fn enroll_with_phone(
     }
     refuse_over_limit(state, None, session).await?;
     let label = session.device_label();
-    let new_hash = if first_pin {
-        Some(state.hasher.hash(pin_code.clone()).await?)
-    } else {
-        None
-    };
     let checked = codes::check(
         state,
         account.id,
@@ -230,6 +225,12 @@ async fn enroll_with_phone(
         &sms_code,
     )
     .await?;
+    // Only now, the code right: a request without it costs no hashing.
+    let new_hash = if first_pin {
+        Some(state.hasher.hash(pin_code.clone()).await?)
+    } else {
+        None
+    };
     if !first_pin {
         pin::check(state, account.id, &pin_code, &label).await?;
     }
