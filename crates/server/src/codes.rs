@@ -29,10 +29,16 @@ async fn refuse_while_blocked(state: &AppState, account_id: i64) -> Result<(), A
             .await?;
     let now = state.now();
     match until {
-        Some(until) if until > now => Err(ApiError::paused(
-            wire::Pause::WrongSmsCodes,
-            (until - now) as u64,
-        )),
+        Some(until) if until > now => {
+            tracing::info!(
+                account_id,
+                "SMS refused: verification paused after wrong codes"
+            );
+            Err(ApiError::paused(
+                wire::Pause::WrongSmsCodes,
+                (until - now) as u64,
+            ))
+        }
         _ => Ok(()),
     }
 }

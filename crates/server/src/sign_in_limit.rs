@@ -14,7 +14,7 @@ use crate::client_ip::ClientIp;
 use crate::crypto::ServerKey;
 use crate::db::Pool;
 use crate::error::ApiError;
-use crate::{rate, AppState};
+use crate::{rate, store, AppState};
 
 /// Consecutive failures from which each one makes the account wait.
 pub const BACKOFF_FROM: i64 = 5;
@@ -68,15 +68,33 @@ pub async fn check(state: &AppState, email: &str) -> Result<(), ApiError> {
         return Ok(());
     };
     if consecutive >= LOCK_AT {
-        tracing::warn!("sign-in refused: the account is locked after too many wrong passwords");
+        let account_id = account_of(state, email).await;
+        tracing::warn!(
+            account_id,
+            "sign-in refused: the account is locked after too many wrong passwords"
+        );
         return Err(ErrorCode::AccountBlocked.into());
     }
     let now = state.now();
     if blocked_until > now {
-        tracing::info!(wait = blocked_until - now, "sign-in refused: back-off");
+        let account_id = account_of(state, email).await;
+        tracing::info!(
+            account_id,
+            wait = blocked_until - now,
+            "sign-in refused: back-off"
+        );
         return Err(ApiError::rate_limited((blocked_until - now) as u64));
     }
     Ok(())
+}
+
+/// The account of a refused email (none for an unknown one), for the log only.
+async fn account_of(state: &AppState, email: &str) -> Option<i64> {
+    store::account_by_email(&state.pool, email)
+        .await
+        .ok()
+        .flatten()
+        .map(|(id, _, _)| id)
 }
 
 /// A wrong password (or an unknown email): one more consecutive failure, and the wait it
