@@ -21,7 +21,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
 #[openapi(
     info(
         title = "Enrollment Portal API",
-        description = "Strong-authentication self-service: device enrollment, PIN, trusted phone, step-up, vehicles. Every response body is an envelope `{transactionId, status, result | error}`; the HTTP status mirrors the error code. Every call but the portal configuration, this document and the demo outbox carries a `DPoP` header (RFC 9449, ES256 only, no nonce, `iat` within 60 s, each `jti` once; `ath` required with a bearer token, optional with the cookie): without one 2101, refused or replayed 2102. A session is bound to the key that signed in: a proof by another key is 2301, as if there were no session.",
+        description = "Strong-authentication self-service: device enrollment, PIN, trusted phone, step-up, vehicles. Every response body is an envelope `{transactionId, status, result | error}`; the HTTP status mirrors the error code. Every call but the portal configuration, this document and the demo outbox carries a `DPoP` header (RFC 9449, ES256 only, no nonce, `iat` within 60 s, each `jti` once; `ath` required with a bearer token, optional with the cookie): without one 2101, refused or replayed 2102. A session is bound to the key that signed in: a proof by another key is 2301, as if there were no session. Load shedding: a call that checks or sets a password or PIN (sign in, enrollment, pincode, otp) may answer 503 with code 2204 and `Retry-After` when too many such checks already wait for a core (PIN checks are served before sign-ins); nothing is wrong with the request, it may be sent again.",
         license(name = "MIT")
     ),
     paths(
@@ -282,7 +282,8 @@ pub mod schemas {
         pub label: String,
         /// With 2308: wrong PINs left before the lockout.
         pub remaining_attempts: Option<u32>,
-        /// With 2391 (also in the `Retry-After` header), and with a 2317 that is a pause.
+        /// With 2391 (also in the `Retry-After` header), with a 2317 that is a pause, and
+        /// with a 2204 answered 503 (load shed).
         pub retry_after_seconds: Option<u64>,
         /// With a 2317 that ends by itself: `recentPhoneChange` (PIN reset by SMS waits
         /// after a phone change) or `wrongSmsCodes` (SMS verification waits after 20 wrong
