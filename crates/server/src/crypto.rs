@@ -245,10 +245,20 @@ impl Hasher {
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
-    /// The PHC string of `secret`.
+    /// The PHC string of `secret` (a PIN), before any sign-in waiting.
     pub async fn hash(&self, secret: String) -> Result<String, ApiError> {
+        self.hash_as(Priority::Pin, secret).await
+    }
+
+    /// The PHC string of a password, hashed as part of a sign-in (a re-hash at a new
+    /// cost): after the PIN checks, like the sign-in's own check.
+    pub async fn hash_sign_in(&self, secret: String) -> Result<String, ApiError> {
+        self.hash_as(Priority::SignIn, secret).await
+    }
+
+    async fn hash_as(&self, priority: Priority, secret: String) -> Result<String, ApiError> {
         let cost = self.cost;
-        self.run(Priority::Pin, move || {
+        self.run(priority, move || {
             let salt = SaltString::generate(&mut OsRng);
             Hasher::argon2(cost)?
                 .hash_password(secret.as_bytes(), &salt)
