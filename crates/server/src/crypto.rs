@@ -3,6 +3,7 @@
 //! computed on the blocking pool, off the async workers.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -108,6 +109,8 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
 pub struct Hasher {
     cost: HashCost,
     slots: Arc<Slots>,
+    /// Hashes started since the start (for tests and metrics: which paths hash).
+    started: Arc<AtomicU64>,
 }
 
 /// Who asks for a core: PIN checks (and PIN hashing) are served before sign-ins.
@@ -208,6 +211,7 @@ impl Hasher {
     pub fn with_limits(cost: HashCost, cores: usize, queue_limit: usize) -> Hasher {
         Hasher {
             cost,
+            started: Arc::new(AtomicU64::new(0)),
             slots: Arc::new(Slots {
                 queue_limit,
                 state: Mutex::new(SlotState {
@@ -216,6 +220,11 @@ impl Hasher {
                 }),
             }),
         }
+    }
+
+    /// How many hashes (and checks) have started.
+    pub fn started(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
     }
 
     /// How many hashes wait for a core (PIN checks, sign-ins).
@@ -234,6 +243,7 @@ impl Hasher {
         work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let _slot = self.slots.acquire(priority).await?;
+        self.started.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| ApiError::internal(format!("hash task: {e}")))?

@@ -37,6 +37,7 @@ async fn two_hundred_guesses_from_one_address_get_twenty_hashed_a_minute() {
         "blocked@demo.test",
         "full@demo.test",
     ];
+    let hashes_before = app.state.hasher.started();
     let mut answers = Vec::new();
     for i in 0..200 {
         // Known and unknown emails, each tried at most 4 times: the per-email back-off
@@ -60,7 +61,8 @@ async fn two_hundred_guesses_from_one_address_get_twenty_hashed_a_minute() {
             assert_eq!(wait, 3, "a token every 3 s at 20 a minute");
         }
     }
-    // A wrong password answers 2301 only once its hash was computed: 20 of them.
+    // 20 hashed, each answered 2301; the other 180 cost no hashing.
+    assert_eq!(app.state.hasher.started() - hashes_before, 20);
     assert_eq!(answers.iter().filter(|c| **c == 2301).count(), 20);
     assert_eq!(answers[..20], [2301; 20]);
     assert!(answers[20..].iter().all(|c| *c == 2391));
@@ -286,6 +288,53 @@ async fn the_server_sends_at_most_its_ceiling_a_minute() {
     assert_eq!(answers[3].json["error"]["retryAfterSeconds"], 20);
     app.clock.advance(20);
     fourth.post(SMS_REQUEST, certify).await.assert_ok();
+}
+
+#[tokio::test]
+async fn a_new_pin_is_hashed_only_after_its_sms_code_is_right() {
+    let app = TestApp::new().await;
+    let client = app.client("new@demo.test").await;
+    let number = "+33698765432";
+    let code = client.sms_code("phoneNumberCertification", number).await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let before = app.state.hasher.started();
+    client
+        .post(
+            ENROLLMENT,
+            json!({"action": "enrollWithPhoneNumber", "pinCode": "135790", "smsCode": wrong, "phoneNumber": number}),
+        )
+        .await
+        .assert_error(2305);
+    assert_eq!(
+        app.state.hasher.started(),
+        before,
+        "a wrong code costs no hash"
+    );
+    client
+        .post(
+            ENROLLMENT,
+            json!({"action": "enrollWithPhoneNumber", "pinCode": "135790", "smsCode": code, "phoneNumber": number}),
+        )
+        .await
+        .assert_ok();
+    assert_eq!(app.state.hasher.started(), before + 1);
+    // B alike: the reset's code is checked before the new PIN is compared or hashed.
+    let owner = app.client_on_enrolled("enrolled@demo.test", 0).await;
+    let code = owner.sms_code("resetPIN", ENROLLED_PHONE).await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let before = app.state.hasher.started();
+    owner
+        .post(
+            PIN_CODE,
+            json!({"action": "reset", "pinCode": "527148", "smsCode": wrong}),
+        )
+        .await
+        .assert_error(2305);
+    assert_eq!(
+        app.state.hasher.started(),
+        before,
+        "a wrong code costs no hash"
+    );
 }
 
 #[tokio::test]
