@@ -565,6 +565,7 @@ pub fn start_demo_server(
             demo: true,
             log: Some(log.to_path_buf()),
             hermetic: true,
+            relaxed_limits: true,
         };
         let mut server = Server::start(binary, &workspace.root, &options)?;
         attempts_left -= 1;

@@ -73,6 +73,7 @@ pub fn fuzz_api(workspace: &Workspace, max_examples: u32) -> Result<(), String> 
         demo: true,
         log: Some(log.clone()),
         hermetic: true,
+        relaxed_limits: true,
     };
     step(format!(
         "starting portal-server --demo on 127.0.0.1:{port} (log: {})",

@@ -574,6 +574,7 @@ impl Process {
                 &sqlite_url(dir),
                 "--demo",
             ])
+            .args(crate::server::RELAXED_LIMITS)
             .arg("--static-dir")
             .arg(dir.join("no-portal"))
             .stdin(Stdio::null())

@@ -24,7 +24,23 @@ pub struct ServerOptions {
     /// Drop the `PORTAL_*` environment twins of the flags (a test server must not pick up
     /// a developer's settings).
     pub hermetic: bool,
+    /// The flood limits at their ceilings ([`RELAXED_LIMITS`]): for servers that test
+    /// suites drive from one loopback address, many times over the same demo accounts.
+    pub relaxed_limits: bool,
 }
+
+/// What `relaxed_limits` adds: every e2e test, bench or fuzz request signs in from
+/// 127.0.0.1 (the spec's 20 sign-ins a minute per address), and the ~50 e2e tests send
+/// codes to the same demo numbers (5 an hour per number). The tests of those limits are
+/// the server's own (`crates/server/tests/api/floods.rs`).
+pub const RELAXED_LIMITS: [&str; 6] = [
+    "--sign-in-per-ip-per-minute",
+    "6000",
+    "--sms-per-number-per-hour",
+    "1000",
+    "--sms-per-minute",
+    "10000",
+];
 
 impl ServerOptions {
     /// The flags of `portal-server` (see the shared spec, "The reference server as a program").
@@ -39,6 +55,9 @@ impl ServerOptions {
         ];
         if self.demo {
             args.push("--demo".to_owned());
+        }
+        if self.relaxed_limits {
+            args.extend(RELAXED_LIMITS.map(str::to_owned));
         }
         args
     }
@@ -349,6 +368,7 @@ mod tests {
             demo: true,
             log: None,
             hermetic: true,
+            relaxed_limits: true,
         };
         assert_eq!(
             options.args(),
@@ -359,7 +379,13 @@ mod tests {
                 "sqlite:///tmp/x/portal.db?mode=rwc",
                 "--static-dir",
                 "dist",
-                "--demo"
+                "--demo",
+                "--sign-in-per-ip-per-minute",
+                "6000",
+                "--sms-per-number-per-hour",
+                "1000",
+                "--sms-per-minute",
+                "10000"
             ]
         );
     }
@@ -382,6 +408,7 @@ mod tests {
             demo: true,
             log: Some(dir.path().join("server.log")),
             hermetic: true,
+            relaxed_limits: false,
         };
         // Another test's fork may still hold the script open for writing for a moment
         // ("Text file busy"): try again briefly.

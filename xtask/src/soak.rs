@@ -423,10 +423,12 @@ pub fn soak(workspace: &Workspace, binary: &Path, options: SoakOptions) -> Resul
     let _ = fs::remove_file(&log);
     let policy = dir.path().join("policy.toml");
     // No resend cooldown and no hourly cap: the two enrolling users send a code every few
-    // seconds; no device limit: they enroll a new device each time.
+    // seconds (to the same two numbers); no device limit: they enroll a new device each
+    // time; the flood limits at their ceilings: every sign-in comes from 127.0.0.1.
     fs::write(
         &policy,
-        "sms_resend_cooldown_seconds = 0\nsms_per_account_per_hour = 1000000\ndevice_limit = 1000000\n",
+        "sms_resend_cooldown_seconds = 0\nsms_per_account_per_hour = 1000000\ndevice_limit = 1000000\n\
+         sign_in_per_ip_per_minute = 6000\nsms_per_number_per_hour = 1000\nsms_per_minute = 10000\n",
     )
     .map_err(|e| format!("{}: {e}", policy.display()))?;
     let bind = format!("127.0.0.1:{}", free_port()?);

@@ -290,6 +290,7 @@ pub fn serve(workspace: &Workspace, bind: &str) -> Result<(), String> {
         demo: true,
         log: None,
         hermetic: false,
+        relaxed_limits: false,
     };
     step(format!("starting portal-server --demo on {bind}"));
     let mut server = Server::start(&binary, &workspace.root, &options)?;
@@ -472,6 +473,7 @@ fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
             demo: true,
             log: Some(log.clone()),
             hermetic: true,
+            relaxed_limits: true,
         };
         step(format!(
             "starting portal-server --demo on 127.0.0.1:{port} (log: {})",

@@ -264,6 +264,7 @@ pub async fn session_for_token(
     .fetch_optional(&state.pool)
     .await?;
     let Some((account_id, login, last_used_at, expires_at, session_key)) = row else {
+        tracing::info!("session refused: unknown token");
         return Ok(None);
     };
     if device_key.is_some_and(|key| key != session_key) {
@@ -272,6 +273,7 @@ pub async fn session_for_token(
     }
     let idle = state.policy().session_idle_seconds;
     if now >= expires_at || now >= last_used_at + idle {
+        tracing::info!(account_id, "session refused: expired");
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&token_hash)
             .execute(&state.pool)
@@ -294,7 +296,10 @@ impl FromRequestParts<AppState> for AuthSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let key = ProvenKey::from_request_parts(parts, state).await?;
-        let token = token_from(&parts.headers).ok_or(ErrorCode::NeedBasicAuthentication)?;
+        let Some(token) = token_from(&parts.headers) else {
+            tracing::info!("session refused: no token");
+            return Err(ErrorCode::NeedBasicAuthentication.into());
+        };
         let (account_id, login, token_hash) =
             session_for_token(state, &token, Some(&key.thumbprint))
                 .await?

@@ -7,12 +7,12 @@
 use wire::api::{SmsCodeSent, SmsPurpose};
 use wire::ErrorCode;
 
-use crate::crypto;
 use crate::db::{self, Tx};
 use crate::error::ApiError;
 use crate::sms::{self, SmsMessage};
 use crate::store::Account;
 use crate::AppState;
+use crate::{crypto, rate};
 
 /// Wrong codes in a row, across codes, after which SMS verification stops.
 pub const MAX_CONSECUTIVE_WRONG_CODES: i64 = 20;
@@ -29,10 +29,16 @@ async fn refuse_while_blocked(state: &AppState, account_id: i64) -> Result<(), A
             .await?;
     let now = state.now();
     match until {
-        Some(until) if until > now => Err(ApiError::paused(
-            wire::Pause::WrongSmsCodes,
-            (until - now) as u64,
-        )),
+        Some(until) if until > now => {
+            tracing::info!(
+                account_id,
+                "SMS refused: verification paused after wrong codes"
+            );
+            Err(ApiError::paused(
+                wire::Pause::WrongSmsCodes,
+                (until - now) as u64,
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -80,7 +86,9 @@ fn code_mac(
 }
 
 /// Sends a new code for `purpose` to `phone`. Refused with 2391 inside the
-/// resend cooldown of the purpose or past the hourly limit of the account.
+/// resend cooldown of the purpose, past the hourly limit of the account (counted in the
+/// account's write transaction, which serialises its requests on every instance), of the
+/// number (across accounts) or the server's per-minute ceiling.
 /// When the gateway fails: 2204, and the account is as before (the new code is
 /// dropped, older ones stay valid).
 pub async fn issue(
@@ -124,6 +132,25 @@ pub async fn issue(
     if sent_last_hour >= i64::from(policy.sms_per_account_per_hour) {
         let ready_at = oldest.unwrap_or(now) + 3600;
         return Err(ApiError::rate_limited((ready_at - now).max(1) as u64));
+    }
+    // SMS pumping: whatever the accounts, one number gets few codes, and the server sends
+    // few in all. Taken in this transaction, so a refusal gives back what it took.
+    let per_number = rate::sms_per_number(policy.sms_per_number_per_hour);
+    let number_key = state.key.mac(per_number.kind, &[phone.as_bytes()]);
+    if let Err(refused) = rate::take(&mut tx, per_number, &number_key, now).await {
+        tracing::warn!(
+            account_id = account.id,
+            "SMS refused: too many to this number"
+        );
+        return Err(refused);
+    }
+    let total = rate::sms_total(policy.sms_per_minute);
+    if let Err(refused) = rate::take(&mut tx, total, "all", now).await {
+        tracing::warn!(
+            account_id = account.id,
+            "SMS refused: the server's per-minute ceiling"
+        );
+        return Err(refused);
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO sms_codes (account_id, purpose, phone, code_mac, created_at, expires_at, attempts_left, used, sent)

@@ -79,6 +79,25 @@ pub struct Cli {
     pub session_absolute_seconds: Option<i64>,
     #[arg(long, env = "PORTAL_DEFAULT_REGION")]
     pub default_region: Option<String>,
+    /// Sign-in attempts a client address may make a minute (a token bucket).
+    #[arg(long, env = "PORTAL_SIGN_IN_PER_IP_PER_MINUTE")]
+    pub sign_in_per_ip_per_minute: Option<u32>,
+    /// SMS codes one destination number may receive an hour, whatever the accounts.
+    #[arg(long, env = "PORTAL_SMS_PER_NUMBER_PER_HOUR")]
+    pub sms_per_number_per_hour: Option<u32>,
+    /// SMS codes the server sends a minute, in all.
+    #[arg(long, env = "PORTAL_SMS_PER_MINUTE")]
+    pub sms_per_minute: Option<u32>,
+    /// Countries (ISO 3166 codes, comma separated) whose mobile numbers may receive SMS.
+    #[arg(long, env = "PORTAL_SMS_COUNTRIES", value_delimiter = ',')]
+    pub sms_countries: Option<Vec<String>>,
+    /// Password and PIN hashes that may wait for a core, per priority; past it: 503.
+    #[arg(long, env = "PORTAL_HASH_QUEUE")]
+    pub hash_queue: Option<u32>,
+    /// Reverse proxies (IPs or CIDRs, comma separated) whose `X-Forwarded-For` names the
+    /// client; without it the header is ignored and the client is the socket's peer.
+    #[arg(long, env = "PORTAL_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<String>,
 }
 
 /// What `portal-server` does instead of serving.
@@ -133,6 +152,16 @@ pub struct Policy {
     pub default_region: String,
     pub sms_webhook_timeout_seconds: u64,
     pub argon2: HashCost,
+    /// Token bucket per client address on sign-in, checked before any hashing.
+    pub sign_in_per_ip_per_minute: u32,
+    /// SMS pumping: codes to one number an hour, across accounts.
+    pub sms_per_number_per_hour: u32,
+    /// SMS pumping: codes sent a minute, in all.
+    pub sms_per_minute: u32,
+    /// Countries whose mobile numbers may receive codes (default: those the portal offers).
+    pub sms_countries: Vec<String>,
+    /// Hashes waiting for a core, per priority (PIN checks, sign-ins): past it, shed.
+    pub hash_queue: u32,
 }
 
 impl Default for Policy {
@@ -153,6 +182,14 @@ impl Default for Policy {
             default_region: "FR".to_string(),
             sms_webhook_timeout_seconds: 5,
             argon2: HashCost::default(),
+            sign_in_per_ip_per_minute: 20,
+            sms_per_number_per_hour: 5,
+            sms_per_minute: 60,
+            sms_countries: wire::validate::COUNTRIES
+                .iter()
+                .map(|c| c.region.to_string())
+                .collect(),
+            hash_queue: 64,
         }
     }
 }
@@ -165,6 +202,12 @@ pub const MIN_ARGON2_ITERATIONS: u32 = 2;
 pub const MAX_TRIES: u32 = 10;
 pub const MAX_SESSION_IDLE_SECONDS: i64 = 30 * 60;
 pub const MAX_SESSION_ABSOLUTE_SECONDS: i64 = 12 * 60 * 60;
+/// Ceilings of the flood limits: beyond them a limit no longer limits anything (100
+/// sign-ins a second from one address; a test server sets them this high).
+pub const MAX_SIGN_IN_PER_IP_PER_MINUTE: u32 = 6_000;
+pub const MAX_SMS_PER_NUMBER_PER_HOUR: u32 = 1_000;
+pub const MAX_SMS_PER_MINUTE: u32 = 10_000;
+pub const MAX_HASH_QUEUE: u32 = 10_000;
 
 impl Policy {
     /// Refuses settings that would weaken or break the policy: what `Settings::from_cli`
@@ -206,6 +249,37 @@ impl Policy {
                 "policy setting session_idle_seconds ({}) must not exceed \
                  session_absolute_seconds ({})",
                 self.session_idle_seconds, self.session_absolute_seconds
+            ));
+        }
+        within(
+            "sign_in_per_ip_per_minute",
+            self.sign_in_per_ip_per_minute,
+            1..=MAX_SIGN_IN_PER_IP_PER_MINUTE,
+            "",
+        )?;
+        within(
+            "sms_per_number_per_hour",
+            self.sms_per_number_per_hour,
+            1..=MAX_SMS_PER_NUMBER_PER_HOUR,
+            "",
+        )?;
+        within(
+            "sms_per_minute",
+            self.sms_per_minute,
+            1..=MAX_SMS_PER_MINUTE,
+            "",
+        )?;
+        within("hash_queue", self.hash_queue, 1..=MAX_HASH_QUEUE, "")?;
+        if self.sms_countries.is_empty() {
+            return Err("policy setting sms_countries must name at least one country".into());
+        }
+        if let Some(bad) = self
+            .sms_countries
+            .iter()
+            .find(|c| c.parse::<phonenumber::country::Id>().is_err())
+        {
+            return Err(format!(
+                "policy setting sms_countries: unknown country {bad:?}"
             ));
         }
         if self.device_limit == 0 {
@@ -297,6 +371,8 @@ pub struct Settings {
     /// `None`: API only.
     pub static_dir: Option<PathBuf>,
     pub sms: SmsSettings,
+    /// Peers whose `X-Forwarded-For` is believed (see `client_ip`).
+    pub trusted_proxies: Vec<crate::client_ip::IpNet>,
 }
 
 impl Settings {
@@ -309,6 +385,7 @@ impl Settings {
             cors_origins: Vec::new(),
             static_dir: None,
             sms: SmsSettings::None,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -343,8 +420,18 @@ impl Settings {
             reset_after_phone_change_seconds,
             session_idle_seconds,
             session_absolute_seconds,
-            default_region
+            default_region,
+            sign_in_per_ip_per_minute,
+            sms_per_number_per_hour,
+            sms_per_minute,
+            hash_queue
         );
+        if let Some(countries) = &cli.sms_countries {
+            policy.sms_countries = clean_list(countries)
+                .into_iter()
+                .map(|c| c.to_ascii_uppercase())
+                .collect();
+        }
         policy.check()?;
         let sms = match (&cli.sms_webhook_url, &cli.sms_webhook_secret) {
             (Some(url), Some(secret)) => SmsSettings::Webhook {
@@ -362,6 +449,7 @@ impl Settings {
             cors_origins: clean_list(&cli.cors_origins),
             static_dir: Some(cli.static_dir.clone()),
             sms,
+            trusted_proxies: crate::client_ip::parse_trusted(&clean_list(&cli.trusted_proxy))?,
         })
     }
 }
@@ -581,6 +669,52 @@ mod tests {
         assert!(error.contains("session_idle_seconds"), "{error}");
         let error = from_cli("session_absolute_seconds = 86400\n", &[]).unwrap_err();
         assert!(error.contains("session_absolute_seconds"), "{error}");
+    }
+
+    #[test]
+    fn the_flood_limits_have_spec_defaults_floors_and_ceilings() {
+        let policy = Policy::default();
+        assert_eq!(policy.sign_in_per_ip_per_minute, 20);
+        assert_eq!(policy.sms_per_number_per_hour, 5);
+        assert!(policy.sms_countries.contains(&"FR".to_string()));
+        for (args, name) in [
+            (
+                ["--sign-in-per-ip-per-minute", "0"],
+                "sign_in_per_ip_per_minute",
+            ),
+            (
+                ["--sign-in-per-ip-per-minute", "6001"],
+                "sign_in_per_ip_per_minute",
+            ),
+            (
+                ["--sms-per-number-per-hour", "0"],
+                "sms_per_number_per_hour",
+            ),
+            (["--sms-per-minute", "0"], "sms_per_minute"),
+            (["--hash-queue", "0"], "hash_queue"),
+            (["--sms-countries", "FR,XX"], "sms_countries"),
+            (["--sms-countries", ","], "sms_countries"),
+        ] {
+            let error = from_cli("", &args).unwrap_err();
+            assert!(error.contains(name), "{args:?}: {error}");
+        }
+        let settings = from_cli(
+            "",
+            &[
+                "--sms-countries",
+                "fr, be",
+                "--sign-in-per-ip-per-minute",
+                "6000",
+                "--trusted-proxy",
+                "10.0.0.0/8, ::1",
+            ],
+        )
+        .unwrap();
+        assert_eq!(settings.policy.sms_countries, ["FR", "BE"]);
+        assert_eq!(settings.policy.sign_in_per_ip_per_minute, 6000);
+        assert_eq!(settings.trusted_proxies.len(), 2);
+        let error = from_cli("", &["--trusted-proxy", "10.0.0.0/33"]).unwrap_err();
+        assert!(error.contains("10.0.0.0/33"), "{error}");
     }
 
     #[test]

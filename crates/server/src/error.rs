@@ -143,6 +143,15 @@ impl ApiError {
         error
     }
 
+    /// 503 (2204) when the server sheds load (the hashing queue is full): nothing is
+    /// wrong with the request, it may come back after `retry_after_seconds`.
+    pub fn overloaded(retry_after_seconds: u64) -> ApiError {
+        let mut error = ApiError::new(ErrorCode::ServerError);
+        error.body.retry_after_seconds = Some(retry_after_seconds.max(1));
+        error.status = Some(StatusCode::SERVICE_UNAVAILABLE);
+        error
+    }
+
     /// 2317 that ends by itself after `retry_after_seconds`: a pause, not a lockout.
     pub fn paused(pause: wire::Pause, retry_after_seconds: u64) -> ApiError {
         let mut error = ApiError::new(ErrorCode::AccountBlocked);
@@ -288,5 +297,8 @@ mod tests {
         let response = ApiError::rate_limited(30).into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "30");
+        let response = ApiError::overloaded(2).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
     }
 }

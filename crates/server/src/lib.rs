@@ -6,7 +6,8 @@
 //! (proof verification), [`routes`] (one
 //! module per resource), [`sms`] (delivery), [`crypto`] (tokens, MACs,
 //! argon2id), [`middleware`] (request id, security headers, static files),
-//! [`seed`] (demo accounts).
+//! [`seed`] (demo accounts), [`client_ip`] (who is asking), [`rate`] (shared token
+//! buckets: sign-ins per address, SMS per number and in all).
 //!
 //! Invariants: the server is the authority (every rule is checked here, whatever
 //! the portal did); counters and single-use flags change in one SQL statement
@@ -14,6 +15,7 @@
 //! is ever logged.
 
 pub mod auth;
+pub mod client_ip;
 pub mod clock;
 pub mod codes;
 pub mod config;
@@ -27,6 +29,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod phone;
 pub mod pin;
+pub mod rate;
 pub mod routes;
 pub mod seed;
 pub mod sign_in_limit;
@@ -103,7 +106,12 @@ impl AppState {
     ) -> Result<AppState, String> {
         let csp = csp::Csp::new(&settings.frame_ancestors, settings.static_dir.as_deref())?;
         let key = db::server_key(&pool).await?;
-        let hasher = Hasher::new(settings.policy.argon2);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let hasher = Hasher::with_limits(
+            settings.policy.argon2,
+            cores.max(2),
+            settings.policy.hash_queue as usize,
+        );
         let dummy_password_hash = hasher
             .hash(crypto::random_token())
             .await

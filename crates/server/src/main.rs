@@ -77,7 +77,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         );
         let _ = stopping_tx.send(true);
     };
-    let server = axum::serve(listener, app(state))
+    // The peer's address: the client, or the proxy that names it (see `client_ip`).
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service)
         .with_graceful_shutdown(signal)
         .into_future();
     let drained = tokio::select! {

@@ -12,8 +12,8 @@ use tracing::Instrument;
 use crate::AppState;
 
 /// Gives each request an id (the envelope's `transactionId`) and a span that
-/// carries it. Only the method, the path and the status are logged: never
-/// headers, query strings or bodies.
+/// carries it, with the client's address (`client_ip::resolve` fills it in). Only the
+/// method, the path and the status are logged: never headers, query strings or bodies.
 pub async fn request_context(request: Request, next: Next) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!(
@@ -21,6 +21,7 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         request_id = %request_id,
         method = %request.method(),
         path = %request.uri().path(),
+        client_ip = tracing::field::Empty,
     );
     let started = Instant::now();
     let response = crate::error::with_request_id(request_id.clone(), next.run(request))

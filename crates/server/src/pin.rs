@@ -35,9 +35,11 @@ pub async fn check(
 ) -> Result<String, ApiError> {
     let account = store::account(&state.pool, account_id).await?;
     if account.pin_blocked {
+        tracing::warn!(account_id, "PIN refused: the account is PIN-blocked");
         return Err(ErrorCode::AccountBlocked.into());
     }
     let Some(pin_hash) = account.pin_hash else {
+        tracing::info!(account_id, "PIN refused: the account has no PIN");
         return Err(ErrorCode::AccountBlocked.into());
     };
     if state
@@ -73,6 +75,7 @@ pub async fn check(
     .await?;
     let Some((failures, blocked)) = counted else {
         tx.commit().await?;
+        tracing::warn!(account_id, "PIN refused: blocked meanwhile");
         return Err(ErrorCode::AccountBlocked.into());
     };
     let blocked = blocked != 0;
@@ -87,6 +90,14 @@ pub async fn check(
         .await?;
     }
     tx.commit().await?;
-    tracing::info!(account_id, failures, blocked, "wrong PIN");
+    if blocked {
+        tracing::warn!(
+            account_id,
+            failures,
+            "wrong PIN: the account is now PIN-blocked"
+        );
+    } else {
+        tracing::info!(account_id, failures, "wrong PIN");
+    }
     Err(ApiError::wrong_pin((max - failures).max(0) as u32))
 }

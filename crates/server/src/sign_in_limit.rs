@@ -10,10 +10,11 @@
 
 use wire::ErrorCode;
 
+use crate::client_ip::ClientIp;
 use crate::crypto::ServerKey;
 use crate::db::Pool;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{rate, store, AppState};
 
 /// Consecutive failures from which each one makes the account wait.
 pub const BACKOFF_FROM: i64 = 5;
@@ -37,6 +38,23 @@ pub fn backoff_seconds(consecutive: i64) -> i64 {
     (BACKOFF_BASE_SECONDS << doublings).min(BACKOFF_MAX_SECONDS)
 }
 
+/// First of all, before the email's own limit and any hashing: a token from the client
+/// address's bucket (`sign_in_per_ip_per_minute`), or 2391. One address trying many
+/// emails is stopped here, where the per-email count cannot see it.
+pub async fn check_client(state: &AppState, client: ClientIp) -> Result<(), ApiError> {
+    let limit = rate::sign_in_per_ip(state.policy().sign_in_per_ip_per_minute);
+    let key = state.key.mac(limit.kind, &[client.limit_key().as_bytes()]);
+    let mut conn = state.pool.acquire().await?;
+    let taken = rate::take(&mut conn, limit, &key, state.now()).await;
+    if let Err(error) = &taken {
+        tracing::warn!(
+            retry_after = error.body.retry_after_seconds,
+            "sign-in refused: too many attempts from this address"
+        );
+    }
+    taken
+}
+
 /// Before any hashing: 2317 when the account is locked, 2391 with the seconds left while it
 /// waits.
 pub async fn check(state: &AppState, email: &str) -> Result<(), ApiError> {
@@ -50,15 +68,33 @@ pub async fn check(state: &AppState, email: &str) -> Result<(), ApiError> {
         return Ok(());
     };
     if consecutive >= LOCK_AT {
-        tracing::warn!("sign-in refused: the account is locked after too many wrong passwords");
+        let account_id = account_of(state, email).await;
+        tracing::warn!(
+            account_id,
+            "sign-in refused: the account is locked after too many wrong passwords"
+        );
         return Err(ErrorCode::AccountBlocked.into());
     }
     let now = state.now();
     if blocked_until > now {
-        tracing::info!(wait = blocked_until - now, "sign-in refused: back-off");
+        let account_id = account_of(state, email).await;
+        tracing::info!(
+            account_id,
+            wait = blocked_until - now,
+            "sign-in refused: back-off"
+        );
         return Err(ApiError::rate_limited((blocked_until - now) as u64));
     }
     Ok(())
+}
+
+/// The account of a refused email (none for an unknown one), for the log only.
+async fn account_of(state: &AppState, email: &str) -> Option<i64> {
+    store::account_by_email(&state.pool, email)
+        .await
+        .ok()
+        .flatten()
+        .map(|(id, _, _)| id)
 }
 
 /// A wrong password (or an unknown email): one more consecutive failure, and the wait it

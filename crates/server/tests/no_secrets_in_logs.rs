@@ -1,6 +1,8 @@
 //! A full scenario with every log at TRACE level captured: no password, PIN,
-//! SMS code, session token, step-up proof or DPoP proof (accepted or refused)
-//! appears in it, and the request id of the logs is the envelope's transactionId.
+//! SMS code, session token, step-up proof, DPoP proof (accepted or refused) or email
+//! appears in it, the request id of the logs is the envelope's transactionId, and each
+//! authentication decision (the limits of issue 16 too) names the account and the
+//! client's address.
 
 #[path = "api/common.rs"]
 mod common;
@@ -131,6 +133,75 @@ async fn no_secret_reaches_the_logs_even_at_trace_level() {
         .await
         .assert_error(2301);
     secrets.push("hunter2-wrong".into());
+    // The limits of issue 16, each refusal logged with the account and the client's
+    // address, never the email, password or code: a server at the spec's limits.
+    let limited = TestApp::with_settings(spec_limits_settings()).await;
+    let attacker: std::net::IpAddr = "198.51.100.7".parse().unwrap();
+    let guess = |email: &str, password: &str| {
+        let request = limited.anonymous().request(
+            axum::http::Method::POST,
+            "/api/v1/session",
+            Some(json!({"email": email, "password": password})),
+        );
+        limited.send(from_ip(request, attacker))
+    };
+    // The per-account back-off (an enrolled account), then the per-address bucket.
+    for i in 0..20 {
+        let password = format!("guess-{i}-of-a-password");
+        let answer = guess("enrolled@demo.test", &password).await;
+        assert!([2301, 2391].contains(&answer.code()), "{}", answer.text);
+        secrets.push(password);
+    }
+    guess("victim@demo.test", "correct-horse-battery")
+        .await
+        .assert_error(2391);
+    secrets.push("correct-horse-battery".into());
+    // A session refused (an unknown token) and a PIN-blocked account.
+    let mut stranger = limited.anonymous();
+    stranger.token = Some("not-a-session-token-but-a-secret-one".into());
+    stranger.get("/api/v1/session").await.assert_error(2301);
+    secrets.push("not-a-session-token-but-a-secret-one".into());
+    let blocked = limited.client_on_enrolled("full@demo.test", 0).await;
+    secrets.push(blocked.token.clone().unwrap());
+    for (pin, code) in [
+        ("482915", 2308),
+        ("482916", 2308),
+        ("482917", 2308),
+        ("482918", 2317),
+    ] {
+        blocked
+            .post(
+                OTP,
+                json!({"action": "withPIN", "pinCode": pin, "operation": "removeProperty"}),
+            )
+            .await
+            .assert_error(code);
+        secrets.push(pin.into());
+    }
+    // SMS pumping: a premium-rate destination, then the sixth code to one number.
+    let pumper = limited.client("new@demo.test").await;
+    secrets.push(pumper.token.clone().unwrap());
+    pumper
+        .post(
+            SMS_REQUEST,
+            json!({"type": "phoneNumberCertification", "phoneNumber": "+33899123456"}),
+        )
+        .await
+        .assert_error(2102);
+    for _ in 0..5 {
+        let code = pumper
+            .sms_code("phoneNumberCertification", "+33698765433")
+            .await;
+        secrets.push(code);
+        limited.clock.advance(31);
+    }
+    let sixth = pumper
+        .post(
+            SMS_REQUEST,
+            json!({"type": "phoneNumberCertification", "phoneNumber": "+33698765433"}),
+        )
+        .await;
+    sixth.assert_error(2391);
     let transaction_id = client.delete("/api/v1/session").await.json["transactionId"]
         .as_str()
         .unwrap()
@@ -145,6 +216,48 @@ async fn no_secret_reaches_the_logs_even_at_trace_level() {
         logs.contains(&format!("request_id={transaction_id}")),
         "request id = transactionId"
     );
+    // Each decision names the account and the client's address; no email is written.
+    for (decision, account) in [
+        ("sign-in refused: wrong password", true),
+        ("sign-in refused: back-off", true),
+        (
+            "sign-in refused: too many attempts from this address",
+            false,
+        ),
+        ("session refused: unknown token", false),
+        ("PIN refused: the account is PIN-blocked", true),
+        ("wrong PIN", true),
+        ("wrong SMS code", true),
+        ("SMS refused: not a mobile number", false),
+        ("SMS refused: too many to this number", true),
+        ("signed in", true),
+    ] {
+        let line = logs
+            .lines()
+            .find(|line| line.contains(decision))
+            .unwrap_or_else(|| panic!("no log of {decision:?}"));
+        assert!(line.contains("client_ip="), "{line}");
+        if account {
+            assert!(line.contains("account_id="), "{line}");
+        }
+    }
+    assert!(logs.contains("client_ip=198.51.100.7"));
+    // No email either, but the demo seed's own (public) ones at start.
+    let requests: Vec<&str> = logs
+        .lines()
+        .filter(|line| !line.contains("portal_server::seed"))
+        .collect();
+    for email in [
+        "new@demo.test",
+        "enrolled@demo.test",
+        "full@demo.test",
+        "victim@demo.test",
+    ] {
+        assert!(
+            !requests.iter().any(|line| line.contains(email)),
+            "{email} is in the logs"
+        );
+    }
     for secret in &secrets {
         assert!(
             !logs.contains(secret.as_str()),

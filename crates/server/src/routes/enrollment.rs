@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         (status = 422, description = "2305 no enrollment ticket or invalid code, 2306 expired code, 2308 wrong PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 PIN lockout, or the device limit is reached", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+        (status = 503, description = "2204 the server is shedding load: too many password and PIN checks wait for a core (--hash-queue); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn enrollment(
@@ -217,11 +218,6 @@ async fn enroll_with_phone(
     }
     refuse_over_limit(state, None, session).await?;
     let label = session.device_label();
-    let new_hash = if first_pin {
-        Some(state.hasher.hash(pin_code.clone()).await?)
-    } else {
-        None
-    };
     let checked = codes::check(
         state,
         account.id,
@@ -230,6 +226,12 @@ async fn enroll_with_phone(
         &sms_code,
     )
     .await?;
+    // Only now, the code right: a request without it costs no hashing.
+    let new_hash = if first_pin {
+        Some(state.hasher.hash(pin_code.clone()).await?)
+    } else {
+        None
+    };
     if !first_pin {
         pin::check(state, account.id, &pin_code, &label).await?;
     }

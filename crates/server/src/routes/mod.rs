@@ -97,7 +97,12 @@ pub fn router(state: AppState) -> Router {
     if let Some(cors) = cors(&state.settings.cors_origins) {
         router = router.layer(cors);
     }
-    router.layer(axum::middleware::from_fn(middleware::request_context))
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::client_ip::resolve,
+        ))
+        .layer(axum::middleware::from_fn(middleware::request_context))
 }
 
 async fn api_not_found() -> ApiError {

@@ -13,6 +13,7 @@ use wire::api::{
 use wire::ErrorCode;
 
 use crate::auth::{self, AuthSession, ProvenKey};
+use crate::client_ip::ClientIp;
 use crate::error::{ok, ok_null, ApiError, ApiJson, ApiOk, ApiResult};
 use crate::store;
 use crate::AppState;
@@ -42,12 +43,14 @@ pub const EMBED_TOKEN_SECONDS: i64 = 60;
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 wrong email or password (one answer for both)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 locked after 100 consecutive wrong passwords, until an operator runs portal-server unlock EMAIL (unknown emails alike)", body = crate::openapi::schemas::Failed),
-        (status = 429, description = "2391 from the 5th consecutive wrong password the email waits (30 s, doubling, at most 1 h); Retry-After and retryAfterSeconds say how long", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 from the 5th consecutive wrong password the email waits (30 s, doubling, at most 1 h); or the client address ran out of sign-in attempts (a bucket of 20 refilled at 20 a minute by default, --sign-in-per-ip-per-minute); Retry-After and retryAfterSeconds say how long", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
+        (status = 503, description = "2204 the server is shedding load: too many password and PIN checks wait for a core (--hash-queue); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
     )
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
+    client: ClientIp,
     key: ProvenKey,
     headers: HeaderMap,
     uri: Uri,
@@ -62,12 +65,14 @@ pub async fn sign_in(
     if body.email.len() > 320 || body.password.len() > 1024 {
         return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
     }
-    // Before any hashing: a waiting or locked email costs the server nothing.
+    // Before any hashing: a flooding address, a waiting or locked email cost the server
+    // nothing.
+    sign_in_limit::check_client(&state, client).await?;
     sign_in_limit::check(&state, &body.email).await?;
     let found = store::account_by_email(&state.pool, &body.email).await?;
     let (account_id, login) = match found {
         Some((id, email, hash)) => {
-            if !state.hasher.verify(body.password, hash).await? {
+            if !state.hasher.verify_sign_in(body.password, hash).await? {
                 sign_in_limit::record_failure(&state, &body.email).await?;
                 tracing::info!(account_id = id, "sign-in refused: wrong password");
                 return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
@@ -77,7 +82,7 @@ pub async fn sign_in(
         None => {
             state
                 .hasher
-                .verify(body.password, state.dummy_password_hash.clone())
+                .verify_sign_in(body.password, state.dummy_password_hash.clone())
                 .await?;
             sign_in_limit::record_failure(&state, &body.email).await?;
             tracing::info!("sign-in refused: unknown email");

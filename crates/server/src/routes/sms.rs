@@ -38,12 +38,12 @@ pub fn router() -> Router<AppState> {
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The code was sent", body = crate::openapi::schemas::SmsCodeSentEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one; phoneNumber: 2102 also for a number that is not a mobile number of the configured countries (--sms-countries): premium-rate, shared-cost, toll-free, fixed lines are refused)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
         (status = 403, description = "2302 certifying another number needs a live step-up proof for modifyPhoneNumber (X-Strong-Auth); resetPIN needs a PIN and an enrolled device", body = crate::openapi::schemas::Failed),
         (status = 409, description = "2307 no trusted phone number (enrollment, resetPIN, removeEnrollments)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 PIN lockout (resetPIN); or, with retryAfterSeconds and Retry-After saying when it opens: resetPIN within 24 h (configurable) of a phone change, or SMS verification paused for 24 h after 20 wrong codes in a row", body = crate::openapi::schemas::Failed),
-        (status = 429, description = "2391 resend cooldown or hourly limit; Retry-After and retryAfterSeconds say when", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 resend cooldown, the account's hourly limit, the destination number's (5 an hour across accounts, --sms-per-number-per-hour) or the server's SMS per minute (--sms-per-minute); Retry-After and retryAfterSeconds say when", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )
 )]
@@ -62,7 +62,11 @@ pub async fn request_code(
     let account = store::account(&state.pool, session.account_id).await?;
     let (purpose, to) = match purpose {
         SmsPurpose::PhoneNumberCertification => {
-            let number = phone::required(body.phone_number.as_deref(), region)?;
+            let number = phone::destination(
+                body.phone_number.as_deref(),
+                region,
+                &state.policy().sms_countries,
+            )?;
             if account.trusted_phone.is_some() {
                 // D: only an enrolled device that has just proven the PIN may have a
                 // code sent to a new number.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request};
 use axum::Router;
 use dpop_client::DeviceKey;
@@ -27,7 +28,21 @@ pub const HOST: &str = "portal.test";
 pub const ENROLLED_PHONE: &str = "+33612345679";
 pub const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
+/// Cheap hashing, and the flood limits at their ceilings: every test request comes from
+/// one address and the test clock stands still, so the spec's 20 sign-ins a minute or
+/// 5 SMS a number an hour would stop the tests that are about something else. The tests
+/// of those limits use [`spec_limits_policy`].
 pub fn fast_policy() -> Policy {
+    Policy {
+        sign_in_per_ip_per_minute: portal_server::config::MAX_SIGN_IN_PER_IP_PER_MINUTE,
+        sms_per_number_per_hour: portal_server::config::MAX_SMS_PER_NUMBER_PER_HOUR,
+        sms_per_minute: portal_server::config::MAX_SMS_PER_MINUTE,
+        ..spec_limits_policy()
+    }
+}
+
+/// Cheap hashing, every limit as the spec has it.
+pub fn spec_limits_policy() -> Policy {
     Policy {
         argon2: HashCost {
             memory_kib: 64,
@@ -36,6 +51,25 @@ pub fn fast_policy() -> Policy {
         },
         ..Policy::default()
     }
+}
+
+/// Demo settings with [`spec_limits_policy`].
+pub fn spec_limits_settings() -> Settings {
+    let mut settings = demo_settings();
+    settings.policy = spec_limits_policy();
+    settings
+}
+
+/// The address test requests come from, unless a test sets its own (the `ConnectInfo`
+/// extension, what the server's listener gives each request).
+pub const TEST_PEER: &str = "127.0.0.1:40000";
+
+/// `request` as if it came from `ip`.
+pub fn from_ip(mut request: Request<Body>, ip: std::net::IpAddr) -> Request<Body> {
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(std::net::SocketAddr::new(ip, 40000)));
+    request
 }
 
 pub fn demo_settings() -> Settings {
@@ -170,7 +204,15 @@ impl TestApp {
         self.dir.path().join("dist")
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Answer {
+    pub async fn send(&self, mut request: Request<Body>) -> Answer {
+        if request
+            .extensions()
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .is_none()
+        {
+            let peer: std::net::SocketAddr = TEST_PEER.parse().unwrap();
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -6,6 +6,7 @@ mod concurrency;
 mod dpop;
 mod enrollment;
 mod factor_changes;
+mod floods;
 mod openapi;
 mod pin_and_step_up;
 mod restart;
