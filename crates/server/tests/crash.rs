@@ -262,11 +262,14 @@ async fn verify(
         .unwrap();
     assert_eq!(integrity, "ok", "PRAGMA integrity_check");
 
-    let key_hex: String = sqlx::query_scalar("SELECT key_hex FROM server_keys WHERE name = 'mac'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let key = ServerKey::new(crypto::unhex(&key_hex).unwrap().try_into().unwrap());
+    // The server's key is in its key file, next to the database (never in it).
+    let key_file = std::fs::read_to_string(database.with_file_name("portal.key")).unwrap();
+    let key_hex = key_file
+        .lines()
+        .find_map(|line| line.strip_prefix("server_key = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("server_key in the key file");
+    let key = ServerKey::new(crypto::unhex(key_hex).unwrap().try_into().unwrap());
     let sessions: HashSet<String> = sqlx::query_scalar("SELECT token_hash FROM sessions")
         .fetch_all(&pool)
         .await
@@ -366,9 +369,17 @@ async fn verify(
     (snapshot, verified)
 }
 
-/// Accounts with a phone number and no PIN, created before the first start.
+/// Accounts with a phone number and no PIN, created before the first start (with the
+/// key file the server will use: it refuses a new key for a database with accounts).
 async fn create_accounts(database_url: &str) {
     let pool = portal_server::db::open(database_url).await.unwrap();
+    let key_file = portal_server::db::default_key_file(database_url);
+    portal_server::secrets::load(
+        &portal_server::secrets::KeySource::new(key_file, &|_| None),
+        &pool,
+    )
+    .await
+    .unwrap();
     let hash = Hasher::new(HashCost {
         memory_kib: 64,
         iterations: 1,

@@ -3,7 +3,7 @@
 //! with the sign-in (or the one a hand-off names).
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Uri};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -43,7 +43,6 @@ pub async fn sign_in(
     State(state): State<AppState>,
     key: ProvenKey,
     headers: HeaderMap,
-    uri: Uri,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     if body.email.trim().is_empty() {
@@ -60,11 +59,16 @@ pub async fn sign_in(
     let found = store::account_by_email(&state.pool, &body.email).await?;
     let (account_id, login) = match found {
         Some((id, email, hash)) => {
-            if !state.hasher.verify(body.password, hash).await? {
+            if !state
+                .hasher
+                .verify(body.password.clone(), hash.clone())
+                .await?
+            {
                 sign_in_limit::record_failure(&state, &body.email).await?;
                 tracing::info!(account_id = id, "sign-in refused: wrong password");
                 return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
             }
+            store::refresh_password_hash(&state, id, &hash, body.password).await;
             (id, email)
         }
         None => {
@@ -87,11 +91,7 @@ pub async fn sign_in(
     let (token, expires_at) =
         open_session(&state, account_id, &key.thumbprint, &label, None).await?;
     tracing::info!(account_id, "signed in");
-    let cookie = auth::session_cookie(
-        &token,
-        policy.session_absolute_seconds,
-        auth::is_https(&headers, &uri),
-    );
+    let cookie = auth::session_cookie(&state.settings, &token, policy.session_absolute_seconds);
     let mut response = ApiOk(Some(SessionCreated {
         token,
         expires_at,
@@ -139,11 +139,10 @@ pub async fn sign_out(
     State(state): State<AppState>,
     key: ProvenKey,
     headers: HeaderMap,
-    uri: Uri,
 ) -> Result<Response, ApiError> {
     // A token of another key is not this caller's session: it stays, so a
     // stolen token cannot even sign its owner out.
-    let token = auth::token_from(&headers);
+    let token = auth::token_from(&headers, state.settings.session_cookie_name());
     let session = match &token {
         Some(token) => auth::session_for_token(&state, token, Some(&key.thumbprint)).await?,
         None => None,
@@ -156,7 +155,7 @@ pub async fn sign_out(
     let mut response = ok_null().into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        auth::session_cookie("", 0, auth::is_https(&headers, &uri)),
+        auth::session_cookie(&state.settings, "", 0),
     );
     Ok(response)
 }

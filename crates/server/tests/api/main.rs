@@ -9,6 +9,7 @@ mod factor_changes;
 mod openapi;
 mod pin_and_step_up;
 mod restart;
+mod secrets;
 mod session;
 mod sessions;
 mod sign_in_limit;
