@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
     request_body = crate::openapi::schemas::SignIn,
     params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     responses(
-        (status = 200, description = "Signed in; also sets the HttpOnly portal_session cookie (Path=/api)", body = crate::openapi::schemas::SessionCreatedEnvelope),
+        (status = 200, description = "Signed in; also sets the HttpOnly session cookie (portal_session, Path=/api; __Host-portal_session, Secure, Path=/ when the public URL is https)", body = crate::openapi::schemas::SessionCreatedEnvelope),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 wrong email or password (one answer for both)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 locked after 100 consecutive wrong passwords, until an operator runs portal-server unlock EMAIL (unknown emails alike)", body = crate::openapi::schemas::Failed),
