@@ -19,7 +19,7 @@ const OUT = process.env.BENCH_OUT ?? 'bench-results.json';
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '7') || 7);
 const DEVICE_ID_KEY = 'portal.deviceId';
 const ENROLLED_PIN = '246801';
-const ENROLLED_PHONE = '+33612345679';
+const ENROLLED_PHONE = '+12015550124';
 
 type Results = {
   runs: number;
@@ -265,7 +265,7 @@ test('requests: enrollment of new@ with the quick method', async ({ browser, req
     await expect(page.getByText(/We sent a 6-digit code to \+33 6/)).toBeVisible();
   });
   // The outbox is read through `request`, not the page: not counted.
-  const code = await latestCode(request, '+33611223344', { since, purpose: 'phoneNumberCertification' });
+  const code = await latestCode(request, 'new@demo.test', '+33611223344', { since, purpose: 'phoneNumberCertification' });
   await page.getByLabel('Code received by SMS').fill(code);
   await page.getByLabel('Choose a PIN').fill('482915');
   await page.getByLabel('Type the PIN again').fill('482915');
@@ -292,7 +292,7 @@ async function enrolledContext(browser: Browser): Promise<BrowserContext> {
   };
   const since = Date.now();
   await call('/api/v1/pims/authentication/smscode/request', { type: 'enrollment' });
-  const code = await latestCode(api, ENROLLED_PHONE, { since, purpose: 'enrollment' });
+  const code = await latestCode(api, 'enrolled@demo.test', ENROLLED_PHONE, { since, purpose: 'enrollment' });
   await call('/api/v1/pims/authentication/smscode', { action: 'enrollment', smsCode: code });
   await call('/api/v1/pims/authentication/enrollment', { action: 'enroll', pinCode: ENROLLED_PIN });
   await context.addInitScript(([key, id]) => window.localStorage.setItem(key, id), [DEVICE_ID_KEY, deviceId] as const);

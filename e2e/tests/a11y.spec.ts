@@ -4,7 +4,7 @@
 // its own. A test collects every violation on every route, then fails listing them all.
 import { type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { axeViolations, catalogue, text, type Lang, type Violation } from './embed-fixtures';
-import { DEMO_PHONE, DEMO_PIN, expect, latestCodeTracked, test, type Secrets } from './flow-fixtures';
+import { DEMO_PHONE, DEMO_PIN, demoAccountOf, expect, latestCodeTracked, test, type Secrets } from './flow-fixtures';
 import { DEMO_PASSWORD } from './helpers';
 
 type Scheme = 'light' | 'dark';
@@ -66,7 +66,7 @@ async function enrollmentCode(run: Run, page: Page, phone: string, auditAfterSen
     await expect(page.locator('.demo-phone li').first()).toBeVisible();
     await audit(run, page, '/enroll/sms (demo phone open)', 'enroll.enrollment_code.confirm_it_is_you');
   }
-  const code = await latestCodeTracked(run.secrets, run.request, phone, { since, purpose: 'enrollment' });
+  const code = await latestCodeTracked(run.secrets, run.request, demoAccountOf(phone), phone, { since, purpose: 'enrollment' });
   await codeField.fill(code);
   await page.getByRole('button', { name: text(run.lang, 'enroll.choose_method.continue') }).click();
 }

@@ -82,7 +82,7 @@ test('D: an enrolled browser confirms the PIN, then replaces the trusted phone n
   const since = Date.now();
   await page.getByRole('button', { name: 'Send a code to this number' }).click();
   // The code goes to the NEW number.
-  const code = await latestCodeTracked(secrets, request, '+33781234567', { since, purpose: 'modifyPhoneNumber' });
+  const code = await latestCodeTracked(secrets, request, 'enrolled@demo.test', '+33781234567', { since, purpose: 'modifyPhoneNumber' });
   await expect(page.getByText('New number: +33781234567')).toBeVisible();
   await page.getByLabel('Code received by SMS').fill(code);
   await page.getByRole('button', { name: 'Confirm the new number' }).click();
@@ -95,7 +95,7 @@ test('D: an enrolled browser confirms the PIN, then replaces the trusted phone n
   const trusted = await api.call('GET', '/api/v1/pims/authentication/trustedphonenumber');
   expect(trusted.result.phoneNumber).toBe('+33781234567');
   // The previous number got a notice, with no code in it.
-  const notices = (await outbox(request)).filter(
+  const notices = (await outbox(request, 'enrolled@demo.test')).filter(
     (m) => m.to === DEMO_PHONE.enrolled && m.purpose === 'phoneChangeNotice',
   );
   expect(notices).toHaveLength(1);

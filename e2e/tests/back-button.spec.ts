@@ -81,7 +81,7 @@ test('after the shortcut enrollment, back shows "enrolled" instead of the form, 
   await page.getByLabel('Mobile phone number').fill('06 11 22 33 44');
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, '+33611223344', { since, purpose: 'phoneNumberCertification' });
+  const code = await latestCodeTracked(secrets, request, 'new@demo.test', '+33611223344', { since, purpose: 'phoneNumberCertification' });
   await page.getByLabel('Code received by SMS').fill(code);
   const pin = secrets.track('482915');
   await page.getByLabel('Choose a PIN').fill(pin);
@@ -149,7 +149,7 @@ test('after a PIN reset, back shows the reset screen afresh without sending a co
   await page.getByRole('link', { name: 'Forgot your PIN?' }).click();
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, DEMO_PHONE.enrolled, { since, purpose: 'resetPIN' });
+  const code = await latestCodeTracked(secrets, request, 'enrolled@demo.test', DEMO_PHONE.enrolled, { since, purpose: 'resetPIN' });
   await page.getByLabel('Code received by SMS').fill(code);
   const newPin = secrets.track('602413');
   await page.getByLabel('New PIN', { exact: true }).fill(newPin);
@@ -180,7 +180,7 @@ test('after removing all enrollments (A), back shows the confirmation unticked a
   await page.getByRole('checkbox', { name: 'I understand: remove all enrollments' }).check();
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, DEMO_PHONE.blocked, { since, purpose: 'removeEnrollments' });
+  const code = await latestCodeTracked(secrets, request, 'blocked@demo.test', DEMO_PHONE.blocked, { since, purpose: 'removeEnrollments' });
   await page.getByLabel('Code received by SMS').fill(code);
   const removals = countPosts(page, `${API}authentication/enrollment`);
   await page.getByRole('button', { name: 'Remove all enrollments' }).click();

@@ -74,7 +74,7 @@ test('the host hands over its session: shortcut enrollment inside the iframe, wi
   await frame.getByLabel('Mobile phone number').fill('06 11 22 33 44');
   const since = Date.now();
   await frame.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, '+33611223344', { since, purpose: 'phoneNumberCertification' });
+  const code = await latestCodeTracked(secrets, request, 'new@demo.test', '+33611223344', { since, purpose: 'phoneNumberCertification' });
   await frame.getByLabel('Code received by SMS').fill(code);
   const pin = secrets.track('482915');
   await frame.getByLabel('Choose a PIN').fill(pin);
@@ -147,7 +147,7 @@ test("management inside the iframe: completed and error messages, the host's loc
   await expect(heading).toHaveText('Confirm it is you');
   const since = Date.now();
   await frame.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, DEMO_PHONE.enrolled, { since, purpose: 'enrollment' });
+  const code = await latestCodeTracked(secrets, request, 'enrolled@demo.test', DEMO_PHONE.enrolled, { since, purpose: 'enrollment' });
   await frame.getByLabel('Code received by SMS').fill(code);
   await frame.getByRole('button', { name: 'Continue' }).click();
   await expect(heading).toHaveText('Enter your PIN');

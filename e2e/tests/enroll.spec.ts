@@ -32,7 +32,7 @@ test('shortcut: new@ registers a number, its code and a new PIN on one screen, a
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
 
-  const code = await latestCodeTracked(secrets, request, '+33611223344', { since, purpose: 'phoneNumberCertification' });
+  const code = await latestCodeTracked(secrets, request, 'new@demo.test', '+33611223344', { since, purpose: 'phoneNumberCertification' });
   await expect(page.getByText(/We sent a 6-digit code to \+33 6/)).toBeVisible();
   await page.getByLabel('Code received by SMS').fill(code);
   const pin = secrets.track('482915');
@@ -64,7 +64,7 @@ test('full method: phone@ gets the enrollment code on the number on file, choose
   await expect(page.getByText(/send a 6-digit code by SMS to your trusted phone \+33 6.*78/)).toBeVisible();
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, '+33612345678', { since, purpose: 'enrollment' });
+  const code = await latestCodeTracked(secrets, request, 'phone@demo.test', '+12015550123', { since, purpose: 'enrollment' });
   await page.getByLabel('Code received by SMS').fill(code);
   await page.getByRole('button', { name: 'Continue' }).click();
 
@@ -98,7 +98,7 @@ test('full method without a phone: new@ chooses "Step by step", registers the nu
   await page.getByLabel('Mobile phone number').fill('+33 6 55 44 33 22');
   let since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const phoneCode = await latestCodeTracked(secrets, request, '+33655443322', {
+  const phoneCode = await latestCodeTracked(secrets, request, 'new@demo.test', '+33655443322', {
     since,
     purpose: 'phoneNumberCertification',
   });
@@ -110,7 +110,7 @@ test('full method without a phone: new@ chooses "Step by step", registers the nu
   await expectHeading(page, 'Confirm it is you');
   since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const enrollmentCode = await latestCodeTracked(secrets, request, '+33655443322', { since, purpose: 'enrollment' });
+  const enrollmentCode = await latestCodeTracked(secrets, request, 'new@demo.test', '+33655443322', { since, purpose: 'enrollment' });
   await page.getByLabel('Code received by SMS').fill(enrollmentCode);
   await page.getByRole('button', { name: 'Continue' }).click();
 
@@ -140,5 +140,5 @@ test('a number the server would refuse is explained next to the phone field (new
   await expect(phone).toHaveAttribute('aria-invalid', 'true');
   await expect(page.locator('#phone-error')).not.toBeEmpty();
   await expect(page.getByTestId('form-error')).not.toContainText('Invalid parameter');
-  expect((await outbox(request)).filter((m) => m.to === '+33712345678')).toEqual([]);
+  expect((await outbox(request, 'new@demo.test')).filter((m) => m.to === '+33712345678')).toEqual([]);
 });

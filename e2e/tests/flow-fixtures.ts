@@ -270,6 +270,8 @@ export async function portalPage(context: BrowserContext): Promise<Page> {
 export class ApiClient {
   private token = '';
   private origin = '';
+  /** The account signed in, whose outbox `enroll` reads. */
+  private email = '';
 
   /** `signer`: the device it acts as; by default a key of its own (a new device). */
   constructor(
@@ -320,6 +322,7 @@ export class ApiClient {
   async signIn(email: string, password: string = DEMO_PASSWORD): Promise<this> {
     const body = await this.call('POST', '/api/v1/session', { email, password });
     this.token = body.result.token;
+    this.email = email;
     return this;
   }
 
@@ -330,7 +333,7 @@ export class ApiClient {
   async enroll(phone: string, pin: string): Promise<string> {
     const since = Date.now();
     await this.call('POST', '/api/v1/pims/authentication/smscode/request', { type: 'enrollment' });
-    const code = await latestCode(this.request, phone, { since, purpose: 'enrollment' });
+    const code = await latestCode(this.request, this.email, phone, { since, purpose: 'enrollment' });
     await this.call('POST', '/api/v1/pims/authentication/smscode', { action: 'enrollment', smsCode: code });
     await this.call('POST', '/api/v1/pims/authentication/enrollment', { action: 'enroll', pinCode: pin });
     return code;
@@ -380,23 +383,31 @@ export async function expectHeading(page: Page, name: string | RegExp): Promise<
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
 }
 
-/** `latestCode`, with the code registered as a secret that must not leak. */
+/** `latestCode` (from `email`'s outbox), with the code registered as a secret that must not leak. */
 export async function latestCodeTracked(
   secrets: Secrets,
   request: APIRequestContext,
+  email: string,
   phone: string,
   options: LatestCodeOptions,
 ): Promise<string> {
-  return secrets.track(await latestCode(request, phone, options));
+  return secrets.track(await latestCode(request, email, phone, options));
 }
 
 /** The demo accounts' trusted numbers (shared spec, demo mode). */
 export const DEMO_PHONE = {
-  phone: '+33612345678',
-  enrolled: '+33612345679',
-  blocked: '+33612345670',
-  full: '+33612345671',
+  phone: '+12015550123',
+  enrolled: '+12015550124',
+  blocked: '+12015550125',
+  full: '+12015550126',
 } as const;
+
+/** The demo account whose trusted number `phone` is (one of `DEMO_PHONE`). */
+export function demoAccountOf(phone: string): string {
+  const entry = Object.entries(DEMO_PHONE).find(([, number]) => number === phone);
+  if (!entry) throw new Error(`${phone} is no demo account's number`);
+  return `${entry[0]}@demo.test`;
+}
 
 /**
  * From the enrollment code screen (`/enroll/sms`): sends the code, reads it from the
@@ -412,7 +423,7 @@ export async function submitEnrollmentCode(
   await expectHeading(page, 'Confirm it is you');
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, phone, { since, purpose: 'enrollment' });
+  const code = await latestCodeTracked(secrets, request, demoAccountOf(phone), phone, { since, purpose: 'enrollment' });
   await page.getByLabel('Code received by SMS').fill(code);
   await page.getByRole('button', { name: 'Continue' }).click();
   return code;

@@ -133,7 +133,7 @@ test('French: the switcher on the sign-in page, then the full method for new@, e
   await expect(page.getByText(FR('phone_input.international_form', { number: '+33655443322' }))).toBeVisible();
   let since = Date.now();
   await page.getByRole('button', { name: FR('account.pin_reset.send_the_code') }).click();
-  const phoneCode = await latestCodeTracked(secrets, request, '+33655443322', { since, purpose: 'phoneNumberCertification' });
+  const phoneCode = await latestCodeTracked(secrets, request, 'new@demo.test', '+33655443322', { since, purpose: 'phoneNumberCertification' });
   await expect(page.getByLabel(FR('sms_code_input.code_received_by_sms'))).toBeVisible();
   await expectFrenchScreen(page, 'enroll.register_phone.register_your_phone_number');
   await page.getByLabel(FR('sms_code_input.code_received_by_sms')).fill(secrets.track(wrong(phoneCode)));
@@ -158,7 +158,7 @@ test('French: the switcher on the sign-in page, then the full method for new@, e
   await expectFrenchScreen(page, 'enroll.enrollment_code.confirm_it_is_you');
   since = Date.now();
   await page.getByRole('button', { name: FR('account.pin_reset.send_the_code') }).click();
-  const enrollmentCode = await latestCodeTracked(secrets, request, '+33655443322', { since, purpose: 'enrollment' });
+  const enrollmentCode = await latestCodeTracked(secrets, request, 'new@demo.test', '+33655443322', { since, purpose: 'enrollment' });
   await expect(page.getByLabel(FR('sms_code_input.code_received_by_sms'))).toBeVisible();
   await expectFrenchScreen(page, 'enroll.enrollment_code.confirm_it_is_you');
   await page.getByLabel(FR('sms_code_input.code_received_by_sms')).fill(enrollmentCode);

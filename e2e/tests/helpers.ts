@@ -2,6 +2,7 @@
 // the demo server's outbox. Specs import `test` and `expect` from here, not from
 // '@playwright/test', so a failing test shows what the browser console said.
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { NodeKey, signedHeaders } from './dpop';
 
 export { expect };
 
@@ -75,13 +76,64 @@ export interface LatestCodeOptions {
   timeout?: number;
 }
 
-/** Reads the outbox once. */
-export async function outbox(request: APIRequestContext): Promise<OutboxMessage[]> {
-  const response = await request.get('/api/v1/dev/outbox');
-  expect(response.status(), 'GET /api/v1/dev/outbox (is the server in --demo mode?)').toBe(200);
+/** A session of one account, opened through the API by a key of the test's own. */
+interface Reader {
+  key: NodeKey;
+  token: string;
+}
+
+/**
+ * Sessions that read the outbox, per request context (one per test server) and email: the
+ * outbox shows a signed-in account its own messages only, with a proof like every call.
+ */
+const readers = new WeakMap<APIRequestContext, Map<string, Reader>>();
+
+/** Absolute URL of `path` on the server `request` talks to (the proof names it). */
+async function absolute(request: APIRequestContext, path: string): Promise<string> {
+  const origin = new URL((await request.get('/api/v1/config')).url()).origin;
+  return origin + path;
+}
+
+async function openReader(request: APIRequestContext, email: string): Promise<Reader> {
+  const key = new NodeKey();
+  const url = await absolute(request, '/api/v1/session');
+  const response = await request.post(url, {
+    data: { email, password: DEMO_PASSWORD },
+    headers: await signedHeaders(key, 'POST', url),
+  });
   const body = await response.json();
-  expect(body.status).toBe('SUCCEEDED');
-  return body.result.messages as OutboxMessage[];
+  expect(body.status, `signing ${email} in to read its outbox: ${JSON.stringify(body)}`).toBe('SUCCEEDED');
+  return { key, token: body.result.token as string };
+}
+
+/**
+ * Reads `email`'s outbox once (the messages sent to that account), signed in as it with
+ * the demo password. A session a factor change or "sign out everywhere" ended is opened
+ * again.
+ */
+export async function outbox(request: APIRequestContext, email: string): Promise<OutboxMessage[]> {
+  let byEmail = readers.get(request);
+  if (!byEmail) {
+    byEmail = new Map();
+    readers.set(request, byEmail);
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    let reader = byEmail.get(email);
+    if (!reader) {
+      reader = await openReader(request, email);
+      byEmail.set(email, reader);
+    }
+    const url = await absolute(request, '/api/v1/dev/outbox');
+    const response = await request.get(url, { headers: await signedHeaders(reader.key, 'GET', url, reader.token) });
+    if (response.status() === 401 && attempt === 1) {
+      byEmail.delete(email);
+      continue;
+    }
+    expect(response.status(), `GET /api/v1/dev/outbox as ${email} (is the server in --demo mode?)`).toBe(200);
+    const body = await response.json();
+    expect(body.status).toBe('SUCCEEDED');
+    return body.result.messages as OutboxMessage[];
+  }
 }
 
 /** The 6-digit code in an SMS text, or undefined. */
@@ -90,18 +142,20 @@ export function codeIn(text: string): string | undefined {
 }
 
 /**
- * The code of the newest SMS (to `phone`, in E.164, when given) sent since `options.since`,
- * polling the outbox until one arrives or `options.timeout` passes.
+ * The code of the newest SMS sent to the account `email` (to `phone`, in E.164, when
+ * given) since `options.since`, polling its outbox until one arrives or `options.timeout`
+ * passes.
  */
 export async function latestCode(
   request: APIRequestContext,
+  email: string,
   phone?: string,
   options: LatestCodeOptions = {},
 ): Promise<string> {
   const sinceSeconds = Math.floor((options.since ?? 0) / 1000);
   const deadline = Date.now() + (options.timeout ?? 10_000);
   for (;;) {
-    const message = (await outbox(request)).find(
+    const message = (await outbox(request, email)).find(
       (m) =>
         (phone === undefined || m.to === phone) &&
         (options.purpose === undefined || m.purpose === options.purpose) &&
@@ -111,7 +165,7 @@ export async function latestCode(
     if (code) return code;
     if (Date.now() > deadline) {
       throw new Error(
-        `no SMS code${phone ? ` to ${phone}` : ''}${options.purpose ? ` for ${options.purpose}` : ''} ` +
+        `no SMS code for ${email}${phone ? ` to ${phone}` : ''}${options.purpose ? ` for ${options.purpose}` : ''} ` +
           `since ${new Date(sinceSeconds * 1000).toISOString()} in the outbox`,
       );
     }

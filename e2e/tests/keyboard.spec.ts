@@ -68,7 +68,7 @@ test('keyboard only: new@ signs in, completes the shortcut enrollment, then chan
   await page.keyboard.press('Enter');
   const codeField = page.getByLabel('Code received by SMS');
   await expect(codeField).toBeVisible();
-  const code = await latestCodeTracked(secrets, request, '+33611223344', { since, purpose: 'phoneNumberCertification' });
+  const code = await latestCodeTracked(secrets, request, 'new@demo.test', '+33611223344', { since, purpose: 'phoneNumberCertification' });
   await typeInto(page, 'Code received by SMS', code);
 
   const pin = secrets.track('482915');

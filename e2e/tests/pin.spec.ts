@@ -95,7 +95,7 @@ test('three wrong PINs block the account; step A removes all enrollments; enroll
   // The password is not enough: a code to the trusted phone confirms it.
   const since = Date.now();
   await sendCode.click();
-  const removalCode = await latestCodeTracked(secrets, request, DEMO_PHONE.enrolled, {
+  const removalCode = await latestCodeTracked(secrets, request, 'enrolled@demo.test', DEMO_PHONE.enrolled, {
     since,
     purpose: 'removeEnrollments',
   });
@@ -140,7 +140,7 @@ test('forgot PIN: from the enter-PIN screen, reset it with a resetPIN code, then
   await expectHeading(page, 'Reset your PIN');
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, DEMO_PHONE.enrolled, { since, purpose: 'resetPIN' });
+  const code = await latestCodeTracked(secrets, request, 'enrolled@demo.test', DEMO_PHONE.enrolled, { since, purpose: 'resetPIN' });
   await page.getByLabel('Code received by SMS').fill(code);
   const newPin = secrets.track('602413');
   await page.getByLabel('New PIN', { exact: true }).fill(newPin);
@@ -168,7 +168,7 @@ test('full@ is at the device limit: a new browser sees the explanation and the w
   );
   await expect(page.getByRole('link', { name: 'Remove all enrollments' })).toBeVisible();
   // The blocked screen is reached without an SMS.
-  expect((await outbox(request)).filter((m) => m.to === DEMO_PHONE.full)).toEqual([]);
+  expect((await outbox(request, 'full@demo.test')).filter((m) => m.to === DEMO_PHONE.full)).toEqual([]);
   const api = await new ApiClient(request).signIn('full@demo.test');
   expect(await api.blockState()).toBe('AccountBlocked');
 });

@@ -57,7 +57,7 @@ test('reloads on the method choice, the shortcut screen and the register screen 
   await page.getByLabel('Mobile phone number').fill('06 11 22 33 44');
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  await latestCodeTracked(secrets, request, '+33611223344', { since, purpose: 'phoneNumberCertification' });
+  await latestCodeTracked(secrets, request, 'new@demo.test', '+33611223344', { since, purpose: 'phoneNumberCertification' });
   await page.getByLabel('Choose a PIN').fill(secrets.track('482915'));
   await reloadStays(page, /\/enroll\/phone\/shortcut$/, 'Quick enrollment', 'new@demo.test');
   await expect(page.getByLabel('Mobile phone number')).toHaveValue('');

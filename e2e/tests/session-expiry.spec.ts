@@ -77,7 +77,7 @@ test('expiry on the shortcut screen after the code was sent: back on the shortcu
   await page.getByLabel('Mobile phone number').fill('06 11 22 33 44');
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
-  const code = await latestCodeTracked(secrets, request, '+33611223344', { since, purpose: 'phoneNumberCertification' });
+  const code = await latestCodeTracked(secrets, request, 'new@demo.test', '+33611223344', { since, purpose: 'phoneNumberCertification' });
   await page.getByLabel('Code received by SMS').fill(code);
   const pin = secrets.track('482915');
   await page.getByLabel('Choose a PIN').fill(pin);

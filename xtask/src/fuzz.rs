@@ -36,7 +36,7 @@ pub const CRYPTOGRAPHY_VERSION: &str = "50.0.2";
 /// server's demo seed).
 const ACCOUNT: &str = "enrolled@demo.test";
 const PASSWORD: &str = "demo-password";
-const PHONE: &str = "+33612345679";
+const PHONE: &str = "+12015550124";
 const PIN: &str = "246801";
 
 /// The hooks: a DPoP-signing, enrolling client inside schemathesis.

@@ -31,7 +31,7 @@ impl Reply {
 /// One request to `host:port`; `token` goes in `Authorization: Bearer`, `device` signs a
 /// `DPoP` proof for this very request (bound to `token` by `ath`), `body` (JSON) makes it
 /// carry `Content-Type: application/json`. `device` is `None` only for the few paths the
-/// server serves without a proof (public config, OpenAPI document, demo outbox) or to see
+/// server serves without a proof (public config, OpenAPI document) or to see
 /// a request without one refused.
 pub fn request(
     bind: &str,

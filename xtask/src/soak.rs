@@ -534,9 +534,9 @@ fn run_user(user: &mut User) {
     match user.index {
         0 | 1 => {
             let (email, phone) = if user.index == 0 {
-                ("enrolled@demo.test", "+33612345679")
+                ("enrolled@demo.test", "+12015550124")
             } else {
-                ("full@demo.test", "+33612345671")
+                ("full@demo.test", "+12015550126")
             };
             loop {
                 match user.enroll_journey(email, phone) {
@@ -550,7 +550,7 @@ fn run_user(user: &mut User) {
             // The seeded devices' private keys were dropped at seed time: a device to step
             // up on has to be enrolled by this user, with a key it holds.
             if user
-                .enroll_journey("enrolled@demo.test", "+33612345679")
+                .enroll_journey("enrolled@demo.test", "+12015550124")
                 .is_err()
             {
                 return;
@@ -564,7 +564,7 @@ fn run_user(user: &mut User) {
             {
                 return;
             }
-            while !matches!(user.read_round("+33612345678"), Err(Halt::TimeUp)) {}
+            while !matches!(user.read_round("+12015550123"), Err(Halt::TimeUp)) {}
         }
     }
 }
@@ -593,7 +593,37 @@ fn verify(bind: &str, ledger: &Ledger) -> Vec<String> {
     }
     for (phone, sent) in &ledger.codes {
         let path = format!("/api/v1/dev/outbox?to={}", phone.replace('+', "%2B"));
-        let listed = http::request(bind, "GET", &path, None, None, None)
+        // The outbox shows a session its own account's messages only: read as the owner.
+        let device = DeviceKey::generate();
+        let token = ["enrolled@demo.test", "full@demo.test", "phone@demo.test"]
+            .iter()
+            .find_map(|email| {
+                let body = format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#);
+                let reply = http::request(
+                    bind,
+                    "POST",
+                    "/api/v1/session",
+                    None,
+                    Some(&device),
+                    Some(&body),
+                )
+                .ok()?;
+                let token = http::json_string(&reply.body, "token")?;
+                let owns = http::request(
+                    bind,
+                    "GET",
+                    TRUSTED_PHONE,
+                    Some(&token),
+                    Some(&device),
+                    None,
+                )
+                .is_ok_and(|r| http::json_string(&r.body, "phoneNumber").as_deref() == Some(phone));
+                owns.then_some(token)
+            });
+        let listed = token
+            .and_then(|token| {
+                http::request(bind, "GET", &path, Some(&token), Some(&device), None).ok()
+            })
             .map(|r| r.body.matches("\"purpose\":").count() as u32)
             .unwrap_or(0);
         // The outbox lists the newest 200.
@@ -751,25 +781,25 @@ mod tests {
     #[test]
     fn users_of_one_phone_share_its_lock_and_other_phones_do_not() {
         let phones = Phones::default();
-        let first = phones.lock_for("+33612345679");
-        assert!(Arc::ptr_eq(&first, &phones.lock_for("+33612345679")));
-        assert!(!Arc::ptr_eq(&first, &phones.lock_for("+33612345671")));
+        let first = phones.lock_for("+12015550124");
+        assert!(Arc::ptr_eq(&first, &phones.lock_for("+12015550124")));
+        assert!(!Arc::ptr_eq(&first, &phones.lock_for("+12015550126")));
         let _held = first.lock().unwrap();
-        assert!(phones.lock_for("+33612345679").try_lock().is_err());
-        assert!(phones.lock_for("+33612345671").try_lock().is_ok());
+        assert!(phones.lock_for("+12015550124").try_lock().is_err());
+        assert!(phones.lock_for("+12015550126").try_lock().is_ok());
     }
 
     #[test]
     fn the_ledger_counts_codes_per_phone() {
         let mut ledger = Ledger::default();
-        ledger.code_sent("+33612345679");
-        ledger.code_sent("+33612345679");
-        ledger.code_sent("+33612345671");
+        ledger.code_sent("+12015550124");
+        ledger.code_sent("+12015550124");
+        ledger.code_sent("+12015550126");
         assert_eq!(
             ledger.codes,
             [
-                ("+33612345679".to_string(), 2),
-                ("+33612345671".to_string(), 1)
+                ("+12015550124".to_string(), 2),
+                ("+12015550126".to_string(), 1)
             ]
         );
     }

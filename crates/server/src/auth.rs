@@ -1,6 +1,6 @@
 //! Who is calling: the device key (a DPoP proof, RFC 9449, checked by
 //! [`require_proof`] on every API route that needs one) and the session
-//! (bearer token or `portal_session` cookie), bound to the key it was opened
+//! (bearer token or session cookie), bound to the key it was opened
 //! with. Handlers that take [`AuthSession`] cannot forget either check.
 
 use std::sync::atomic::Ordering;
@@ -16,7 +16,11 @@ use crate::dpop;
 use crate::error::ApiError;
 use crate::AppState;
 
+/// The session cookie's name over plain http (a loopback public URL, or none).
 pub const SESSION_COOKIE: &str = "portal_session";
+/// Its name when the public URL is https: the `__Host-` prefix makes browsers take it
+/// only with `Secure`, `Path=/` and no `Domain`, so no other origin can plant one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-portal_session";
 
 /// A signed-in account calling from the device its session was opened on.
 #[derive(Clone, Debug)]
@@ -41,9 +45,10 @@ impl AuthSession {
     }
 }
 
-/// The session token of a request: `Authorization: Bearer` first, else the cookie.
-pub fn token_from(headers: &HeaderMap) -> Option<String> {
-    bearer(headers).or_else(|| cookie(headers, SESSION_COOKIE))
+/// The session token of a request: `Authorization: Bearer` first, else the cookie
+/// (`cookie_name`: see `Settings::session_cookie_name`).
+pub fn token_from(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
+    bearer(headers).or_else(|| cookie(headers, cookie_name))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -105,9 +110,8 @@ pub async fn require_proof(
 ) -> Result<Response, ApiError> {
     let key = check_proof(&state, request.headers(), request.method(), request.uri()).await?;
     request.extensions_mut().insert(key);
-    let by_cookie =
-        bearer(request.headers()).is_none() && cookie(request.headers(), SESSION_COOKIE).is_some();
-    let https = is_https(request.headers(), request.uri());
+    let by_cookie = bearer(request.headers()).is_none()
+        && cookie(request.headers(), state.settings.session_cookie_name()).is_some();
     let mut response = next.run(request).await;
     // A session cookie that is no session of this key (another key's, expired, ended) is
     // dropped: otherwise the public config, which cannot check a key (the pages preload
@@ -116,17 +120,28 @@ pub async fn require_proof(
     if by_cookie && response.status() == StatusCode::UNAUTHORIZED {
         response
             .headers_mut()
-            .append(header::SET_COOKIE, session_cookie("", 0, https));
+            .append(header::SET_COOKIE, session_cookie(&state.settings, "", 0));
     }
     Ok(response)
 }
 
 /// The `Set-Cookie` of the session cookie: `token` for `max_age` seconds, or, with an
-/// empty token and 0, its removal. Scripts cannot read it, and it goes to the API only.
-pub fn session_cookie(token: &str, max_age: i64, https: bool) -> HeaderValue {
-    let secure = if https { "; Secure" } else { "" };
+/// empty token and 0, its removal. Scripts cannot read it. Over https (the configured
+/// public URL, not what a proxy says per request) it is `Secure` and `__Host-`, which
+/// demands `Path=/`; over http it goes to the API only.
+pub fn session_cookie(
+    settings: &crate::config::Settings,
+    token: &str,
+    max_age: i64,
+) -> HeaderValue {
+    let name = settings.session_cookie_name();
+    let scope = if settings.https {
+        "Path=/; Secure"
+    } else {
+        "Path=/api"
+    };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api; Max-Age={max_age}{secure}"
+        "{name}={token}; HttpOnly; SameSite=Strict; {scope}; Max-Age={max_age}"
     ))
     .expect("a token is base64url")
 }
@@ -146,7 +161,7 @@ async fn check_proof(
         (Some(_), Some(_)) => return Err(ApiError::invalid(DPOP_HEADER)),
     };
     let bearer = bearer(headers);
-    let cookie = cookie(headers, SESSION_COOKIE);
+    let cookie = cookie(headers, state.settings.session_cookie_name());
     let authority = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -158,7 +173,9 @@ async fn check_proof(
     let verified = {
         let expected = dpop::Expected {
             method: method.as_str(),
-            scheme: if is_https(headers, uri) {
+            // The configured public URL's scheme: a proxy's X-Forwarded-Proto is not
+            // trusted to say which URL the browser signed.
+            scheme: if state.settings.https {
                 "https"
             } else {
                 "http"
@@ -231,19 +248,6 @@ async fn record_jti(
     Ok(inserted == 1)
 }
 
-/// Whether the request reached us over TLS (directly or through a proxy that says so).
-pub fn is_https(parts_headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
-    uri.scheme_str() == Some("https")
-        || parts_headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',')
-                    .next()
-                    .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
-            })
-}
-
 /// Looks a token up and slides its idle expiry: `None` when unknown or
 /// expired, or when `device_key` is given and the session was opened with
 /// another key (then nothing is written: a stolen token neither works nor
@@ -296,7 +300,7 @@ impl FromRequestParts<AppState> for AuthSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let key = ProvenKey::from_request_parts(parts, state).await?;
-        let Some(token) = token_from(&parts.headers) else {
+        let Some(token) = token_from(&parts.headers, state.settings.session_cookie_name()) else {
             tracing::info!("session refused: no token");
             return Err(ErrorCode::NeedBasicAuthentication.into());
         };
@@ -330,25 +334,6 @@ impl FromRequestParts<AppState> for AuthSession {
     }
 }
 
-/// The session of a request when there is a valid one, whatever key it is
-/// bound to (the demo outbox takes no proof): it only narrows the listing.
-pub struct MaybeAccount(pub Option<i64>);
-
-impl FromRequestParts<AppState> for MaybeAccount {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(token) = token_from(&parts.headers) else {
-            return Ok(MaybeAccount(None));
-        };
-        Ok(MaybeAccount(
-            session_for_token(state, &token, None)
-                .await?
-                .map(|(id, _, _)| id),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,11 +346,18 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=b; portal_session=cookie"),
         );
-        assert_eq!(token_from(&headers).as_deref(), Some("cookie"));
+        assert_eq!(
+            token_from(&headers, SESSION_COOKIE).as_deref(),
+            Some("cookie")
+        );
+        assert_eq!(token_from(&headers, SECURE_SESSION_COOKIE), None);
         headers.insert(
             header::AUTHORIZATION,
             HeaderValue::from_static("Bearer bearer"),
         );
-        assert_eq!(token_from(&headers).as_deref(), Some("bearer"));
+        assert_eq!(
+            token_from(&headers, SESSION_COOKIE).as_deref(),
+            Some("bearer")
+        );
     }
 }

@@ -22,13 +22,28 @@ pub struct Cli {
     #[arg(long, env = "PORTAL_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
     /// `sqlite://FILE` (one instance; the file's directory is created when
-    /// missing) or `postgres://USER:PASSWORD@HOST/DB` (one or several instances).
+    /// missing) or `postgres://USER@HOST/DB` (one or several instances). A password
+    /// goes in `PORTAL_DATABASE_URL` or `--database-password-file`, never on the
+    /// command line (every local user can read it there): refused with this flag.
     #[arg(
         long,
         env = "PORTAL_DATABASE_URL",
         default_value = "sqlite://data/portal.db?mode=rwc"
     )]
     pub database_url: String,
+    /// A file holding the PostgreSQL password (its first line), put into the URL.
+    #[arg(long, env = "PORTAL_DATABASE_PASSWORD_FILE")]
+    pub database_password_file: Option<PathBuf>,
+    /// The HMAC key and PIN pepper (created with mode 0600 when missing); default: next to
+    /// the SQLite database, else `data/portal.key`. `PORTAL_SERVER_KEY` and
+    /// `PORTAL_PIN_PEPPER` in the environment take its place.
+    #[arg(long, env = "PORTAL_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// The URL browsers reach the portal at. `https://...`: HSTS on every response and a
+    /// `Secure`, `__Host-` session cookie, whatever the proxy in front says; DPoP proofs
+    /// name https. Plain http only on a loopback host (a machine of one's own).
+    #[arg(long, env = "PORTAL_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// The built portal, served at `/` with SPA fallback to `index.html`.
     #[arg(long, env = "PORTAL_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
@@ -37,12 +52,19 @@ pub struct Cli {
     /// `PORTAL_DEMO=disabled`, stops the server instead of turning demo mode on.
     #[arg(long, env = "PORTAL_DEMO", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub demo: bool,
+    /// Lets `--demo` run where it is refused (a non-loopback bind, PostgreSQL, an SMS
+    /// webhook), where anyone reaching the server can read codes and sign in to demo
+    /// accounts whose password is public.
+    #[arg(long, env = "PORTAL_DEMO_FORCE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub demo_force: bool,
     /// Real SMS gateway: POST `{to, text}` signed with HMAC-SHA256 (header `X-Signature`).
+    /// `https://` (plain http only to a loopback host). Its secret comes from
+    /// `PORTAL_SMS_WEBHOOK_SECRET` in the environment or `--sms-webhook-secret-file`.
     #[arg(long, env = "PORTAL_SMS_WEBHOOK_URL")]
     pub sms_webhook_url: Option<String>,
-    /// Secret of the webhook signature.
-    #[arg(long, env = "PORTAL_SMS_WEBHOOK_SECRET", hide_env_values = true)]
-    pub sms_webhook_secret: Option<String>,
+    /// A file holding the webhook's signing secret (its first line).
+    #[arg(long, env = "PORTAL_SMS_WEBHOOK_SECRET_FILE")]
+    pub sms_webhook_secret_file: Option<PathBuf>,
     /// Origins allowed to embed the portal (CSP frame-ancestors), comma separated.
     #[arg(long, env = "PORTAL_FRAME_ANCESTORS", value_delimiter = ',')]
     pub frame_ancestors: Vec<String>,
@@ -361,11 +383,19 @@ pub enum SmsSettings {
     None,
 }
 
+/// Environment variable of the SMS webhook's signing secret.
+pub const SMS_WEBHOOK_SECRET_ENV: &str = "PORTAL_SMS_WEBHOOK_SECRET";
+
 /// Everything [`crate::AppState`] needs besides the database and the clock.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub policy: Policy,
     pub demo: bool,
+    /// The public URL is `https`: HSTS, and a `Secure` `__Host-` session cookie.
+    pub https: bool,
+    /// The HMAC key and the PIN pepper: `None` until `secrets::load` has read them (they
+    /// come from a file or the environment, checked against the database).
+    pub secrets: Option<crate::secrets::Secrets>,
     pub frame_ancestors: Vec<String>,
     pub cors_origins: Vec<String>,
     /// `None`: API only.
@@ -376,11 +406,14 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings for tests and embedding: demo off, outbox off, no static files.
+    /// Settings for tests and embedding: demo off, outbox off, no static files, http,
+    /// fresh random secrets.
     pub fn new(policy: Policy) -> Settings {
         Settings {
             policy,
             demo: false,
+            https: false,
+            secrets: Some(crate::secrets::Secrets::generate()),
             frame_ancestors: Vec::new(),
             cors_origins: Vec::new(),
             static_dir: None,
@@ -389,8 +422,27 @@ impl Settings {
         }
     }
 
-    /// Merges defaults, the TOML file and the flags (flags win).
+    /// The session cookie's name: `__Host-` over https, so that no other origin (a
+    /// sibling subdomain, a network attacker on plain http) can set it for us.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.https {
+            crate::auth::SECURE_SESSION_COOKIE
+        } else {
+            crate::auth::SESSION_COOKIE
+        }
+    }
+
+    /// Merges defaults, the TOML file and the flags (flags win); secrets from the
+    /// process's environment.
     pub fn from_cli(cli: &Cli) -> Result<Settings, String> {
+        Settings::from_cli_env(cli, &|name| std::env::var(name).ok())
+    }
+
+    /// [`Settings::from_cli`] with `env` as the environment.
+    pub fn from_cli_env(
+        cli: &Cli,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, String> {
         let mut policy = match &cli.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -433,18 +485,44 @@ impl Settings {
                 .collect();
         }
         policy.check()?;
-        let sms = match (&cli.sms_webhook_url, &cli.sms_webhook_secret) {
-            (Some(url), Some(secret)) => SmsSettings::Webhook {
-                url: url.clone(),
-                secret: secret.clone(),
-            },
-            (Some(_), None) => return Err("--sms-webhook-url needs --sms-webhook-secret".into()),
+        let secret = match (&cli.sms_webhook_secret_file, env(SMS_WEBHOOK_SECRET_ENV)) {
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "--sms-webhook-secret-file and {SMS_WEBHOOK_SECRET_ENV} both set: give one"
+                ))
+            }
+            (Some(path), None) => Some(first_line_of("--sms-webhook-secret-file", path)?),
+            (None, secret) => secret.filter(|s| !s.is_empty()),
+        };
+        let sms = match (&cli.sms_webhook_url, secret) {
+            (Some(url), Some(secret)) => {
+                check_webhook_url(url)?;
+                SmsSettings::Webhook {
+                    url: url.clone(),
+                    secret,
+                }
+            }
+            (Some(_), None) => {
+                return Err(format!(
+                    "--sms-webhook-url needs its secret, in {SMS_WEBHOOK_SECRET_ENV} or \
+                     --sms-webhook-secret-file (never on the command line)"
+                ))
+            }
             (None, _) if cli.demo => SmsSettings::Outbox,
             (None, _) => SmsSettings::None,
+        };
+        if cli.demo && !cli.demo_force {
+            demo_guard(cli)?;
+        }
+        let https = match &cli.public_url {
+            Some(url) => public_url_is_https(url)?,
+            None => false,
         };
         Ok(Settings {
             policy,
             demo: cli.demo,
+            https,
+            secrets: None,
             frame_ancestors: crate::csp::frame_ancestors(&clean_list(&cli.frame_ancestors))?,
             cors_origins: clean_list(&cli.cors_origins),
             static_dir: Some(cli.static_dir.clone()),
@@ -452,6 +530,128 @@ impl Settings {
             trusted_proxies: crate::client_ip::parse_trusted(&clean_list(&cli.trusted_proxy))?,
         })
     }
+}
+
+impl Cli {
+    /// The command line, refusing a database password given on it.
+    pub fn parse_checked() -> Result<Cli, String> {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let on_command_line =
+            matches.value_source("database_url") == Some(clap::parser::ValueSource::CommandLine);
+        if on_command_line && url_has_password(&cli.database_url) {
+            return Err(
+                "--database-url holds a password: on the command line every local user can \
+                 read it (ps, /proc). Put the URL in PORTAL_DATABASE_URL, or the password \
+                 in --database-password-file"
+                    .into(),
+            );
+        }
+        Ok(cli)
+    }
+
+    /// The database URL, with the password of `--database-password-file` put in.
+    pub fn database_url(&self) -> Result<String, String> {
+        let Some(path) = &self.database_password_file else {
+            return Ok(self.database_url.clone());
+        };
+        if crate::db::Backend::of_url(&self.database_url)? != crate::db::Backend::Postgres {
+            return Err("--database-password-file is for a postgres:// database URL".into());
+        }
+        let password = first_line_of("--database-password-file", path)?;
+        let mut url = reqwest::Url::parse(&self.database_url)
+            .map_err(|_| "invalid database URL".to_string())?;
+        url.set_password(Some(&password))
+            .map_err(|()| "the database URL cannot take a password".to_string())?;
+        Ok(url.to_string())
+    }
+
+    /// The key file's path: `--key-file`, else next to the SQLite database.
+    pub fn key_file(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| crate::db::default_key_file(&self.database_url))
+    }
+}
+
+/// Whether a database URL carries a password (`scheme://user:password@host`).
+fn url_has_password(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|url| url.password().is_some_and(|p| !p.is_empty()))
+}
+
+/// The first line of a secret's file, which must not be empty.
+fn first_line_of(flag: &str, path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{flag}: cannot read {}: {e}", path.display()))?;
+    let line = text.lines().next().unwrap_or_default().trim().to_string();
+    if line.is_empty() {
+        return Err(format!("{flag}: {} is empty", path.display()));
+    }
+    Ok(line)
+}
+
+/// Whether a parsed URL's host is this machine.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The webhook carries every SMS code: only over TLS, unless it stays on this machine.
+fn check_webhook_url(text: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| format!("--sms-webhook-url (PORTAL_SMS_WEBHOOK_URL) is no URL: {e}"))?;
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        _ => Err(
+            "--sms-webhook-url (PORTAL_SMS_WEBHOOK_URL) must be https:// (plain http only to \
+             a loopback host): every SMS code goes through it"
+                .into(),
+        ),
+    }
+}
+
+/// Whether the public URL is https; plain http only on a loopback host.
+fn public_url_is_https(text: &str) -> Result<bool, String> {
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| format!("--public-url (PORTAL_PUBLIC_URL) is no URL: {e}"))?;
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(true),
+        "http" if is_loopback(&url) => Ok(false),
+        _ => Err(
+            "--public-url (PORTAL_PUBLIC_URL) must be https://HOST (plain http only on a \
+             loopback host: sessions would travel in clear)"
+                .into(),
+        ),
+    }
+}
+
+/// Demo mode shows every SMS code to whoever asks for its account's outbox, and seeds
+/// accounts whose password is public: it belongs on a machine of one's own.
+fn demo_guard(cli: &Cli) -> Result<(), String> {
+    let why = if !cli.bind.ip().is_loopback() {
+        format!("listens on {} (not a loopback address)", cli.bind)
+    } else if crate::db::Backend::of_url(&cli.database_url) == Ok(crate::db::Backend::Postgres) {
+        "runs on PostgreSQL (a shared, lasting database)".to_string()
+    } else if cli.sms_webhook_url.is_some() {
+        "has an SMS webhook (codes would reach real phones)".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "--demo refused: this server {why}. Demo mode seeds accounts whose password is \
+         public (demo-password) and lets any of them read its SMS codes in the outbox: \
+         anyone who can reach the server can sign in to them and see those codes. Run it \
+         on your own machine (--bind 127.0.0.1:PORT, SQLite, no webhook), or add \
+         --demo-force if you accept that risk"
+    ))
 }
 
 fn clean_list(items: &[String]) -> Vec<String> {
@@ -746,5 +946,154 @@ mod tests {
             error.contains("\"https://x.example; script-src *\""),
             "{error}"
         );
+    }
+
+    /// `Settings::from_cli_env` for `args`, with `env` as the whole environment.
+    fn with_env(args: &[&str], env: &[(&str, &str)]) -> Result<Settings, String> {
+        let cli = Cli::try_parse_from(std::iter::once("portal-server").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_cli_env(&cli, &|name| {
+            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn demo_mode_is_refused_where_others_could_reach_it_unless_forced() {
+        assert!(with_env(&["--demo"], &[]).is_ok());
+        assert!(with_env(&["--demo", "--bind", "[::1]:8080"], &[]).is_ok());
+        let error = with_env(&["--demo", "--bind", "0.0.0.0:8080"], &[]).unwrap_err();
+        assert!(error.contains("listens on 0.0.0.0:8080"), "{error}");
+        assert!(error.contains("anyone who can reach the server"), "{error}");
+        assert!(error.contains("--demo-force"), "{error}");
+        let error = with_env(
+            &[
+                "--demo",
+                "--database-url",
+                "postgres://portal@db.internal/portal",
+            ],
+            &[],
+        )
+        .unwrap_err();
+        assert!(error.contains("PostgreSQL"), "{error}");
+        let webhook = [
+            "--demo",
+            "--sms-webhook-url",
+            "https://sms.example.com/send",
+        ];
+        let secret = [(SMS_WEBHOOK_SECRET_ENV, "s3cret")];
+        let error = with_env(&webhook, &secret).unwrap_err();
+        assert!(error.contains("SMS webhook"), "{error}");
+        let forced = [&webhook[..], &["--demo-force", "--bind", "0.0.0.0:8080"]].concat();
+        let settings = with_env(&forced, &secret).unwrap();
+        assert!(settings.demo);
+        // Without demo, none of it matters.
+        assert!(with_env(&["--bind", "0.0.0.0:8080"], &[]).is_ok());
+    }
+
+    #[test]
+    fn the_webhook_is_https_and_its_secret_never_a_flag() {
+        let url = |u: &str| with_env(&["--sms-webhook-url", u], &[(SMS_WEBHOOK_SECRET_ENV, "k")]);
+        assert!(url("https://sms.example.com/send").is_ok());
+        assert!(url("http://127.0.0.1:9000/send").is_ok());
+        assert!(url("http://localhost:9000/send").is_ok());
+        assert!(url("http://[::1]:9000/send").is_ok());
+        for refused in [
+            "http://sms.example.com/send",
+            "http://10.0.0.5/send",
+            "ftp://x/y",
+            "sms",
+        ] {
+            let error = url(refused).unwrap_err();
+            assert!(
+                error.starts_with("--sms-webhook-url (PORTAL_SMS_WEBHOOK_URL)"),
+                "{refused}: {error}"
+            );
+        }
+        // The secret: the environment or a file, never a flag.
+        assert!(with_env(
+            &[
+                "--sms-webhook-url",
+                "https://s.example",
+                "--sms-webhook-secret",
+                "k"
+            ],
+            &[]
+        )
+        .is_err());
+        let error = with_env(&["--sms-webhook-url", "https://s.example"], &[]).unwrap_err();
+        assert!(error.contains(SMS_WEBHOOK_SECRET_ENV), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "from-a-file\n").unwrap();
+        let settings = with_env(
+            &[
+                "--sms-webhook-url",
+                "https://s.example",
+                "--sms-webhook-secret-file",
+                file.to_str().unwrap(),
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            settings.sms,
+            SmsSettings::Webhook {
+                url: "https://s.example".into(),
+                secret: "from-a-file".into()
+            }
+        );
+    }
+
+    #[test]
+    fn the_public_url_decides_https() {
+        assert!(!with_env(&[], &[]).unwrap().https);
+        assert!(
+            with_env(&["--public-url", "https://portal.example.com"], &[])
+                .unwrap()
+                .https
+        );
+        assert!(
+            !with_env(&["--public-url", "http://127.0.0.1:8080"], &[])
+                .unwrap()
+                .https
+        );
+        let error = with_env(&["--public-url", "http://portal.example.com"], &[]).unwrap_err();
+        assert!(
+            error.starts_with("--public-url (PORTAL_PUBLIC_URL)"),
+            "{error}"
+        );
+        let settings = with_env(&["--public-url", "https://portal.example.com"], &[]).unwrap();
+        assert_eq!(settings.session_cookie_name(), "__Host-portal_session");
+    }
+
+    #[test]
+    fn the_database_password_comes_from_a_file() {
+        assert!(url_has_password("postgres://portal:secret@db/portal"));
+        assert!(!url_has_password("postgres://portal@db/portal"));
+        assert!(!url_has_password("sqlite://data/portal.db?mode=rwc"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("password");
+        std::fs::write(&file, "p@ss:word\n").unwrap();
+        let cli = Cli::parse_from([
+            "portal-server",
+            "--database-url",
+            "postgres://portal@db.internal:5432/portal?sslmode=require",
+            "--database-password-file",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            cli.database_url().unwrap(),
+            "postgres://portal:p%40ss%3Aword@db.internal:5432/portal?sslmode=require"
+        );
+        let sqlite = Cli::parse_from([
+            "portal-server",
+            "--database-password-file",
+            file.to_str().unwrap(),
+        ]);
+        assert!(sqlite.database_url().is_err());
     }
 }

@@ -307,6 +307,21 @@ impl Hasher {
     }
 }
 
+/// Whether the PHC string `hash` is argon2id at exactly `cost`: a hash made at another
+/// cost (an older policy) is replaced at the next sign-in or right PIN, the only moments
+/// the secret is known.
+pub fn hash_is_current(hash: &str, cost: HashCost) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    parsed.algorithm == argon2::ARGON2ID_IDENT
+        && Params::try_from(&parsed).is_ok_and(|params| {
+            params.m_cost() == cost.memory_kib
+                && params.t_cost() == cost.iterations
+                && params.p_cost() == cost.parallelism
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,7 +361,28 @@ mod tests {
         let hash = hasher.hash("246801".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(hasher.verify("246801".into(), hash.clone()).await.unwrap());
-        assert!(!hasher.verify("246802".into(), hash).await.unwrap());
+        assert!(!hasher.verify("246802".into(), hash.clone()).await.unwrap());
+        let cost = HashCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        assert!(hash_is_current(&hash, cost));
+        assert!(!hash_is_current(
+            &hash,
+            HashCost {
+                iterations: 2,
+                ..cost
+            }
+        ));
+        assert!(!hash_is_current(
+            &hash,
+            HashCost {
+                memory_kib: 128,
+                ..cost
+            }
+        ));
+        assert!(!hash_is_current("not a hash", cost));
     }
 
     #[tokio::test]

@@ -1,12 +1,13 @@
 //! The database: SQLite (one instance, the default) or PostgreSQL (several
 //! instances sharing one database), both through sqlx's `Any` driver so that
 //! one set of queries serves both. Opening, migrations (one folder per
-//! backend, the same schema), write transactions, closing, the server key.
+//! backend, the same schema), write transactions, closing.
 //!
 //! The queries stay in the SQL both understand: `$1` parameters, BIGINT
 //! numbers read as `i64`, 0/1 integer flags (never SQL booleans), `ON
 //! CONFLICT`, `RETURNING`.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -14,8 +15,6 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Executor, Transaction};
-
-use crate::crypto::{self, ServerKey};
 
 pub type Db = Any;
 pub type Pool = AnyPool;
@@ -181,25 +180,20 @@ pub async fn close(pool: &Pool) -> Result<(), String> {
     checkpoint
 }
 
-/// The server's MAC key, generated on first start and kept in the database
-/// (every instance on one database reads the same key).
-pub async fn server_key(pool: &Pool) -> Result<ServerKey, String> {
-    let fresh = crypto::hex(&crypto::random_key());
-    sqlx::query(
-        "INSERT INTO server_keys (name, key_hex) VALUES ('mac', $1) ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(&fresh)
-    .execute(pool)
-    .await
-    .map_err(|e| format!("cannot store the server key: {e}"))?;
-    let stored: String = sqlx::query_scalar("SELECT key_hex FROM server_keys WHERE name = 'mac'")
-        .fetch_one(pool)
-        .await
-        .map_err(|e| format!("cannot read the server key: {e}"))?;
-    let bytes: [u8; 32] = crypto::unhex(&stored)
-        .and_then(|b| b.try_into().ok())
-        .ok_or("the stored server key is malformed")?;
-    Ok(ServerKey::new(bytes))
+/// Where the key file (see `secrets`) goes unless configured: next to the SQLite
+/// database file, else `data/portal.key`.
+pub fn default_key_file(url: &str) -> PathBuf {
+    if Backend::of_url(url) == Ok(Backend::Sqlite) {
+        if let Ok(options) = SqliteConnectOptions::from_str(url) {
+            let path = options.get_filename();
+            if path.as_os_str() != ":memory:" {
+                if let Some(parent) = path.parent() {
+                    return parent.join("portal.key");
+                }
+            }
+        }
+    }
+    PathBuf::from("data/portal.key")
 }
 
 #[cfg(test)]
@@ -233,5 +227,17 @@ mod tests {
         assert!(dir.path().join("a/b").is_dir());
         let read_only = format!("{url}?mode=ro");
         assert_eq!(prepare_sqlite(&read_only).unwrap(), read_only);
+        assert_eq!(
+            default_key_file(&read_only),
+            dir.path().join("a/b/portal.key")
+        );
+        assert_eq!(
+            default_key_file("sqlite://data/portal.db?mode=rwc"),
+            PathBuf::from("data/portal.key")
+        );
+        assert_eq!(
+            default_key_file("postgres://u@127.0.0.1/portal"),
+            PathBuf::from("data/portal.key")
+        );
     }
 }

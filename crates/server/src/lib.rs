@@ -1,7 +1,8 @@
 //! `portal-server`: the reference backend of the Enrollment Portal.
 //!
 //! Codemap: [`config`] (flags, TOML policy), [`db`] (SQLite or PostgreSQL,
-//! migrations, write transactions, the server key), [`error`] (the envelope
+//! migrations, write transactions), [`secrets`] (the HMAC key
+//! and the PIN pepper, from a key file or the environment), [`error`] (the envelope
 //! and `ApiError`), [`auth`] (the DPoP proof check, session and device extractors), [`dpop`]
 //! (proof verification), [`routes`] (one
 //! module per resource), [`sms`] (delivery), [`crypto`] (tokens, MACs,
@@ -31,6 +32,7 @@ pub mod phone;
 pub mod pin;
 pub mod rate;
 pub mod routes;
+pub mod secrets;
 pub mod seed;
 pub mod sign_in_limit;
 pub mod sms;
@@ -56,10 +58,14 @@ pub struct Inner {
     pub pool: Pool,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    /// The HMAC key, from the key file or the environment (see `secrets`).
     pub key: ServerKey,
+    /// Applied to every PIN before argon2 (see `pin::hash`).
+    pub pin_pepper: secrets::PinPepper,
     pub hasher: Hasher,
     pub sms: Arc<dyn SmsSender>,
-    /// Checked against when the email is unknown, so both answers take as long.
+    /// Checked against when the email is unknown, so both answers take as long: made at
+    /// the policy's cost, as every password hash is after its owner's next sign-in.
     pub dummy_password_hash: String,
     /// The Content-Security-Policy header (see `csp`).
     pub csp: csp::Csp,
@@ -77,7 +83,7 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Loads (or creates) the server key and builds the SMS sender the settings name.
+    /// Builds the SMS sender the settings name.
     pub async fn new(
         pool: Pool,
         settings: Settings,
@@ -105,7 +111,13 @@ impl AppState {
         sms: Arc<dyn SmsSender>,
     ) -> Result<AppState, String> {
         let csp = csp::Csp::new(&settings.frame_ancestors, settings.static_dir.as_deref())?;
-        let key = db::server_key(&pool).await?;
+        let secrets::Secrets {
+            server_key: key,
+            pin_pepper,
+        } = settings
+            .secrets
+            .clone()
+            .ok_or("no server key: load the secrets (secrets::load) before the state")?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let hasher = Hasher::with_limits(
             settings.policy.argon2,
@@ -126,6 +138,7 @@ impl AppState {
             clock,
             settings,
             key,
+            pin_pepper,
             hasher,
             sms,
             dummy_password_hash,

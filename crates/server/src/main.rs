@@ -1,14 +1,15 @@
-//! `portal-server`: parse the configuration, open and migrate the database,
-//! seed the demo accounts when asked, serve; on SIGTERM or Ctrl-C stop
+//! `portal-server`: parse the configuration, open and migrate the database, load
+//! the secrets (key file or environment), seed the demo accounts when asked (or
+//! delete them when not), serve; on SIGTERM or Ctrl-C stop
 //! accepting, let the requests in flight finish, close the database.
 
 use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Parser;
 use portal_server::clock::SystemClock;
 use portal_server::config::{Cli, Command, Settings};
+use portal_server::secrets::{self, KeySource};
 use portal_server::{app, db, seed, AppState};
 use tracing_subscriber::EnvFilter;
 
@@ -21,16 +22,26 @@ async fn main() {
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
         )
         .init();
-    if let Err(error) = run(Cli::parse()).await {
+    if let Err(error) = match Cli::parse_checked() {
+        Ok(cli) => run(cli).await,
+        Err(error) => Err(error),
+    } {
         eprintln!("portal-server: {error}");
         std::process::exit(1);
     }
 }
 
+/// The secrets of the key file or the environment, checked against the database.
+async fn load_secrets(cli: &Cli, pool: &db::Pool) -> Result<secrets::Secrets, String> {
+    let source = KeySource::new(cli.key_file(), &|name| std::env::var(name).ok());
+    secrets::load(&source, pool).await
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
+    let database_url = cli.database_url()?;
     if let Some(Command::Unlock { email }) = &cli.command {
-        let pool = db::open(&cli.database_url).await?;
-        let key = db::server_key(&pool).await?;
+        let pool = db::open(&database_url).await?;
+        let key = load_secrets(&cli, &pool).await?.server_key;
         let lifted = portal_server::sign_in_limit::unlock(&pool, &key, email).await?;
         db::close(&pool).await?;
         println!(
@@ -54,13 +65,16 @@ async fn run(cli: Cli) -> Result<(), String> {
     if !settings.demo && settings.sms == portal_server::config::SmsSettings::None {
         tracing::warn!("no SMS gateway: SMS requests will fail (use --demo or --sms-webhook-url)");
     }
-    let pool = db::open(&cli.database_url).await?;
+    let pool = db::open(&database_url).await?;
+    settings.secrets = Some(load_secrets(&cli, &pool).await?);
     let state = AppState::new(pool, settings, Arc::new(SystemClock)).await?;
-    if state.settings.demo {
-        seed::seed_demo(&state)
-            .await
-            .map_err(|e| format!("demo seed failed: {e}"))?;
-    }
+    seed::prepare(&state).await.map_err(|e| {
+        if state.settings.demo {
+            format!("demo seed failed: {e}")
+        } else {
+            format!("deleting the demo accounts failed: {e}")
+        }
+    })?;
     let listener = tokio::net::TcpListener::bind(cli.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.bind))?;

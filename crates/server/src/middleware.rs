@@ -37,13 +37,13 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     response
 }
 
-/// CSP, nosniff, no referrer on every response; HSTS when served over TLS.
+/// CSP, nosniff, no referrer on every response; HSTS when the public URL is https
+/// (configured, so a request cannot turn it off by what it claims).
 pub async fn security_headers(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let https = crate::auth::is_https(request.headers(), request.uri());
     let mut response = next.run(request).await;
     let html = response
         .headers()
@@ -60,7 +60,7 @@ pub async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if https {
+    if state.settings.https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),

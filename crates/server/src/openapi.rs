@@ -21,7 +21,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
 #[openapi(
     info(
         title = "Enrollment Portal API",
-        description = "Strong-authentication self-service: device enrollment, PIN, trusted phone, step-up, vehicles. Every response body is an envelope `{transactionId, status, result | error}`; the HTTP status mirrors the error code. Every call but the portal configuration, this document and the demo outbox carries a `DPoP` header (RFC 9449, ES256 only, no nonce, `iat` within 60 s, each `jti` once; `ath` required with a bearer token, optional with the cookie): without one 2101, refused or replayed 2102. A session is bound to the key that signed in: a proof by another key is 2301, as if there were no session. Load shedding: a call that checks or sets a password or PIN (sign in, enrollment, pincode, otp) may answer 503 with code 2204 and `Retry-After` when too many such checks already wait for a core (PIN checks are served before sign-ins); nothing is wrong with the request, it may be sent again.",
+        description = "Strong-authentication self-service: device enrollment, PIN, trusted phone, step-up, vehicles. Every response body is an envelope `{transactionId, status, result | error}`; the HTTP status mirrors the error code. Every call but the portal configuration and this document carries a `DPoP` header (RFC 9449, ES256 only, no nonce, `iat` within 60 s, each `jti` once; `ath` required with a bearer token, optional with the cookie): without one 2101, refused or replayed 2102. A session is bound to the key that signed in: a proof by another key is 2301, as if there were no session. Load shedding: a call that checks or sets a password or PIN (sign in, enrollment, pincode, otp) may answer 503 with code 2204 and `Retry-After` when too many such checks already wait for a core (PIN checks are served before sign-ins); nothing is wrong with the request, it may be sent again.",
         license(name = "MIT")
     ),
     paths(
@@ -68,8 +68,10 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::auth::SESSION_COOKIE,
+                "HttpOnly, SameSite=Strict, Path=/api; named __Host-portal_session \
+                 (Secure, Path=/) when the server's public URL is https",
             ))),
         );
     }
@@ -344,7 +346,8 @@ pub mod schemas {
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct SessionCreated {
-        /// 256 random bits, base64url; also set as the `portal_session` cookie.
+        /// 256 random bits, base64url; also set as the session cookie (`portal_session`,
+        /// or `__Host-portal_session` over https).
         pub token: String,
         /// Unix seconds (idle expiry; activity slides it, 12 h at most).
         pub expires_at: i64,

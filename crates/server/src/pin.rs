@@ -24,6 +24,42 @@ pub fn parse_new_pin(value: Option<&str>, length: u8, parameter: &str) -> Result
     Ok(text.to_string())
 }
 
+/// Marks a PIN hash made from the peppered PIN. A hash without it dates from before the
+/// pepper: it still verifies (the PIN itself went into argon2) and is replaced by a
+/// peppered one at its next right PIN.
+const PEPPERED: &str = "pepper1:";
+
+/// The stored form of a new PIN: argon2id, at the policy's cost, of the peppered PIN.
+pub async fn hash(state: &AppState, pin: &str) -> Result<String, ApiError> {
+    let phc = state.hasher.hash(state.pin_pepper.apply(pin)).await?;
+    Ok(format!("{PEPPERED}{phc}"))
+}
+
+/// The outcome of [`verify`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Wrong,
+    /// `stale`: the hash should be replaced by [`hash`] (made before the pepper, or at
+    /// other argon2 parameters than the policy's).
+    Right {
+        stale: bool,
+    },
+}
+
+/// Whether `pin` matches the stored PIN hash `stored`; counts nothing.
+pub async fn verify(state: &AppState, pin: &str, stored: &str) -> Result<Verdict, ApiError> {
+    let (input, phc, peppered) = match stored.strip_prefix(PEPPERED) {
+        Some(phc) => (state.pin_pepper.apply(pin), phc, true),
+        None => (pin.to_string(), stored, false),
+    };
+    if !state.hasher.verify(input, phc.to_string()).await? {
+        return Ok(Verdict::Wrong);
+    }
+    Ok(Verdict::Right {
+        stale: !peppered || !crate::crypto::hash_is_current(phc, state.policy().argon2),
+    })
+}
+
 /// Checks `pin` against the account's PIN. Right: the failure count is reset
 /// and the hash it matched is returned. Wrong: 2308 with the tries left (0 on
 /// the try that locks the account), 2317 once locked (or without a PIN).
@@ -42,22 +78,27 @@ pub async fn check(
         tracing::info!(account_id, "PIN refused: the account has no PIN");
         return Err(ErrorCode::AccountBlocked.into());
     };
-    if state
-        .hasher
-        .verify(pin.to_string(), pin_hash.clone())
-        .await?
-    {
+    if let Verdict::Right { stale } = verify(state, pin, &pin_hash).await? {
+        // A hash from before the pepper, or at another argon2 cost than the policy's, is
+        // replaced now that the PIN is known: the only moment it can be.
+        let current = if stale {
+            hash(state, pin).await?
+        } else {
+            pin_hash.clone()
+        };
         let reset = sqlx::query(
-            "UPDATE accounts SET pin_failures = 0 WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2",
+            "UPDATE accounts SET pin_failures = 0, pin_hash = $3
+             WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2",
         )
         .bind(account_id)
         .bind(&pin_hash)
+        .bind(&current)
         .execute(&state.pool)
         .await?;
         if reset.rows_affected() == 0 {
             return Err(ErrorCode::AccountBlocked.into());
         }
-        return Ok(pin_hash);
+        return Ok(current);
     }
     let max = i64::from(state.policy().max_pin_failures);
     let mut tx = db::begin_write(&state.pool, account_id).await?;

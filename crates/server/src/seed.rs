@@ -1,5 +1,6 @@
 //! Demo mode's accounts (`enrollment.md`), created once: a restart keeps their
-//! state, and a seed never overwrites an existing account.
+//! state, and a seed never overwrites an existing account. They are marked `demo`
+//! and deleted when the server starts without demo mode: their password is public.
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -18,6 +19,11 @@ pub struct DemoAccount {
     pub vehicles: &'static [(&'static str, &'static str)],
 }
 
+/// Their trusted numbers are NANP numbers reserved for fiction (555-0100 to 555-0199, in
+/// every area code): a demo code can never reach a real phone. The fiction ranges of
+/// France (ARCEP, +33 6 39 98) and the UK (Ofcom, +44 7700 900) would fit better, but
+/// libphonenumber's metadata, which the server checks every number against, holds them
+/// for no number type at all (invalid); the NANP ones are valid, mobile or fixed.
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     DemoAccount {
         email: "new@demo.test",
@@ -32,7 +38,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         email: "phone@demo.test",
-        phone: Some("+33612345678"),
+        phone: Some("+12015550123"),
         pin: None,
         pin_blocked: false,
         devices: &[],
@@ -40,7 +46,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         email: "enrolled@demo.test",
-        phone: Some("+33612345679"),
+        phone: Some("+12015550124"),
         pin: Some(DEMO_PIN),
         pin_blocked: false,
         devices: &["Chrome on Windows"],
@@ -48,7 +54,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         email: "blocked@demo.test",
-        phone: Some("+33612345670"),
+        phone: Some("+12015550125"),
         pin: Some(DEMO_PIN),
         pin_blocked: true,
         devices: &["Firefox on Linux"],
@@ -56,7 +62,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         email: "full@demo.test",
-        phone: Some("+33612345671"),
+        phone: Some("+12015550126"),
         pin: Some(DEMO_PIN),
         pin_blocked: false,
         devices: &[
@@ -82,7 +88,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), ApiError> {
         }
         let password_hash = state.hasher.hash(DEMO_PASSWORD.to_string()).await?;
         let pin_hash = match demo.pin {
-            Some(pin) => Some(state.hasher.hash(pin.to_string()).await?),
+            Some(pin) => Some(crate::pin::hash(state, pin).await?),
             None => None,
         };
         let now = state.now();
@@ -93,8 +99,8 @@ pub async fn seed_demo(state: &AppState) -> Result<(), ApiError> {
         };
         let mut tx = crate::db::begin(&state.pool).await?;
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO accounts (email, password_hash, locale, trusted_phone, pin_hash, pin_failures, pin_blocked, created_at)
-             VALUES ($1, $2, 'en', $3, $4, $5, $6, $7)
+            "INSERT INTO accounts (email, password_hash, locale, trusted_phone, pin_hash, pin_failures, pin_blocked, created_at, demo)
+             VALUES ($1, $2, 'en', $3, $4, $5, $6, $7, 1)
              ON CONFLICT (email) DO NOTHING RETURNING id",
         )
         .bind(demo.email)
@@ -124,6 +130,29 @@ pub async fn seed_demo(state: &AppState) -> Result<(), ApiError> {
         }
         tx.commit().await?;
         tracing::info!(email = demo.email, "demo account seeded");
+    }
+    Ok(())
+}
+
+/// What a start does with demo data: seeds the accounts in demo mode; otherwise deletes
+/// every demo account (with its sessions, devices, codes and messages) and the outbox,
+/// whose texts hold codes.
+pub async fn prepare(state: &AppState) -> Result<(), ApiError> {
+    if state.settings.demo {
+        return seed_demo(state).await;
+    }
+    let removed = sqlx::query("DELETE FROM accounts WHERE demo = 1")
+        .execute(&state.pool)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM outbox")
+        .execute(&state.pool)
+        .await?;
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "demo accounts deleted: the server runs without --demo"
+        );
     }
     Ok(())
 }
@@ -164,6 +193,33 @@ mod tests {
         }
         assert_eq!(wire::validate::pin(DEMO_PIN, 6), Ok(()));
         assert_eq!(DEMO_ACCOUNTS[4].devices.len(), 5);
+    }
+
+    #[test]
+    fn demo_numbers_are_reserved_for_fiction_and_valid_mobile_numbers() {
+        use phonenumber::Type;
+        let phones: Vec<&str> = DEMO_ACCOUNTS.iter().filter_map(|d| d.phone).collect();
+        assert_eq!(phones.len(), 4);
+        for phone in phones {
+            // +1 NPA 555-01XX: reserved by the NANPA for fictional use.
+            let line = phone.strip_prefix("+1").expect("a NANP number");
+            assert!(line[3..].starts_with("55501"), "{phone}");
+            let number = phonenumber::parse(None, phone).unwrap();
+            assert!(phonenumber::is_valid(&number), "{phone}");
+            // NANP numbers do not tell mobile from fixed: libphonenumber says both.
+            assert!(
+                matches!(
+                    number.number_type(&phonenumber::metadata::DATABASE),
+                    Type::Mobile | Type::FixedLineOrMobile
+                ),
+                "{phone}"
+            );
+        }
+        // The fiction ranges of France and the UK are no valid number in the metadata.
+        for fiction in ["+33639980001", "+447700900123"] {
+            let number = phonenumber::parse(None, fiction).unwrap();
+            assert!(!phonenumber::is_valid(&number), "{fiction}");
+        }
     }
 
     #[test]

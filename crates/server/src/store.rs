@@ -224,3 +224,26 @@ pub async fn account_by_email(
             .await?,
     )
 }
+
+/// After a right password: replaces a hash made at other argon2 parameters than the
+/// policy's (an older policy) by one at the policy's, the only moment the password is
+/// known. Best effort: a failure leaves the old hash, which still verifies.
+pub async fn refresh_password_hash(state: &AppState, account_id: i64, old: &str, password: String) {
+    if crate::crypto::hash_is_current(old, state.policy().argon2) {
+        return;
+    }
+    let refreshed = async {
+        let new = state.hasher.hash_sign_in(password).await?;
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+            .bind(&new)
+            .bind(account_id)
+            .bind(old)
+            .execute(&state.pool)
+            .await?;
+        Ok::<(), ApiError>(())
+    };
+    match refreshed.await {
+        Ok(()) => tracing::info!(account_id, "password re-hashed at the policy's argon2 cost"),
+        Err(error) => tracing::warn!(account_id, error = ?error, "password re-hash failed"),
+    }
+}

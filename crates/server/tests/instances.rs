@@ -34,7 +34,14 @@ async fn fresh_schema(base: &str) -> (String, String) {
     )
 }
 
-/// Two servers on `database_url` with the given extra flags, started together.
+/// The secrets both instances share, as every instance on one database must (a MAC
+/// or a PIN hash made by one is checked by the other).
+const SERVER_KEY: &str = "6b6579206f6620626f746820696e7374616e6365732c20666f72207465737473";
+const PIN_PEPPER: &str = "70657070657220666f7220626f746820696e7374616e6365732c207465737473";
+
+/// Two servers on `database_url` with the given extra flags, started together. The URL
+/// (it holds the password) and the secrets go in the environment, never on the
+/// command line; demo mode on PostgreSQL needs `--demo-force`.
 async fn two_instances(
     dir: &Path,
     database_url: &str,
@@ -42,18 +49,23 @@ async fn two_instances(
 ) -> (ServerProcess, ServerProcess) {
     let policy = policy_file(dir, "");
     let static_dir = dir.join("no-dist");
+    let env = [
+        ("PORTAL_DATABASE_URL", database_url),
+        ("PORTAL_SERVER_KEY", SERVER_KEY),
+        ("PORTAL_PIN_PEPPER", PIN_PEPPER),
+    ];
     let mut args = vec![
         "--demo",
-        "--database-url",
-        database_url,
+        "--demo-force",
         "--static-dir",
         static_dir.to_str().unwrap(),
         "--config",
         policy.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let mut first = ServerProcess::start(free_port(), &args, &dir.join("first.log"));
-    let mut second = ServerProcess::start(free_port(), &args, &dir.join("second.log"));
+    let mut first = ServerProcess::start_with_env(free_port(), &args, &env, &dir.join("first.log"));
+    let mut second =
+        ServerProcess::start_with_env(free_port(), &args, &env, &dir.join("second.log"));
     first.wait_ready(Duration::from_secs(60)).await;
     second.wait_ready(Duration::from_secs(60)).await;
     (first, second)
@@ -125,7 +137,7 @@ async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
         .await
         .unwrap();
     assert!(reply.succeeded(), "{:?}", reply.json);
-    let code = on_second.last_code("+33612345679").await.unwrap().unwrap();
+    let code = on_second.last_code("+12015550124").await.unwrap().unwrap();
     let reply = on_second
         .post(SMS_SUBMIT, json!({"action": "enrollment", "smsCode": code}))
         .await
@@ -170,7 +182,7 @@ async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
         .await
         .unwrap();
     assert!(reply.succeeded(), "{:?}", reply.json);
-    let code = on_first.last_code("+33612345678").await.unwrap().unwrap();
+    let code = on_first.last_code("+12015550123").await.unwrap().unwrap();
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     let guesses = split_attack(
         [&on_first, &on_second],
@@ -210,7 +222,7 @@ async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
     assert_eq!(cooled, 19, "{cooldown:?}");
     let messages = scalar(
         &inspect,
-        "SELECT COUNT(*) FROM outbox WHERE to_phone = '+33612345671'",
+        "SELECT COUNT(*) FROM outbox WHERE to_phone = '+12015550126'",
     )
     .await;
     assert_eq!(messages, 1);
@@ -248,7 +260,7 @@ async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
     assert_eq!(limited, 20, "{requests:?}");
     let messages = scalar(
         &inspect,
-        "SELECT COUNT(*) FROM outbox WHERE to_phone = '+33612345670'",
+        "SELECT COUNT(*) FROM outbox WHERE to_phone = '+12015550125'",
     )
     .await;
     assert_eq!(messages, 10);

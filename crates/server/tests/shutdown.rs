@@ -42,7 +42,7 @@ async fn sigterm_finishes_requests_in_flight_refuses_new_ones_and_closes_the_dat
     let database_url = format!("sqlite://{}?mode=rwc", database.display());
     let policy = policy_file(dir.path(), "");
     let static_dir = dir.path().join("no-dist");
-    let mut server = ServerProcess::start(
+    let mut server = ServerProcess::start_with_env(
         free_port(),
         &[
             "--demo",
@@ -52,11 +52,11 @@ async fn sigterm_finishes_requests_in_flight_refuses_new_ones_and_closes_the_dat
             static_dir.to_str().unwrap(),
             "--config",
             policy.to_str().unwrap(),
+            "--demo-force",
             "--sms-webhook-url",
             &gateway,
-            "--sms-webhook-secret",
-            "shutdown-test-secret",
         ],
+        &[("PORTAL_SMS_WEBHOOK_SECRET", "shutdown-test-secret")],
         &dir.path().join("server.log"),
     );
     server.wait_ready(Duration::from_secs(60)).await;

@@ -120,3 +120,102 @@ async fn the_e2e_flags_still_start_the_server() {
     server.terminate();
     assert!(server.wait_exit(Duration::from_secs(30)).success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_file_is_made_private_and_a_readable_one_stops_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("portal.db").display()
+    );
+    let static_dir = dir.path().join("no-dist");
+    let mut server = ServerProcess::start(
+        free_port(),
+        &[
+            "--database-url",
+            &database_url,
+            "--static-dir",
+            static_dir.to_str().unwrap(),
+        ],
+        &dir.path().join("server.log"),
+    );
+    server.wait_ready(Duration::from_secs(60)).await;
+    server.terminate();
+    assert!(server.wait_exit(Duration::from_secs(30)).success());
+    let key_file = dir.path().join("portal.key");
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "created next to the database, private");
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, stderr) = refused(dir.path(), &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the key file {} has mode 644: group or others may read it",
+            key_file.display()
+        )) && stderr.contains("chmod 600"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn secrets_on_the_command_line_and_an_exposed_demo_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(binary())
+        .args([
+            "--database-url",
+            "postgres://portal:hunter2@127.0.0.1:1/portal",
+        ])
+        .env_remove("PORTAL_DATABASE_URL")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--database-url holds a password"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+
+    let (code, stderr) = refused(dir.path(), &["--sms-webhook-secret", "s3cret"]);
+    assert_eq!(code, Some(2), "no such flag: {stderr}");
+
+    let secret = dir.path().join("webhook-secret");
+    std::fs::write(&secret, "s3cret\n").unwrap();
+    let (code, stderr) = refused(
+        dir.path(),
+        &[
+            "--sms-webhook-url",
+            "http://sms.example.com/send",
+            "--sms-webhook-secret-file",
+            secret.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--sms-webhook-url (PORTAL_SMS_WEBHOOK_URL) must be https://"),
+        "{stderr}"
+    );
+
+    let output = Command::new(binary())
+        .args(["--demo", "--bind", "0.0.0.0:0", "--database-url"])
+        .arg(format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("portal.db").display()
+        ))
+        .env_remove("PORTAL_DEMO_FORCE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--demo refused: this server listens on 0.0.0.0:0"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("portal.db").exists(),
+        "refused before the database"
+    );
+}

@@ -116,7 +116,7 @@ async fn enroll(
     let label = session.device_label();
     let now = state.now();
     if first_pin {
-        let hash = state.hasher.hash(pin_code).await?;
+        let hash = pin::hash(state, &pin_code).await?;
         let mut tx = db::begin_write(&state.pool, account.id).await?;
         let set = sqlx::query(
             "UPDATE accounts SET pin_hash = $1, pin_failures = 0, pin_blocked = 0 WHERE id = $2 AND pin_hash IS NULL",
@@ -228,7 +228,7 @@ async fn enroll_with_phone(
     .await?;
     // Only now, the code right: a request without it costs no hashing.
     let new_hash = if first_pin {
-        Some(state.hasher.hash(pin_code.clone()).await?)
+        Some(pin::hash(state, &pin_code).await?)
     } else {
         None
     };

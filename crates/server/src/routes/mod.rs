@@ -55,8 +55,8 @@ pub const API_PATHS: &[&str] = &[
 
 /// Every API route, without the cross-cutting layers.
 pub fn api_router(state: &AppState) -> Router<AppState> {
-    // Only what a visitor needs before it has a key, and the demo outbox, go
-    // without a proof; everything else is behind the one check. `route_layer`:
+    // Only what a visitor needs before it has a key goes without a proof; everything
+    // else (the demo outbox too) is behind the one check. `route_layer`:
     // an unknown path or method gets its 404/405, not a demand for a proof.
     let public = Router::new()
         .route(
@@ -64,8 +64,14 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             axum::routing::get(crate::openapi::openapi_json),
         )
         .merge(dev::router());
+    let demo = if state.settings.demo {
+        dev::outbox_router()
+    } else {
+        Router::new()
+    };
     Router::new()
         .merge(session::router())
+        .merge(demo)
         .merge(account::router())
         .merge(sessions::router())
         .merge(sms::router())

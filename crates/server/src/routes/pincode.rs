@@ -68,14 +68,10 @@ async fn reset(state: &AppState, session: &AuthSession, body: &PinRequest) -> Ap
         return Err(ErrorCode::NeedStrongAuthentication.into());
     };
     let checked = codes::check(state, account.id, SmsPurpose::ResetPin, &phone, &code).await?;
-    if state
-        .hasher
-        .verify(new_pin.clone(), old_hash.clone())
-        .await?
-    {
+    if pin::verify(state, &new_pin, &old_hash).await? != pin::Verdict::Wrong {
         return Err(ErrorCode::SamePin.into());
     }
-    let new_hash = state.hasher.hash(new_pin).await?;
+    let new_hash = pin::hash(state, &new_pin).await?;
     let mut tx = db::begin_write(&state.pool, account.id).await?;
     codes::consume(&mut tx, checked).await?;
     let set = sqlx::query(
@@ -116,7 +112,7 @@ async fn update(state: &AppState, session: &AuthSession, body: &PinRequest) -> A
     if new_pin == old_pin {
         return Err(ErrorCode::SamePin.into());
     }
-    let new_hash = state.hasher.hash(new_pin).await?;
+    let new_hash = pin::hash(state, &new_pin).await?;
     let mut tx = db::begin_write(&state.pool, session.account_id).await?;
     let set = sqlx::query(
         "UPDATE accounts SET pin_hash = $1, pin_failures = 0 WHERE id = $2 AND pin_blocked = 0 AND pin_hash = $3",

@@ -3,7 +3,7 @@
 //! with the sign-in (or the one a hand-off names).
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Uri};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -39,7 +39,7 @@ pub const EMBED_TOKEN_SECONDS: i64 = 60;
     request_body = crate::openapi::schemas::SignIn,
     params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     responses(
-        (status = 200, description = "Signed in; also sets the HttpOnly portal_session cookie (Path=/api)", body = crate::openapi::schemas::SessionCreatedEnvelope),
+        (status = 200, description = "Signed in; also sets the HttpOnly session cookie (portal_session, Path=/api; __Host-portal_session, Secure, Path=/ when the public URL is https)", body = crate::openapi::schemas::SessionCreatedEnvelope),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 wrong email or password (one answer for both)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 locked after 100 consecutive wrong passwords, until an operator runs portal-server unlock EMAIL (unknown emails alike)", body = crate::openapi::schemas::Failed),
@@ -53,7 +53,6 @@ pub async fn sign_in(
     client: ClientIp,
     key: ProvenKey,
     headers: HeaderMap,
-    uri: Uri,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     if body.email.trim().is_empty() {
@@ -72,11 +71,16 @@ pub async fn sign_in(
     let found = store::account_by_email(&state.pool, &body.email).await?;
     let (account_id, login) = match found {
         Some((id, email, hash)) => {
-            if !state.hasher.verify_sign_in(body.password, hash).await? {
+            if !state
+                .hasher
+                .verify_sign_in(body.password.clone(), hash.clone())
+                .await?
+            {
                 sign_in_limit::record_failure(&state, &body.email).await?;
                 tracing::info!(account_id = id, "sign-in refused: wrong password");
                 return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
             }
+            store::refresh_password_hash(&state, id, &hash, body.password).await;
             (id, email)
         }
         None => {
@@ -99,11 +103,7 @@ pub async fn sign_in(
     let (token, expires_at) =
         open_session(&state, account_id, &key.thumbprint, &label, None).await?;
     tracing::info!(account_id, "signed in");
-    let cookie = auth::session_cookie(
-        &token,
-        policy.session_absolute_seconds,
-        auth::is_https(&headers, &uri),
-    );
+    let cookie = auth::session_cookie(&state.settings, &token, policy.session_absolute_seconds);
     let mut response = ApiOk(Some(SessionCreated {
         token,
         expires_at,
@@ -151,11 +151,10 @@ pub async fn sign_out(
     State(state): State<AppState>,
     key: ProvenKey,
     headers: HeaderMap,
-    uri: Uri,
 ) -> Result<Response, ApiError> {
     // A token of another key is not this caller's session: it stays, so a
     // stolen token cannot even sign its owner out.
-    let token = auth::token_from(&headers);
+    let token = auth::token_from(&headers, state.settings.session_cookie_name());
     let session = match &token {
         Some(token) => auth::session_for_token(&state, token, Some(&key.thumbprint)).await?,
         None => None,
@@ -168,7 +167,7 @@ pub async fn sign_out(
     let mut response = ok_null().into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        auth::session_cookie("", 0, auth::is_https(&headers, &uri)),
+        auth::session_cookie(&state.settings, "", 0),
     );
     Ok(response)
 }

@@ -25,7 +25,7 @@ pub const PIN: &str = "246801";
 /// The `Host` of every test request: the authority the proofs name.
 pub const HOST: &str = "portal.test";
 /// The trusted number of `enrolled@demo.test`.
-pub const ENROLLED_PHONE: &str = "+33612345679";
+pub const ENROLLED_PHONE: &str = "+12015550124";
 pub const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
 /// Cheap hashing, and the flood limits at their ceilings: every test request comes from
@@ -169,9 +169,8 @@ impl TestApp {
         let state = AppState::new(pool, settings.clone(), Arc::new(clock.clone()))
             .await
             .unwrap();
-        if settings.demo {
-            seed::seed_demo(&state).await.unwrap();
-        }
+        // As `main` does: demo accounts seeded in demo mode, deleted otherwise.
+        seed::prepare(&state).await.unwrap();
         TestApp {
             router: app(state.clone()),
             state,
@@ -185,11 +184,16 @@ impl TestApp {
 
     /// A new server process on the same database (and the same clock).
     pub async fn restart(self) -> TestApp {
+        let settings = self.settings.clone();
+        self.restart_with(settings).await
+    }
+
+    /// [`TestApp::restart`] with other settings.
+    pub async fn restart_with(self, settings: Settings) -> TestApp {
         let TestApp {
             state,
             clock,
             dir,
-            settings,
             database,
             adopted,
             ..
@@ -227,10 +231,11 @@ impl TestApp {
         }
     }
 
-    /// A DPoP proof by `key` for `method` `path` (over http, to [`HOST`]), made
-    /// now by the test clock, bound to `token` when given.
+    /// A DPoP proof by `key` for `method` `path` (over http, or https when the public
+    /// URL is, to [`HOST`]), made now by the test clock, bound to `token` when given.
     pub fn proof(&self, key: &DeviceKey, method: &str, path: &str, token: Option<&str>) -> String {
-        let url = format!("http://{HOST}{}", path.split('?').next().unwrap());
+        let scheme = if self.settings.https { "https" } else { "http" };
+        let url = format!("{scheme}://{HOST}{}", path.split('?').next().unwrap());
         key.proof(method, &url, token, self.clock.now())
     }
 
@@ -332,20 +337,19 @@ impl TestApp {
         key
     }
 
-    /// The newest code the outbox holds for `to`.
+    /// The newest code the outbox holds for `to`, read as the account it was sent to
+    /// (signed in on a fresh device: the outbox shows an account its own messages only).
     pub async fn last_code(&self, to: &str) -> String {
-        let answer = self
-            .anonymous()
-            .get(&format!("/api/v1/dev/outbox?to={}", to.replace('+', "%2B")))
-            .await;
-        let text = answer.result()["messages"][0]["text"]
-            .as_str()
-            .expect("a message")
-            .to_string();
-        text.split(|c: char| !c.is_ascii_digit())
-            .find(|w| w.len() == 6)
-            .expect("a 6-digit code")
-            .to_string()
+        let email: String = sqlx::query_scalar(
+            "SELECT a.email FROM outbox o JOIN accounts a ON a.id = o.account_id
+             WHERE o.to_phone = $1 ORDER BY o.id DESC LIMIT 1",
+        )
+        .bind(to)
+        .fetch_optional(&self.state.pool)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no message to {to} in the outbox"));
+        self.client(&email).await.last_code(to).await
     }
 }
 
@@ -498,6 +502,7 @@ pub const STATUS_ACTIVATED: &str =
 pub const STATUS_BLOCKED: &str =
     "/api/v1/pims/authentication/account?actionType=strong&type=isAccountBlocked";
 pub const SMS_REQUEST: &str = "/api/v1/pims/authentication/smscode/request";
+pub const OUTBOX: &str = "/api/v1/dev/outbox";
 pub const SMS_SUBMIT: &str = "/api/v1/pims/authentication/smscode";
 pub const ENROLLMENT: &str = "/api/v1/pims/authentication/enrollment";
 pub const PIN_CODE: &str = "/api/v1/pims/authentication/pincode";
@@ -508,6 +513,21 @@ pub const EVENTS: &str = "/api/v1/account/events";
 pub const TRUSTED_PHONE: &str = "/api/v1/pims/authentication/trustedphonenumber";
 
 impl Client<'_> {
+    /// The newest code in this account's outbox for `to`.
+    pub async fn last_code(&self, to: &str) -> String {
+        let answer = self
+            .get(&format!("/api/v1/dev/outbox?to={}", to.replace('+', "%2B")))
+            .await;
+        let text = answer.assert_ok()["messages"][0]["text"]
+            .as_str()
+            .expect("a message")
+            .to_string();
+        text.split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 6)
+            .expect("a 6-digit code")
+            .to_string()
+    }
+
     /// Requests a code of `kind` (to `phone` for certification) and reads it from the outbox.
     pub async fn sms_code(&self, kind: &str, phone: &str) -> String {
         let body = if kind == "phoneNumberCertification" {
@@ -516,7 +536,7 @@ impl Client<'_> {
             serde_json::json!({"type": kind})
         };
         self.post(SMS_REQUEST, body).await.assert_ok();
-        self.app.last_code(phone).await
+        self.last_code(phone).await
     }
 
     /// Steps 5-6: the enrollment code, submitted; returns the status.
@@ -603,7 +623,7 @@ impl Client<'_> {
         )
         .await
         .assert_ok();
-        let code = self.app.last_code(new_number).await;
+        let code = self.last_code(new_number).await;
         self.post_with(
             SMS_SUBMIT,
             serde_json::json!({"action": "modifyPhoneNumber", "smsCode": code, "phoneNumber": new_number}),

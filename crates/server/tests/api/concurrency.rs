@@ -32,7 +32,7 @@ async fn parallel(app: &TestApp, requests: Vec<axum::http::Request<axum::body::B
 async fn a_hundred_parallel_wrong_pins_count_three_then_2317() {
     let app = TestApp::new().await;
     let client = app.client("enrolled@demo.test").await;
-    client.pass_enrollment_sms("+33612345679").await;
+    client.pass_enrollment_sms("+12015550124").await;
     let requests = (0..100)
         .map(|i| {
             let pin = format!("{:06}", 900_000 + i * 7);
@@ -64,7 +64,7 @@ async fn a_hundred_parallel_wrong_pins_count_three_then_2317() {
 async fn fifty_parallel_wrong_sms_codes_check_at_most_five() {
     let app = TestApp::new().await;
     let client = app.client("phone@demo.test").await;
-    let code = client.sms_code("enrollment", "+33612345678").await;
+    let code = client.sms_code("enrollment", "+12015550123").await;
     let wrong = other_code(&code);
     let requests = (0..50)
         .map(|_| {

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::common::*;
 
-const PHONE: &str = "+33612345678";
+const PHONE: &str = "+12015550123";
 
 #[tokio::test]
 async fn first_enrollment_sets_the_pin_and_enrolls_this_device() {
@@ -168,7 +168,7 @@ async fn a_blocked_account_cannot_enroll() {
     let app = TestApp::new().await;
     let client = app.client("blocked@demo.test").await;
     assert_eq!(client.block_state().await, "PinBlocked");
-    client.pass_enrollment_sms("+33612345670").await;
+    client.pass_enrollment_sms("+12015550125").await;
     client
         .post(ENROLLMENT, json!({"action": "enroll", "pinCode": PIN}))
         .await
@@ -181,7 +181,7 @@ async fn a_sixth_device_is_refused() {
     let client = app.client("full@demo.test").await;
     assert_eq!(client.block_state().await, "AccountBlocked");
     assert_eq!(
-        client.pass_enrollment_sms("+33612345671").await,
+        client.pass_enrollment_sms("+12015550126").await,
         "AlreadyEnrolled"
     );
     client
@@ -191,7 +191,7 @@ async fn a_sixth_device_is_refused() {
     // An enrolled device re-enrolling is not a new device.
     let known = app.client_on_enrolled("full@demo.test", 2).await;
     app.clock.advance(30);
-    known.pass_enrollment_sms("+33612345671").await;
+    known.pass_enrollment_sms("+12015550126").await;
     known
         .post(ENROLLMENT, json!({"action": "enroll", "pinCode": PIN}))
         .await
@@ -274,7 +274,7 @@ async fn remove_drops_devices_pin_and_block_but_keeps_the_phone() {
         .post(SMS_REQUEST, json!({"type": "removeEnrollments"}))
         .await
         .assert_ok();
-    let code = app.last_code("+33612345670").await;
+    let code = app.last_code("+12015550125").await;
     client
         .post(
             ENROLLMENT,
@@ -290,12 +290,12 @@ async fn remove_drops_devices_pin_and_block_but_keeps_the_phone() {
     assert_eq!(client.get(DEVICES).await.assert_ok()["devices"], json!([]));
     assert_eq!(
         client.get(TRUSTED_PHONE).await.assert_ok()["phoneNumber"],
-        "+33612345670"
+        "+12015550125"
     );
     assert_eq!(client.event_kinds().await, ["enrollmentsRemoved"]);
     // Enrollment restarts: no PIN any more.
     assert_eq!(
-        client.pass_enrollment_sms("+33612345670").await,
+        client.pass_enrollment_sms("+12015550125").await,
         "NotEnrolled"
     );
     client

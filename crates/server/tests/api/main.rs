@@ -10,6 +10,7 @@ mod floods;
 mod openapi;
 mod pin_and_step_up;
 mod restart;
+mod secrets;
 mod session;
 mod sessions;
 mod sign_in_limit;

@@ -56,30 +56,100 @@ async fn sign_in_with_the_right_password_opens_a_session_and_sets_the_cookie() {
         .assert_error(2301);
 }
 
-#[tokio::test]
-async fn cookie_is_secure_behind_a_tls_proxy() {
-    let app = TestApp::new().await;
+/// Signs `new@demo.test` in by hand (the proof for `scheme`), with `extra` headers.
+async fn sign_in_by_hand(app: &TestApp, scheme: &str, extra: &[(&str, &str)]) -> Answer {
     let proof = new_device().proof(
         "POST",
-        &format!("https://{HOST}/api/v1/session"),
+        &format!("{scheme}://{HOST}/api/v1/session"),
         None,
         START,
     );
-    let request = Request::post("/api/v1/session")
+    let mut request = Request::post("/api/v1/session")
         .header("content-type", "application/json")
         .header("host", HOST)
-        .header("dpop", proof)
-        .header("x-forwarded-proto", "https")
-        .body(Body::from(
-            json!({"email": "new@demo.test", "password": PASSWORD}).to_string(),
-        ))
-        .unwrap();
-    let answer = app.send(request).await;
-    assert!(answer.headers["set-cookie"]
-        .to_str()
-        .unwrap()
-        .contains("; Secure"));
+        .header("dpop", proof);
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    app.send(
+        request
+            .body(Body::from(
+                json!({"email": "new@demo.test", "password": PASSWORD}).to_string(),
+            ))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_https_public_url_makes_the_cookie_secure_and_host_prefixed() {
+    let mut settings = demo_settings();
+    settings.https = true;
+    let app = TestApp::with_settings(settings).await;
+    let answer = sign_in_by_hand(&app, "https", &[]).await;
+    let token = answer.assert_ok()["token"].as_str().unwrap().to_string();
+    let cookie = answer.headers["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with(&format!("__Host-portal_session={token};")),
+        "{cookie}"
+    );
+    for part in ["HttpOnly", "SameSite=Strict", "; Path=/;", "; Secure"] {
+        assert!(cookie.contains(part), "{part}: {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
     assert!(answer.headers.contains_key("strict-transport-security"));
+    // Every response, whatever the request says of its scheme.
+    let config = app
+        .send(
+            Request::get("/api/v1/config")
+                .header("x-forwarded-proto", "http")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(config.headers.contains_key("strict-transport-security"));
+    // Proofs name https: the configured scheme, not the request's.
+    sign_in_by_hand(&app, "http", &[]).await.assert_error(2102);
+    // The session rides in the __Host- cookie; one without the prefix is no session
+    // (anyone on plain http could have set it).
+    let key = new_device();
+    let token = app
+        .client_on("new@demo.test", &key)
+        .await
+        .token
+        .expect("signed in");
+    let with_cookie = |name: &str| {
+        let request = Request::get("/api/v1/session")
+            .header("cookie", format!("{name}={token}"))
+            .body(Body::empty())
+            .unwrap();
+        app.signed(request, &key)
+    };
+    assert_eq!(
+        app.send(with_cookie("__Host-portal_session"))
+            .await
+            .assert_ok()["login"],
+        "new@demo.test"
+    );
+    app.send(with_cookie("portal_session"))
+        .await
+        .assert_error(2301);
+}
+
+#[tokio::test]
+async fn a_forwarded_proto_alone_makes_nothing_secure() {
+    // No https public URL: what a request says of its scheme is not trusted.
+    let app = TestApp::new().await;
+    let answer = sign_in_by_hand(&app, "http", &[("x-forwarded-proto", "https")]).await;
+    answer.assert_ok();
+    let cookie = answer.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("portal_session="), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(!answer.headers.contains_key("strict-transport-security"));
+    // Nor does it change the URL proofs must name.
+    sign_in_by_hand(&app, "https", &[("x-forwarded-proto", "https")])
+        .await
+        .assert_error(2102);
 }
 
 #[tokio::test]
@@ -523,9 +593,64 @@ async fn the_outbox_exists_only_in_demo_mode() {
     assert_eq!(answer.json["status"], "FAILED");
     let demo = TestApp::new().await;
     assert_eq!(
-        demo.anonymous().get("/api/v1/dev/outbox").await.assert_ok()["messages"],
+        demo.client("new@demo.test")
+            .await
+            .get("/api/v1/dev/outbox")
+            .await
+            .assert_ok()["messages"],
         json!([])
     );
+}
+
+#[tokio::test]
+async fn the_outbox_needs_a_session_and_shows_its_account_only() {
+    let app = TestApp::new().await;
+    let phone = app.client("phone@demo.test").await;
+    let enrolled = app.client("enrolled@demo.test").await;
+    phone
+        .post(SMS_REQUEST, json!({"type": "enrollment"}))
+        .await
+        .assert_ok();
+    enrolled
+        .post(SMS_REQUEST, json!({"type": "enrollment"}))
+        .await
+        .assert_ok();
+    let listed = |answer: Answer| -> Vec<String> {
+        answer.assert_ok()["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["to"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let own_phone: String =
+        sqlx::query_scalar("SELECT trusted_phone FROM accounts WHERE email = 'phone@demo.test'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(listed(phone.get(OUTBOX).await), [own_phone]);
+    assert_eq!(listed(enrolled.get(OUTBOX).await), [ENROLLED_PHONE]);
+    // Asking for another account's number shows nothing either.
+    assert_eq!(
+        listed(
+            phone
+                .get(&format!(
+                    "{OUTBOX}?to={}",
+                    ENROLLED_PHONE.replace('+', "%2B")
+                ))
+                .await
+        ),
+        Vec::<String>::new()
+    );
+    // Without a session, or without a proof, nothing.
+    app.anonymous().get(OUTBOX).await.assert_error(2301);
+    let mut unsigned = phone.clone();
+    unsigned.device = None;
+    unsigned.get(OUTBOX).await.assert_error(2101);
+    // A session stolen to another key reads nothing.
+    let mut thief = phone.clone();
+    thief.device = Some(new_device());
+    thief.get(OUTBOX).await.assert_error(2301);
 }
 
 /// Every call that needs a session, with a body good enough to reach the checks.

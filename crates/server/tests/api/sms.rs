@@ -212,7 +212,7 @@ async fn wrong_expired_used_and_superseded_codes_are_refused() {
     submit(newer.clone(), NEW_NUMBER).await.assert_ok();
     // Used.
     let phone = app.client("phone@demo.test").await;
-    let code = phone.sms_code("enrollment", "+33612345678").await;
+    let code = phone.sms_code("enrollment", "+12015550123").await;
     phone
         .post(SMS_SUBMIT, json!({"action": "enrollment", "smsCode": code}))
         .await
@@ -240,7 +240,7 @@ async fn wrong_expired_used_and_superseded_codes_are_refused() {
 async fn five_wrong_tries_kill_the_code() {
     let app = TestApp::new().await;
     let client = app.client("phone@demo.test").await;
-    let code = client.sms_code("enrollment", "+33612345678").await;
+    let code = client.sms_code("enrollment", "+12015550123").await;
     for _ in 0..5 {
         client
             .post(
@@ -261,12 +261,12 @@ async fn enrollment_code_says_whether_the_account_has_a_pin_and_needs_a_number()
     let app = TestApp::new().await;
     let phone = app.client("phone@demo.test").await;
     assert_eq!(
-        phone.pass_enrollment_sms("+33612345678").await,
+        phone.pass_enrollment_sms("+12015550123").await,
         "NotEnrolled"
     );
     let enrolled = app.client("enrolled@demo.test").await;
     assert_eq!(
-        enrolled.pass_enrollment_sms("+33612345679").await,
+        enrolled.pass_enrollment_sms("+12015550124").await,
         "AlreadyEnrolled"
     );
     let new = app.client("new@demo.test").await;
@@ -323,7 +323,7 @@ async fn modify_phone_number_needs_a_number_an_enrolled_device_and_the_pin() {
         .await
         .assert_error(2302);
     assert_eq!(
-        app.anonymous()
+        enrolled
             .get("/api/v1/dev/outbox?to=%2B33698765432")
             .await
             .assert_ok()["messages"],
@@ -337,7 +337,7 @@ async fn modify_phone_number_needs_a_number_an_enrolled_device_and_the_pin() {
     );
     assert_eq!(enrolled.event_kinds().await, ["phoneChanged"]);
     // The code went out as D's own purpose, and the old number got a notice without one.
-    let outbox = app.anonymous().get("/api/v1/dev/outbox").await;
+    let outbox = enrolled.get("/api/v1/dev/outbox").await;
     let messages = outbox.assert_ok()["messages"].as_array().unwrap().clone();
     assert_eq!(messages[0]["to"], ENROLLED_PHONE);
     assert_eq!(messages[0]["purpose"], "phoneChangeNotice");
@@ -406,21 +406,40 @@ async fn the_outbox_lists_only_the_callers_messages_newest_first() {
         .post(SMS_REQUEST, json!({"type": "enrollment"}))
         .await
         .assert_ok();
-    let all = app.anonymous().get("/api/v1/dev/outbox").await;
-    let messages = all.assert_ok()["messages"].as_array().unwrap().clone();
+    // Without a session: nothing at all (the outbox is every account's codes).
+    app.anonymous()
+        .get("/api/v1/dev/outbox")
+        .await
+        .assert_error(2301);
+    app.clock.advance(31);
+    enrolled
+        .post(SMS_REQUEST, json!({"type": "enrollment"}))
+        .await
+        .assert_ok();
+    let messages = enrolled.get("/api/v1/dev/outbox").await;
+    let messages = messages.assert_ok()["messages"].as_array().unwrap().clone();
     assert_eq!(messages.len(), 2);
-    assert_eq!(messages[0]["to"], "+33612345679");
+    assert!(
+        messages[0]["sentAt"].as_i64() > messages[1]["sentAt"].as_i64(),
+        "newest first"
+    );
+    assert_eq!(messages[1]["to"], "+12015550124");
     let own = phone.get("/api/v1/dev/outbox").await;
     let own = own.assert_ok()["messages"].as_array().unwrap().clone();
     assert_eq!(own.len(), 1);
-    assert_eq!(own[0]["to"], "+33612345678");
-    let filtered = app
-        .anonymous()
-        .get("/api/v1/dev/outbox?to=0612345679")
+    assert_eq!(own[0]["to"], "+12015550123");
+    // `to` is read as a typed number.
+    let filtered = enrolled
+        .get("/api/v1/dev/outbox?to=%2B1%20201%20555%200124")
         .await;
     assert_eq!(
         filtered.assert_ok()["messages"].as_array().unwrap().len(),
-        1
+        2
+    );
+    let filtered = enrolled.get("/api/v1/dev/outbox?to=%2B12015550123").await;
+    assert_eq!(
+        filtered.assert_ok()["messages"].as_array().unwrap().len(),
+        0
     );
 }
 
@@ -458,7 +477,7 @@ async fn twenty_wrong_codes_in_a_row_across_codes_block_sms_verification_for_a_d
     let mut wrong = 0;
     // 25 codes' worth of tries would be 125 guesses; the 20th wrong one stops them.
     'codes: for _ in 0..25 {
-        let code = client.sms_code("enrollment", "+33612345678").await;
+        let code = client.sms_code("enrollment", "+12015550123").await;
         if wrong == 20 {
             unreachable!("a code was sent after the 20th wrong one");
         }
@@ -498,7 +517,7 @@ async fn twenty_wrong_codes_in_a_row_across_codes_block_sms_verification_for_a_d
     assert_eq!(refused.headers["retry-after"], wait.to_string().as_str());
     app.clock.advance(wait as i64);
     let client = app.client("phone@demo.test").await;
-    let code = client.sms_code("enrollment", "+33612345678").await;
+    let code = client.sms_code("enrollment", "+12015550123").await;
     assert_eq!(
         submit_enrollment_code(&client, &code).await.assert_ok()["status"],
         "NotEnrolled"
@@ -514,7 +533,7 @@ async fn a_right_code_starts_the_count_of_wrong_codes_again() {
     for _ in 0..2 {
         let mut wrong = 0;
         while wrong < 19 {
-            let code = client.sms_code("enrollment", "+33612345678").await;
+            let code = client.sms_code("enrollment", "+12015550123").await;
             for _ in 0..5.min(19 - wrong) {
                 submit_enrollment_code(&client, &other_code(&code))
                     .await
@@ -523,7 +542,7 @@ async fn a_right_code_starts_the_count_of_wrong_codes_again() {
             }
             app.clock.advance(30);
         }
-        let code = client.sms_code("enrollment", "+33612345678").await;
+        let code = client.sms_code("enrollment", "+12015550123").await;
         submit_enrollment_code(&client, &code).await.assert_ok();
         app.clock.advance(30);
     }

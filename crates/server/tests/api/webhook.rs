@@ -79,7 +79,7 @@ async fn the_gateway_receives_a_signed_request_and_the_code_works() {
     let sent = client
         .post(SMS_REQUEST, json!({"type": "enrollment"}))
         .await;
-    assert_eq!(sent.assert_ok()["maskedPhoneNumber"], "+33 6•• •• ••78");
+    assert_eq!(sent.assert_ok()["maskedPhoneNumber"], "+1 2•• •• •• •23");
 
     let (headers, body) = gateway.received.lock().unwrap().pop().expect("one request");
     assert_eq!(headers["content-type"], "application/json");
@@ -93,12 +93,12 @@ async fn the_gateway_receives_a_signed_request_and_the_code_works() {
     assert_eq!(headers["x-portal-signature"].to_str().unwrap(), expected);
     assert!(expected.starts_with("sha256=") && expected.len() == 7 + 64);
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(json["to"], "+33612345678");
+    assert_eq!(json["to"], "+12015550123");
     let text = json["text"].as_str().unwrap();
     assert!(text.starts_with("Your enrollment code is "), "{text}");
     // Nothing in the demo outbox: the gateway got it.
     assert_eq!(
-        app.anonymous().get("/api/v1/dev/outbox").await.assert_ok()["messages"],
+        client.get("/api/v1/dev/outbox").await.assert_ok()["messages"],
         json!([])
     );
 

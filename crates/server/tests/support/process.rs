@@ -40,6 +40,8 @@ pub struct ServerProcess {
     pub port: u16,
     pub log: PathBuf,
     args: Vec<String>,
+    /// `PORTAL_*` variables given to it (secrets go there, never on the command line).
+    env: Vec<(String, String)>,
     pub starts: u32,
 }
 
@@ -47,11 +49,25 @@ impl ServerProcess {
     /// Starts `portal-server --bind 127.0.0.1:<port> <args>`, appending its
     /// output to `log`, with no `PORTAL_*` variable of the caller's.
     pub fn start(port: u16, args: &[&str], log: &Path) -> ServerProcess {
+        ServerProcess::start_with_env(port, args, &[], log)
+    }
+
+    /// [`ServerProcess::start`] with `env` in its environment.
+    pub fn start_with_env(
+        port: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> ServerProcess {
         let mut server = ServerProcess {
             child: None,
             port,
             log: log.to_path_buf(),
             args: args.iter().map(|a| a.to_string()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             starts: 0,
         };
         server.spawn();
@@ -78,6 +94,7 @@ impl ServerProcess {
                 command.env_remove(name);
             }
         }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         self.child = Some(command.spawn().expect("start portal-server"));
         self.starts += 1;
     }
