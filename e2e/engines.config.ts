@@ -7,7 +7,6 @@ import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
   testDir: './engines',
-  outputDir: './test-results/engines',
   // One browser session runs a group of flows in order, on accounts that one server keeps:
   // a retry would find them changed, so none (a flaky wait is fixed, not retried).
   fullyParallel: false,
@@ -17,5 +16,9 @@ export default defineConfig({
   reporter: 'list',
   timeout: 120_000,
   expect: { timeout: 20_000 },
-  projects: [{ name: 'gecko' }, { name: 'webkit' }],
+  // An output folder per engine: xtask runs them one after the other, and each run empties its own.
+  projects: [
+    { name: 'gecko', outputDir: './test-results/engines-gecko' },
+    { name: 'webkit', outputDir: './test-results/engines-webkit' },
+  ],
 });

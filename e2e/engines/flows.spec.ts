@@ -5,9 +5,12 @@ import * as path from 'node:path';
 import { By } from 'selenium-webdriver';
 import { DEMO_PIN, expect, flows, LAPTOP, PHONE, test, testId } from './webdriver';
 
-/** A fiction number (ARCEP keeps 06 39 98 xx xx for fiction), typed as people write it. */
-const TYPED_PHONE = '06 39 98 20 26';
-const TYPED_PHONE_E164 = '+33639982026';
+/**
+ * The number new@ types, as people write it. Not one of ARCEP's fiction numbers (06 39 98 xx
+ * xx): the server's libphonenumber metadata has no such mobile range and refuses them (2102).
+ */
+const TYPED_PHONE = '06 11 22 33 45';
+const TYPED_PHONE_E164 = '+33611223345';
 /** The PIN new@ chooses, then the one it changes to. */
 const NEW_PIN = '482915';
 const CHANGED_PIN = '527148';
