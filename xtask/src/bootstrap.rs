@@ -22,6 +22,13 @@ pub const DEFAULT_BINARYEN: u32 = 132;
 /// The npm package `esbuild`, exactly: it minifies the JS loader after trunk (see
 /// `tasks::minify_loaders`). Exact, so two builds of one commit are byte for byte alike.
 pub const ESBUILD: &str = "0.25.12";
+/// geckodriver, exactly (crates.io; GitHub's prebuilt binaries are out of reach): it drives
+/// Firefox ESR for the wasm suite and the engines suite.
+pub const GECKODRIVER: Version = Version {
+    major: 0,
+    minor: 37,
+    patch: 1,
+};
 
 /// What a command needs installed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,6 +49,11 @@ pub struct Needs {
     pub zopfli: bool,
     /// Debian `wrk` (the bench's server section).
     pub wrk: bool,
+    /// Debian `firefox-esr` and geckodriver [`GECKODRIVER`] (cargo install).
+    pub firefox: bool,
+    /// Debian `webkit2gtk-driver` (WebKitWebDriver and WebKitGTK's MiniBrowser) and `xvfb`
+    /// with `xauth` (`xvfb-run`: MiniBrowser has no headless mode).
+    pub webkit: bool,
 }
 
 impl Needs {
@@ -57,6 +69,8 @@ impl Needs {
         brotli: true,
         zopfli: true,
         wrk: false,
+        firefox: false,
+        webkit: false,
     };
 
     pub fn union(self, other: Needs) -> Needs {
@@ -71,6 +85,8 @@ impl Needs {
             brotli: self.brotli || other.brotli,
             zopfli: self.zopfli || other.zopfli,
             wrk: self.wrk || other.wrk,
+            firefox: self.firefox || other.firefox,
+            webkit: self.webkit || other.webkit,
         }
     }
 }
@@ -127,6 +143,9 @@ pub fn ensure(workspace: &Workspace, needs: Needs) -> Result<(), String> {
     if needs.browser {
         ensure_browser()?;
     }
+    if needs.firefox || needs.webkit {
+        ensure_engines(needs.firefox, needs.webkit)?;
+    }
     if needs.playwright {
         ensure_playwright(workspace)?;
     }
@@ -147,6 +166,9 @@ pub fn ensure(workspace: &Workspace, needs: Needs) -> Result<(), String> {
     }
     if needs.wasm_bindgen {
         ensure_wasm_bindgen(workspace, pins.wasm_bindgen)?;
+    }
+    if needs.firefox {
+        ensure_geckodriver(workspace)?;
     }
     Ok(())
 }
@@ -407,6 +429,96 @@ fn ensure_browser() -> Result<(), String> {
         Ok(())
     } else {
         Err("apt-get succeeded but chromium or chromedriver is not on PATH".into())
+    }
+}
+
+/// The other engines' browsers and drivers from Debian, `(binary, package)` each: Firefox ESR;
+/// WebKitGTK's WebDriver (it brings MiniBrowser) and a virtual X server to show it in.
+fn ensure_engines(firefox: bool, webkit: bool) -> Result<(), String> {
+    let mut wanted = Vec::new();
+    if firefox {
+        wanted.push(("firefox-esr", "firefox-esr"));
+    }
+    if webkit {
+        wanted.extend([
+            ("WebKitWebDriver", "webkit2gtk-driver"),
+            ("xvfb-run", "xvfb"),
+            ("xauth", "xauth"),
+        ]);
+    }
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(binary, _)| which(binary).is_none())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        let version = |tool: &str| probe(tool, &["--version"]).unwrap_or_default();
+        if firefox {
+            step(format!("firefox-esr present ({})", version("firefox-esr")));
+        }
+        if webkit {
+            step("WebKitWebDriver (webkit2gtk-driver) and xvfb-run present");
+        }
+        return Ok(());
+    }
+    let list = missing.join(" ");
+    if !is_root() {
+        return Err(format!(
+            "{list} missing and xtask installs it only as root: run `sudo apt-get update && \
+             sudo apt-get install -y {list}`, then again"
+        ));
+    }
+    step(format!("installing {list} (apt-get, ~2 min)"));
+    let apt = |args: &[&str]| {
+        let mut command = std::process::Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut command)
+    };
+    apt(&["update"])?;
+    let mut install = vec!["install", "-y"];
+    install.extend(&missing);
+    apt(&install)?;
+    match wanted.iter().find(|(binary, _)| which(binary).is_none()) {
+        None => Ok(()),
+        Some((binary, _)) => Err(format!("apt-get succeeded but {binary} is not on PATH")),
+    }
+}
+
+/// geckodriver [`GECKODRIVER`] from crates.io into cargo's bin folder.
+fn ensure_geckodriver(workspace: &Workspace) -> Result<(), String> {
+    let version = || probe("geckodriver", &["--version"]).and_then(|out| Version::find_in(&out));
+    let found = version();
+    if found == Some(GECKODRIVER) {
+        step(format!("geckodriver {GECKODRIVER} present"));
+        return Ok(());
+    }
+    step(format!(
+        "installing geckodriver {GECKODRIVER} (cargo install, ~5 min)"
+    ));
+    let mut install = workspace.cargo();
+    install.args([
+        "install",
+        "geckodriver",
+        "--version",
+        &format!("={GECKODRIVER}"),
+    ]);
+    if found.is_some() {
+        install.arg("--force");
+    }
+    let (result, took) = timed(|| run(&mut install));
+    result?;
+    match version() {
+        Some(v) if v == GECKODRIVER => {
+            step(format!(
+                "geckodriver {v} installed in {}",
+                format_duration(took)
+            ));
+            Ok(())
+        }
+        other => Err(format!(
+            "after the install, `geckodriver --version` gives {other:?}: is {} first on PATH?",
+            crate::workspace::cargo_bin_dir().display()
+        )),
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Std only, so it compiles in seconds on a fresh machine. Every command first installs
 //! what it needs (wasm32 target, trunk 0.21, wasm-bindgen-cli at Cargo.lock's version,
-//! wasm-opt from npm `binaryen` under `.tools/`, Debian chromium for the tests), skipping
+//! wasm-opt from npm `binaryen` under `.tools/`, Debian chromium, firefox-esr and
+//! webkit2gtk-driver and geckodriver from crates.io for the tests), skipping
 //! what is present at the right version.
 
 mod bench;
@@ -48,9 +49,10 @@ commands:
 const USAGE_TAIL: &str = "  bootstrap                  only install what every command needs
   help                       this text
 
-suites: native (cargo test --workspace), wasm (wasm-bindgen-test in headless Chromium),
-        budget (release build; first-load gzip -9 at most 150 KB = 150 000 B),
-        e2e (Playwright against a fresh portal-server --demo), reliability (crash test,
+suites: native (cargo test --workspace), wasm (wasm-bindgen-test in headless Chromium,
+        then headless Firefox ESR), budget (release build; first-load gzip -9 at most
+        150 KB = 150 000 B), e2e (Playwright against a fresh portal-server --demo),
+        engines (the core flows in Firefox ESR and WebKitGTK over WebDriver), reliability (crash test,
         server suite on PostgreSQL, two instances, API fuzzing; installs PostgreSQL if needed)
 ";
 
@@ -150,7 +152,9 @@ fn parse_test_args(args: &[String]) -> Result<(Vec<Suite>, &[String]), String> {
     let mut chosen = Vec::new();
     for name in names {
         let suite = Suite::parse(name).ok_or_else(|| {
-            format!("unknown test suite `{name}` (native, wasm, budget, e2e or reliability)")
+            format!(
+                "unknown test suite `{name}` (native, wasm, budget, e2e, engines or reliability)"
+            )
         })?;
         chosen.push(suite);
     }
@@ -188,6 +192,7 @@ mod tests {
                 Suite::Wasm,
                 Suite::Budget,
                 Suite::E2e,
+                Suite::Engines,
                 Suite::Reliability
             ]
         );

@@ -331,15 +331,18 @@ pub enum Suite {
     /// The release build and its first-load size budget (see `budget`).
     Budget,
     E2e,
+    /// The core flows in Gecko and WebKit over WebDriver (see `engines`).
+    Engines,
     Reliability,
 }
 
 impl Suite {
-    pub const ALL: [Suite; 5] = [
+    pub const ALL: [Suite; 6] = [
         Suite::Native,
         Suite::Wasm,
         Suite::Budget,
         Suite::E2e,
+        Suite::Engines,
         Suite::Reliability,
     ];
 
@@ -349,6 +352,7 @@ impl Suite {
             Suite::Wasm => "wasm",
             Suite::Budget => "budget",
             Suite::E2e => "e2e",
+            Suite::Engines => "engines",
             Suite::Reliability => "reliability",
         }
     }
@@ -364,12 +368,19 @@ impl Suite {
                 wasm_target: true,
                 wasm_bindgen: true,
                 browser: true,
+                firefox: true,
                 ..Needs::default()
             },
             Suite::Budget => Needs::BUILD,
             Suite::E2e => Needs {
                 browser: true,
                 playwright: true,
+                ..Needs::BUILD
+            },
+            Suite::Engines => Needs {
+                playwright: true,
+                firefox: true,
+                webkit: true,
                 ..Needs::BUILD
             },
         }
@@ -423,20 +434,7 @@ fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<()
             }
             run(command.args(extra))
         }
-        Suite::Wasm => {
-            let chromedriver = which("chromedriver").ok_or("chromedriver is not on PATH")?;
-            let mut command = workspace.cargo();
-            command
-                .args(["test", "--target", WASM_TARGET, "--package", "portal"])
-                .args(["--package", "wasm-streams"])
-                .args(extra)
-                .env("CHROMEDRIVER", chromedriver);
-            // The runner's default (20 s for the whole run) is short on a 2-core machine.
-            if env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
-                command.env("WASM_BINDGEN_TEST_TIMEOUT", "180");
-            }
-            run(&mut command)
-        }
+        Suite::Wasm => wasm(workspace, extra),
         Suite::Budget => {
             if !extra.is_empty() {
                 return Err("the budget suite takes no arguments".into());
@@ -447,7 +445,48 @@ fn run_suite(workspace: &Workspace, suite: Suite, extra: &[String]) -> Result<()
             crate::budget::check(portal.path())
         }
         Suite::E2e => e2e(workspace, extra),
+        Suite::Engines => engines(workspace, extra),
         Suite::Reliability => crate::reliability::run_suite(workspace, extra),
+    }
+}
+
+/// The portal's wasm-bindgen-test suite in headless Chromium, then in headless Firefox ESR
+/// (`wasm-bindgen-test-runner` picks the browser by the driver named in its environment).
+/// Both run even when the first fails.
+fn wasm(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
+    let chromedriver = which("chromedriver").ok_or("chromedriver is not on PATH")?;
+    let geckodriver = which("geckodriver").ok_or("geckodriver is not on PATH")?;
+    let drivers = [
+        ("Chromium", "CHROMEDRIVER", chromedriver),
+        ("Firefox ESR", "GECKODRIVER", geckodriver),
+    ];
+    let mut failed = Vec::new();
+    for (browser, variable, driver) in drivers {
+        step(format!("wasm-bindgen-test in {browser}"));
+        let mut command = workspace.cargo();
+        command
+            .args(["test", "--target", WASM_TARGET, "--package", "portal"])
+            .args(["--package", "wasm-streams"])
+            .args(extra);
+        // The runner takes the first driver it finds named: only this one.
+        for other in ["CHROMEDRIVER", "GECKODRIVER", "SAFARIDRIVER"] {
+            command.env_remove(other);
+        }
+        command.env(variable, &driver);
+        // The runner's default (20 s for the whole run) is short on a 2-core machine.
+        if env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
+            command.env("WASM_BINDGEN_TEST_TIMEOUT", "180");
+        }
+        let (result, took) = timed(|| run(&mut command));
+        match result {
+            Ok(()) => step(format!("wasm in {browser}: ok ({})", format_duration(took))),
+            Err(error) => failed.push(format!("{browser}: {error}")),
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("; "))
     }
 }
 
@@ -460,43 +499,7 @@ fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
     build_portal(workspace, Some(portal.path()), Flavor::Demo)?;
     let binary = build_server(workspace)?;
     let log = workspace.target_dir().join("xtask").join("e2e-server.log");
-    // The port is free when chosen but another process may take it before the server binds
-    // it (other test servers start the same way): then start again on another one.
-    let mut attempts_left = 3;
-    let (server, _database) = loop {
-        let database = TempDir::new("portal-e2e")?;
-        let port = free_port()?;
-        let options = ServerOptions {
-            bind: format!("127.0.0.1:{port}"),
-            database_url: sqlite_url(database.path()),
-            static_dir: portal.path().to_path_buf(),
-            demo: true,
-            log: Some(log.clone()),
-            hermetic: true,
-            relaxed_limits: true,
-        };
-        step(format!(
-            "starting portal-server --demo on 127.0.0.1:{port} (log: {})",
-            log.display()
-        ));
-        let mut server = Server::start(&binary, &workspace.root, &options)?;
-        let (ready, took) = timed(|| server.wait_ready(READY_TIMEOUT));
-        attempts_left -= 1;
-        match ready {
-            Ok(()) => {
-                step(format!(
-                    "server ready in {}; playwright test against {}",
-                    format_duration(took),
-                    server.base_url()
-                ));
-                break (server, database);
-            }
-            Err(NotReady::Exited(_)) if server.lost_its_port() && attempts_left > 0 => {
-                step(format!("port {port} was taken meanwhile; another one"));
-            }
-            Err(not_ready) => return Err(not_ready.into()),
-        }
-    };
+    let (server, _database) = start_demo_server(workspace, &binary, portal.path(), &log)?;
     let playwright = workspace.e2e().join("node_modules/.bin/playwright");
     let result = run(workspace
         .command(playwright)
@@ -511,6 +514,113 @@ fn e2e(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
     }
     drop(server);
     result
+}
+
+/// `portal-server --demo` on a free port with a throw-away SQLite database (dropped with the
+/// returned folder), serving `static_dir`, its output in `log`; ready when it answers.
+fn start_demo_server(
+    workspace: &Workspace,
+    binary: &Path,
+    static_dir: &Path,
+    log: &Path,
+) -> Result<(Server, TempDir), String> {
+    // The port is free when chosen but another process may take it before the server binds
+    // it (other test servers start the same way): then start again on another one.
+    let mut attempts_left = 3;
+    loop {
+        let database = TempDir::new("portal-e2e")?;
+        let port = free_port()?;
+        let options = ServerOptions {
+            bind: format!("127.0.0.1:{port}"),
+            database_url: sqlite_url(database.path()),
+            static_dir: static_dir.to_path_buf(),
+            demo: true,
+            log: Some(log.to_path_buf()),
+            hermetic: true,
+            relaxed_limits: true,
+        };
+        step(format!(
+            "starting portal-server --demo on 127.0.0.1:{port} (log: {})",
+            log.display()
+        ));
+        let mut server = Server::start(binary, &workspace.root, &options)?;
+        let (ready, took) = timed(|| server.wait_ready(READY_TIMEOUT));
+        attempts_left -= 1;
+        match ready {
+            Ok(()) => {
+                step(format!(
+                    "server ready in {} at {}",
+                    format_duration(took),
+                    server.base_url()
+                ));
+                return Ok((server, database));
+            }
+            Err(NotReady::Exited(_)) if server.lost_its_port() && attempts_left > 0 => {
+                step(format!("port {port} was taken meanwhile; another one"));
+            }
+            Err(not_ready) => return Err(not_ready.into()),
+        }
+    }
+}
+
+/// The engines the `engines` suite drives, by their Playwright project (`e2e/engines.config.ts`).
+pub const ENGINES: [&str; 2] = ["gecko", "webkit"];
+
+/// The core flows in Gecko and WebKit (`e2e/engines/`, over WebDriver): the demo portal and
+/// the server built as for e2e, then for each engine a fresh demo server and its Playwright
+/// project; WebKitGTK's MiniBrowser under `xvfb-run`, having no headless mode. Each engine
+/// runs even when the other failed. The enrollment screenshots go to
+/// `target/xtask/engines-screens/`.
+fn engines(workspace: &Workspace, extra: &[String]) -> Result<(), String> {
+    let portal = TempDir::new("portal-engines-dist")?;
+    build_portal(workspace, Some(portal.path()), Flavor::Demo)?;
+    let binary = build_server(workspace)?;
+    let xtask_dir = workspace.target_dir().join("xtask");
+    let screens = xtask_dir.join("engines-screens");
+    let mut failed = Vec::new();
+    for engine in ENGINES {
+        let log = xtask_dir.join(format!("engines-{engine}-server.log"));
+        let (result, took) = timed(|| -> Result<(), String> {
+            let (server, _database) = start_demo_server(workspace, &binary, portal.path(), &log)?;
+            let playwright = workspace.e2e().join("node_modules/.bin/playwright");
+            let mut command = if engine == "webkit" {
+                let mut command = workspace.command("xvfb-run");
+                command
+                    .args(["--auto-servernum", "--server-args=-screen 0 1280x1024x24"])
+                    .arg(playwright);
+                command
+            } else {
+                workspace.command(playwright)
+            };
+            command
+                .current_dir(workspace.e2e())
+                .args(["test", "--config", "engines.config.ts", "--project", engine])
+                .args(extra)
+                .env("PORTAL_URL", server.base_url())
+                .env("PORTAL_SCREENS_DIR", &screens);
+            let result = run(&mut command);
+            if result.is_err() {
+                eprintln!("{}", server.log_tail(30));
+            }
+            result
+        });
+        match result {
+            Ok(()) => step(format!("engines, {engine}: ok ({})", format_duration(took))),
+            Err(error) => {
+                step(format!(
+                    "engines, {engine}: FAILED ({})",
+                    format_duration(took)
+                ));
+                failed.push(format!("{engine}: {error}"));
+            }
+        }
+    }
+    step(format!("enrollment screenshots in {}", screens.display()));
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("; "))
+    }
 }
 
 /// One line per suite, then `N passed, N failed`.
@@ -609,5 +719,10 @@ mod tests {
         assert!(Suite::Wasm.needs().browser && !Suite::Wasm.needs().trunk);
         let e2e = Suite::E2e.needs();
         assert!(e2e.trunk && e2e.wasm_opt && e2e.playwright && e2e.browser);
+        assert!(Suite::Wasm.needs().firefox && !Suite::Wasm.needs().webkit);
+        assert_eq!(Suite::parse("engines"), Some(Suite::Engines));
+        let engines = Suite::Engines.needs();
+        assert!(engines.trunk && engines.playwright && engines.firefox && engines.webkit);
+        assert!(!engines.browser, "the engines suite never starts Chromium");
     }
 }
