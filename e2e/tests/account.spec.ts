@@ -63,11 +63,11 @@ test('D: an enrolled browser confirms the PIN, then replaces the trusted phone n
   const api = await enrolledBrowser(context, request, secrets, 'enrolled@demo.test', DEMO_PHONE.enrolled, DEMO_PIN);
   await signIn(page, 'enrolled@demo.test');
   await page.goto('/account');
-  await expect(page.getByTestId('masked-phone')).toHaveText(/^\+33 6.*79$/);
+  await expect(page.getByTestId('masked-phone')).toHaveText(/^\+1 2.*24$/);
   await page.getByRole('link', { name: 'Change phone number' }).click();
   await expect(page).toHaveURL(/\/account\/phone$/);
   await expectHeading(page, 'Change your phone number');
-  await expect(page.getByTestId('current-phone')).toHaveText(/^\+33 6.*79$/);
+  await expect(page.getByTestId('current-phone')).toHaveText(/^\+1 2.*24$/);
 
   // The PIN comes first: no number field, so no code can leave, before it.
   await expect(page.getByLabel('Mobile phone number')).toHaveCount(0);

@@ -61,7 +61,7 @@ test('full method: phone@ gets the enrollment code on the number on file, choose
   // A number on file: straight to step 5.
   await expect(page).toHaveURL(/\/enroll\/sms$/);
   await expectHeading(page, 'Confirm it is you');
-  await expect(page.getByText(/send a 6-digit code by SMS to your trusted phone \+33 6.*78/)).toBeVisible();
+  await expect(page.getByText(/send a 6-digit code by SMS to your trusted phone \+1 2.*23/)).toBeVisible();
   const since = Date.now();
   await page.getByRole('button', { name: 'Send the code' }).click();
   const code = await latestCodeTracked(secrets, request, 'phone@demo.test', '+12015550123', { since, purpose: 'enrollment' });
