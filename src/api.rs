@@ -342,7 +342,11 @@ pub async fn sign_in(email: String, password: String) -> Result<api::SessionCrea
 /// Trades an embedding host's embed token for a session bound to this browser's key.
 pub async fn trade_embed_token(embed_token: String) -> Result<api::SessionCreated, ApiError> {
     let created: api::SessionCreated = required(
-        post(paths::SESSION_EXCHANGE, &api::SessionExchange { embed_token }).await,
+        post(
+            paths::SESSION_EXCHANGE,
+            &api::SessionExchange { embed_token },
+        )
+        .await,
     )?;
     set_token(Some(created.token.clone()));
     Ok(created)

@@ -118,7 +118,7 @@ async fn sign_in_with_a_wrong_password_says_so_and_forgets_the_password() {
 /// A base64url JWS part as text, through the browser's `atob`.
 fn decode_part(part: &str) -> String {
     let mut standard = part.replace('-', "+").replace('_', "/");
-    while standard.len() % 4 != 0 {
+    while !standard.len().is_multiple_of(4) {
         standard.push('=');
     }
     web_sys::window().unwrap().atob(&standard).unwrap()

@@ -110,7 +110,8 @@ impl NumberVerifier {
                 // The number passed the local check, so what the server refuses is its
                 // kind or country: say that, not "enter a valid number" again.
                 if error.parameter() == Some("phoneNumber") {
-                    self.phone_error.set(Some(t!("messages.not_a_mobile_number")));
+                    self.phone_error
+                        .set(Some(t!("messages.not_a_mobile_number")));
                     focus_first_invalid();
                 } else {
                     on_error(error);

@@ -699,7 +699,8 @@ async fn an_embed_token_lasts_a_minute() {
     iframe.device = Some(iframe_key.clone());
     let late = handoff().await;
     let in_time = handoff().await;
-    app.clock.advance(portal_server::routes::session::EMBED_TOKEN_SECONDS - 1);
+    app.clock
+        .advance(portal_server::routes::session::EMBED_TOKEN_SECONDS - 1);
     iframe
         .post(
             wire::api::paths::SESSION_EXCHANGE,
@@ -709,12 +710,18 @@ async fn an_embed_token_lasts_a_minute() {
         .assert_ok();
     app.clock.advance(1);
     iframe
-        .post(wire::api::paths::SESSION_EXCHANGE, json!({"embedToken": late}))
+        .post(
+            wire::api::paths::SESSION_EXCHANGE,
+            json!({"embedToken": late}),
+        )
         .await
         .assert_error(2301);
     for bad in [json!(""), json!("x".repeat(200)), json!(5)] {
         let answer = iframe
-            .post(wire::api::paths::SESSION_EXCHANGE, json!({"embedToken": bad}))
+            .post(
+                wire::api::paths::SESSION_EXCHANGE,
+                json!({"embedToken": bad}),
+            )
             .await;
         assert!([2101, 2102].contains(&answer.code()), "{}", answer.text);
     }
