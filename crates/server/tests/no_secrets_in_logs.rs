@@ -255,7 +255,8 @@ async fn no_secret_reaches_the_logs_even_at_trace_level() {
     ] {
         assert!(
             !requests.iter().any(|line| line.contains(email)),
-            "{email} is in the logs"
+            "{email} is in the logs: {:?}",
+            requests.iter().find(|line| line.contains(email))
         );
     }
     for secret in &secrets {
