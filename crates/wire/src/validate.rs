@@ -74,53 +74,60 @@ pub fn pin_format(text: &str, length: u8) -> Result<(), Problem> {
 /// digit in a run (112233, 111222); a run then its mirror or itself (123321, 12341234); straight strokes
 /// across the phone keypad (147258, 159753, 852456, 2580); and a few common others.
 pub fn is_weak_pin(text: &str) -> bool {
-    let d: Vec<i8> = text.bytes().map(|b| b.wrapping_sub(b'0') as i8).collect();
+    // Plain loops over the bytes, no allocation: this runs in the portal too, where
+    // iterator adapters over collected digits cost about a kilobyte of wasm.
+    let d = text.as_bytes();
     let n = d.len();
     if n < 2 {
         return false;
     }
-    let run = |d: &[i8]| {
-        [0, 1, -1]
-            .iter()
-            .any(|s| d.windows(2).all(|w| (w[0] + s).rem_euclid(10) == w[1]))
-    };
-    let repeats = (1..=3).any(|p| 2 * p <= n && (p..n).all(|i| d[i] == d[i - p]));
-    let blocks = [2, 3].iter().any(|&b| {
-        n.is_multiple_of(b)
-            && d.chunks(b).all(|c| c.iter().all(|x| *x == c[0]))
-            && run(&d.iter().step_by(b).copied().collect::<Vec<_>>())
-    });
     let h = n / 2;
+    let repeats = (1..=3).any(|p| 2 * p <= n && (p..n).all(|i| d[i] == d[i - p]));
+    let blocks = [2, 3]
+        .into_iter()
+        .any(|b| n.is_multiple_of(b) && (0..n).all(|i| d[i] == d[i - i % b]) && run(d, b, n));
     let twice = n.is_multiple_of(2)
-        && run(&d[..h])
+        && run(d, 1, h)
         && ((0..h).all(|i| d[i] == d[n - 1 - i]) || d[..h] == d[h..]);
-    // Keypad rows and columns, 0 under 8: a stroke is keys in a straight line, one step
-    // apart.
-    let key = |k: i8| {
-        if k == 0 {
-            (3, 1)
-        } else {
-            ((k - 1) / 3, (k - 1) % 3)
-        }
-    };
-    let stroke = |d: &[i8]| {
-        let (a, b) = (key(d[0]), key(d[1]));
-        let step = (b.0 - a.0, b.1 - a.1);
-        step.0.abs() <= 1
-            && step.1.abs() <= 1
-            && d.windows(2).all(|w| {
-                let (x, y) = (key(w[0]), key(w[1]));
-                (y.0 - x.0, y.1 - x.1) == step
-            })
-            && step != (0, 0)
-    };
-    let keypad = stroke(&d) || (n.is_multiple_of(3) && d.chunks(3).all(stroke));
-    run(&d)
+    let keypad = stroke(d) || (n.is_multiple_of(3) && d.chunks(3).all(stroke));
+    run(d, 1, n)
         || repeats
         || blocks
         || twice
         || keypad
-        || ["142536", "010203", "102030"].contains(&text)
+        || matches!(text, "142536" | "010203" | "102030")
+}
+
+/// Whether the digits at 0, `stride`, 2 `stride`… below `len` stay the same or go up or
+/// down by one each time, wrapping 9-0.
+fn run(d: &[u8], stride: usize, len: usize) -> bool {
+    [0, 1, 9].into_iter().any(|s| {
+        (stride..len).step_by(stride).all(|i| {
+            d[i - stride].wrapping_sub(b'0').wrapping_add(s) % 10 == d[i].wrapping_sub(b'0')
+        })
+    })
+}
+
+/// Whether the digits are keys in a straight line on a phone keypad (0 under 8), one step
+/// apart.
+fn stroke(d: &[u8]) -> bool {
+    let key = |b: u8| {
+        let k = b.wrapping_sub(b'1') as i8;
+        if k < 0 {
+            (3, 1)
+        } else {
+            (k / 3, k % 3)
+        }
+    };
+    let step = |i: usize| {
+        let (a, b) = (key(d[i - 1]), key(d[i]));
+        (b.0 - a.0, b.1 - a.1)
+    };
+    let first = step(1);
+    first != (0, 0)
+        && first.0.abs() <= 1
+        && first.1.abs() <= 1
+        && (2..d.len()).all(|i| step(i) == first)
 }
 
 /// A new PIN and its confirmation.
