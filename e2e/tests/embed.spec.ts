@@ -129,12 +129,19 @@ test("management inside the iframe: completed and error messages, the host's loc
   secrets,
 }) => {
   test.setTimeout(90_000);
-  // The headers of the portal's authenticated calls (to end its session later).
-  const authenticated: string[] = [];
+  // The sessions the portal obtained (to end the current one later): each is the answer to
+  // its trade of an embed token, and the portal then sends it as a bearer token.
+  const exchanged: Promise<string | undefined>[] = [];
+  const bearers = new Set<string>();
+  page.on('response', (r) => {
+    if (r.url() === `${server.url}/api/v1/session/exchange`) {
+      exchanged.push(r.json().then((body) => body?.result?.token, () => undefined));
+    }
+  });
   page.on('request', (r) => {
-    const headers = r.headers();
-    if (r.url().startsWith(server.url) && headers['authorization']?.startsWith('Bearer ')) {
-      authenticated.push(headers['authorization'].slice('Bearer '.length));
+    const authorization = r.headers()['authorization'];
+    if (r.frame() !== page.mainFrame() && r.url().startsWith(server.url) && authorization?.startsWith('Bearer ')) {
+      bearers.add(authorization.slice('Bearer '.length));
     }
   });
   await openHostPage(page, host, server.url);
@@ -214,9 +221,13 @@ test("management inside the iframe: completed and error messages, the host's loc
 
   // The session ends on the server (as an expiry would): the next call says signedOut.
   // The token is bound to the iframe's key: only a proof signed in the iframe can end it.
-  expect(authenticated.length, 'the portal sends the session the host obtained for it as a bearer token').toBeGreaterThan(0);
+  // One trade per `ready`, each embed token good once: three sessions, the last one current.
+  await expect.poll(() => exchanged.length).toBe(3);
+  const sessions = await Promise.all(exchanged);
+  expect(new Set(sessions).size, 'a fresh session for each trade').toBe(3);
+  expect(sessions.some((s) => s !== undefined && bearers.has(s)), 'the portal sends the session it traded for as a bearer token').toBe(true);
   const sessionUrl = `${server.url}/api/v1/session`;
-  const token = authenticated[authenticated.length - 1];
+  const token = sessions[2]!;
   const ended = await request.delete(sessionUrl, {
     headers: await signedHeaders(new PageKey(portalFrame(page)), 'DELETE', sessionUrl, token),
   });
