@@ -30,7 +30,7 @@ for (const lang of ['en', 'fr'] as const) {
       // 08 99: French premium rate. It has the length of a number, so only the server's
       // check of its kind refuses it.
       await phone.fill('08 99 12 34 56');
-      await page.locator('form button[type=submit]').first().click();
+      await page.getByRole('button', { name: text(lang, 'account.pin_reset.send_the_code') }).click();
       await expect(page.locator('#phone-error')).toHaveText(text(lang, 'messages.not_a_mobile_number'));
       await expect(phone).toHaveAttribute('aria-invalid', 'true');
       await expect(phone).toBeFocused();
@@ -65,7 +65,7 @@ for (const lang of ['en', 'fr'] as const) {
         await page.getByRole('link', { name: text(lang, 'account.hub.enroll_this_browser') }).click();
         await expect(page).toHaveURL(/\/enroll\/sms$/);
         const messages = await outbox(request, 'phone@demo.test');
-        await page.locator('form button[type=submit]').first().click();
+        await page.getByRole('button', { name: text(lang, 'account.pin_reset.send_the_code') }).click();
         const hours = text(lang, 'plural.hours.other', { n: '24' });
         await expect(page.getByTestId('form-error')).toHaveText(text(lang, 'messages.paused_wrong_codes', { hours }));
         // No code was sent for the refused request.
