@@ -177,15 +177,30 @@ export class Browser {
   /** Sets the page's viewport (`innerWidth` x `innerHeight`), whatever the window's chrome takes. */
   async resizeViewport(size: { width: number; height: number }): Promise<void> {
     let { width, height } = size;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
+    for (let attempt = 0; attempt < 6; attempt += 1) {
       await this.driver.manage().window().setRect({ width, height });
-      const [innerWidth, innerHeight] = (await this.driver.executeScript('return [innerWidth, innerHeight]')) as number[];
+      // WebKitGTK under xvfb can answer setRect before the page has its new size: a
+      // correction computed from the old size overshoots. Read until two reads agree.
+      const [innerWidth, innerHeight] = await this.settledViewport();
       if (innerWidth === size.width && innerHeight === size.height) return;
       width += size.width - innerWidth;
       height += size.height - innerHeight;
     }
     const inner = await this.driver.executeScript('return [innerWidth, innerHeight]');
     throw new Error(`${this.engine}: the viewport stays ${JSON.stringify(inner)}, not ${size.width}x${size.height}`);
+  }
+
+  /** The viewport once it has stopped changing (two reads 100 ms apart agree, within 2 s). */
+  private async settledViewport(): Promise<number[]> {
+    const read = async () => (await this.driver.executeScript('return [innerWidth, innerHeight]')) as number[];
+    let last = await read();
+    for (let i = 0; i < 20; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = await read();
+      if (now[0] === last[0] && now[1] === last[1]) return now;
+      last = now;
+    }
+    return last;
   }
 
   async goto(pathname: string): Promise<void> {
