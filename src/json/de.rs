@@ -60,10 +60,17 @@ impl Deserializer {
     }
 
     fn entries<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_map(self.object()?)
+    }
+
+    // Not generic and never inlined, as `Entries::next_entry`: the check and the listing
+    // exist once, not in every struct's reader.
+    #[inline(never)]
+    fn object(self) -> Result<Entries, Error> {
         if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
             return Err(Error::Invalid);
         }
-        visitor.visit_map(Entries {
+        Ok(Entries {
             entries: js_sys::Object::entries(self.0.unchecked_ref()),
             next: 0,
             value: None,
@@ -232,6 +239,19 @@ struct Elements {
     next: u32,
 }
 
+impl Elements {
+    // Once in the wasm, not in each sequence's reader (see `Entries::next_entry`).
+    #[inline(never)]
+    fn next_element(&mut self) -> Option<JsValue> {
+        if self.next >= self.array.length() {
+            return None;
+        }
+        let element = self.array.get(self.next);
+        self.next += 1;
+        Some(element)
+    }
+}
+
 impl<'de> SeqAccess<'de> for Elements {
     type Error = Error;
 
@@ -239,12 +259,10 @@ impl<'de> SeqAccess<'de> for Elements {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
-        if self.next >= self.array.length() {
-            return Ok(None);
+        match self.next_element() {
+            Some(element) => seed.deserialize(Deserializer(element)).map(Some),
+            None => Ok(None),
         }
-        let element = self.array.get(self.next);
-        self.next += 1;
-        seed.deserialize(Deserializer(element)).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -259,6 +277,22 @@ struct Entries {
     value: Option<JsValue>,
 }
 
+// The walks below are not generic and never inlined: they exist once in the wasm, and
+// each type's reader (every struct has its own key and value seeds) only calls them.
+impl Entries {
+    /// The next property's name; its value waits in `value` for `next_value_seed`.
+    #[inline(never)]
+    fn next_entry(&mut self) -> Result<Option<String>, Error> {
+        if self.next >= self.entries.length() {
+            return Ok(None);
+        }
+        let entry: js_sys::Array = self.entries.get(self.next).unchecked_into();
+        self.next += 1;
+        self.value = Some(entry.get(1));
+        entry.get(0).as_string().ok_or(Error::Invalid).map(Some)
+    }
+}
+
 impl<'de> MapAccess<'de> for Entries {
     type Error = Error;
 
@@ -266,14 +300,10 @@ impl<'de> MapAccess<'de> for Entries {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        if self.next >= self.entries.length() {
-            return Ok(None);
+        match self.next_entry()? {
+            Some(key) => seed.deserialize(key.into_deserializer()).map(Some),
+            None => Ok(None),
         }
-        let entry: js_sys::Array = self.entries.get(self.next).unchecked_into();
-        self.next += 1;
-        self.value = Some(entry.get(1));
-        let key = entry.get(0).as_string().ok_or(Error::Invalid)?;
-        seed.deserialize(key.into_deserializer()).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
