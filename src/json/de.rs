@@ -25,22 +25,49 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 pub struct Deserializer(JsValue);
 
+/// How serde_json reads a number: an integer when it is one and exact, else a float.
+enum Number {
+    Float(f64),
+    Unsigned(u64),
+    Signed(i64),
+}
+
+impl Number {
+    // Once, not in each integer visitor's reader.
+    #[inline(never)]
+    fn of(number: f64) -> Number {
+        if number.fract() != 0.0 || number.abs() > MAX_SAFE_INTEGER {
+            Number::Float(number)
+        } else if number >= 0.0 {
+            Number::Unsigned(number as u64)
+        } else {
+            Number::Signed(number as i64)
+        }
+    }
+}
+
 // Each type's visitor gets the one branch it can accept, not the whole `deserialize_any`:
 // a visitor's every other `visit_*` is an error path, and the full dispatch, compiled for
 // each visitor, was 2 KB per result type.
 impl Deserializer {
+    // Never inlined, as the helpers below: each would otherwise be copied into every
+    // visitor that calls it.
+    #[inline(never)]
     fn is_nothing(&self) -> bool {
         self.0.is_null() || self.0.is_undefined()
     }
 
     fn number<'de, V: Visitor<'de>>(number: f64, visitor: V) -> Result<V::Value, Error> {
-        if number.fract() != 0.0 || number.abs() > MAX_SAFE_INTEGER {
-            visitor.visit_f64(number)
-        } else if number >= 0.0 {
-            visitor.visit_u64(number as u64)
-        } else {
-            visitor.visit_i64(number as i64)
+        match Number::of(number) {
+            Number::Float(number) => visitor.visit_f64(number),
+            Number::Unsigned(number) => visitor.visit_u64(number),
+            Number::Signed(number) => visitor.visit_i64(number),
         }
+    }
+
+    #[inline(never)]
+    fn string(self) -> Result<String, Error> {
+        self.0.as_string().ok_or(Error::Invalid)
     }
 
     fn elements<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -128,7 +155,7 @@ impl<'de> de::Deserializer<'de> for Deserializer {
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_string(self.0.as_string().ok_or(Error::Invalid)?)
+        visitor.visit_string(self.string()?)
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -199,7 +226,7 @@ impl<'de> de::Deserializer<'de> for Deserializer {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if self.0.is_null() || self.0.is_undefined() {
+        if self.is_nothing() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -221,12 +248,7 @@ impl<'de> de::Deserializer<'de> for Deserializer {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        visitor.visit_enum(
-            self.0
-                .as_string()
-                .ok_or(Error::Invalid)?
-                .into_deserializer(),
-        )
+        visitor.visit_enum(self.string()?.into_deserializer())
     }
 
     serde::forward_to_deserialize_any! {
@@ -291,6 +313,11 @@ impl Entries {
         self.value = Some(entry.get(1));
         entry.get(0).as_string().ok_or(Error::Invalid).map(Some)
     }
+
+    #[inline(never)]
+    fn take_value(&mut self) -> Result<JsValue, Error> {
+        self.value.take().ok_or(Error::Invalid)
+    }
 }
 
 impl<'de> MapAccess<'de> for Entries {
@@ -307,8 +334,7 @@ impl<'de> MapAccess<'de> for Entries {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let value = self.value.take().ok_or(Error::Invalid)?;
-        seed.deserialize(Deserializer(value))
+        seed.deserialize(Deserializer(self.take_value()?))
     }
 
     fn size_hint(&self) -> Option<usize> {
