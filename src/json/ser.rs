@@ -84,10 +84,16 @@ impl<'a> Compound<'a> {
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        self.key(key);
+        value.serialize(&mut *self.writer)
+    }
+
+    // Not generic and never inlined: written once, not in each field type's `field`.
+    #[inline(never)]
+    fn key(&mut self, key: &str) {
         self.comma();
         self.writer.string(key);
         self.writer.0.push(':');
-        value.serialize(&mut *self.writer)
     }
 
     fn close(self) -> Result<(), Error> {
