@@ -175,12 +175,16 @@ impl Client {
     }
 }
 
-/// One account: device A enrolls with a new PIN; device B then tries wrong
-/// PINs until the account is locked.
+/// One account: device A enrolls with a new PIN (a kill abandons the account: whether
+/// an unanswered enrollment happened is unknown); device B then tries wrong PINs until
+/// the account is locked, and resumes after each kill where it stood, so that lockouts
+/// (four argon2 checks in a row) are not starved on a loaded machine by kill windows
+/// shorter than they take.
 async fn scenario(
     base: &str,
     index: usize,
     gate: &Arc<Gate>,
+    generations: &mut watch::Receiver<u64>,
     counters: &Arc<Counters>,
     ledger: &Mutex<Ledger>,
 ) -> Result<(), Stop> {
@@ -212,9 +216,43 @@ async fn scenario(
         gate: gate.clone(),
         counters: counters.clone(),
     };
-    second.sign_in(&email, ledger).await?;
-    let status = second.pass_enrollment_sms(&email, &phone, ledger).await?;
-    assert_eq!(status, "AlreadyEnrolled");
+    let mut ticket = false;
+    loop {
+        let seen = *generations.borrow_and_update();
+        match lock_out(&mut second, &mut ticket, &email, &phone, ledger).await {
+            Ok(()) => return Ok(()),
+            Err(Stop::Interrupted) => {
+                if gate.done.load(Ordering::SeqCst) {
+                    return Err(Stop::Interrupted);
+                }
+                let _ = generations.wait_for(|g| *g > seen).await;
+                if gate.done.load(Ordering::SeqCst) {
+                    return Err(Stop::Interrupted);
+                }
+            }
+        }
+    }
+}
+
+/// Device B of an enrolled account: signs in and passes the enrollment code unless it
+/// already has (sessions and tickets are durable, an unanswered one is redone), then
+/// enrolls with a wrong PIN until the answer says the account is locked.
+async fn lock_out(
+    second: &mut Client,
+    ticket: &mut bool,
+    email: &str,
+    phone: &str,
+    ledger: &Mutex<Ledger>,
+) -> Result<(), Stop> {
+    if second.api.token.is_none() {
+        second.sign_in(email, ledger).await?;
+    }
+    if !*ticket {
+        let status = second.pass_enrollment_sms(email, phone, ledger).await?;
+        assert_eq!(status, "AlreadyEnrolled");
+        *ticket = true;
+    }
+    // Three wrong PINs lock; a retried call whose first answer was lost may find it locked.
     for _ in 0..4 {
         let reply = second
             .call(
@@ -226,19 +264,21 @@ async fn scenario(
         match reply.code() {
             2308 => {
                 let left = reply.json["error"]["remainingAttempts"].as_i64().unwrap();
-                let counted = ledger.failures.entry(email.clone()).or_default();
+                let counted = ledger.failures.entry(email.to_string()).or_default();
                 *counted = (*counted).max(3 - left);
                 if left == 0 {
-                    ledger.locked.insert(email.clone());
+                    ledger.locked.insert(email.to_string());
+                    return Ok(());
                 }
             }
             2317 => {
-                ledger.locked.insert(email.clone());
+                ledger.locked.insert(email.to_string());
+                return Ok(());
             }
             other => panic!("wrong PIN answered {other}: {:?}", reply.json),
         }
     }
-    Ok(())
+    panic!("{email}: four answered wrong PINs and no lockout");
 }
 
 /// Per-account state that may only grow.
@@ -464,7 +504,7 @@ async fn acknowledged_writes_survive_sigkill_and_counters_never_go_back() {
                 let seen = *generations.borrow_and_update();
                 let index = next_account.fetch_add(1, Ordering::SeqCst);
                 assert!(index < ACCOUNTS, "the test ran out of accounts");
-                match scenario(&base, index, &gate, &counters, &ledger).await {
+                match scenario(&base, index, &gate, &mut generations, &counters, &ledger).await {
                     Ok(()) => {
                         counters.scenarios.fetch_add(1, Ordering::Relaxed);
                     }
