@@ -182,7 +182,9 @@ async fn flood(app: &TestApp, n: usize) -> JoinSet<(u16, Option<String>)> {
 async fn a_flood_of_sign_ins_is_shed_and_a_pin_check_goes_first() {
     let mut settings = spec_limits_settings();
     settings.policy.argon2 = portal_server::config::HashCost::default();
-    settings.policy.hash_queue = 400;
+    // 300 of 500: under load the flood arrives slowly and more of it is hashed before
+    // the queue fills (a CI run saw 45 shed with room for 400), so leave a wide margin.
+    settings.policy.hash_queue = 300;
     let app = TestApp::with_settings(settings).await;
     let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
     let mut sign_ins = flood(&app, 500).await;
@@ -222,7 +224,7 @@ async fn a_flood_of_sign_ins_is_shed_and_a_pin_check_goes_first() {
     );
     assert!(took < Duration::from_secs(2), "the PIN check took {took:?}");
     assert_eq!(shed + hashed, 500, "{statuses:?}");
-    // 400 wait and 2 or more run: about 100 are shed (more if hashes were quick).
+    // 300 wait and 2 or more run: about 200 are shed (fewer if the flood came in slowly).
     assert!(shed >= 50, "{shed} shed");
 }
 
