@@ -48,7 +48,9 @@ fn main() {
         if *name != "EN" {
             writeln!(out, "#[cfg(test)]").unwrap();
         }
-        writeln!(out, "pub static {name}: [&str; LEN] = {texts:?};").unwrap();
+        // English is read at compile time only (see `i18n::Key`).
+        let item = if *name == "EN" { "const" } else { "static" };
+        writeln!(out, "pub {item} {name}: [&str; LEN] = {texts:?};").unwrap();
     }
     let dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     std::fs::write(format!("{dir}/catalogue.rs"), out).expect("write catalogue.rs");

@@ -53,6 +53,7 @@ impl Locale {
     }
 
     /// The texts in key order; English until a fetched catalogue is here.
+    #[cfg(test)]
     fn texts(self) -> &'static [&'static str] {
         match self {
             Locale::En => &catalogue::EN,
@@ -128,9 +129,7 @@ mod catalogue {
     include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 }
 
-/// The position of `key` in the catalogues. `t!` calls it in a `const`
-/// block, so the key itself is not in the wasm and an unknown key does not
-/// compile.
+/// The position of `key` in the catalogues (sorted by `build.rs`).
 pub const fn find(key: &str) -> Option<usize> {
     let (mut low, mut high) = (0, catalogue::LEN);
     while low < high {
@@ -166,16 +165,33 @@ const fn compare(a: &[u8], b: &[u8]) -> Ordering {
     }
 }
 
+/// A catalogue entry as `t!` names it: its place in the catalogues, and its English text.
+/// Each screen's code carries the English of its own keys only, so a page's wasm holds
+/// none of the other page's texts (a table indexed at run time would keep them all).
+pub struct Key {
+    index: usize,
+    english: &'static str,
+}
+
+impl Key {
+    /// `t!` calls it in a `const` block: the key itself is not in the wasm, and an
+    /// unknown key does not compile.
+    pub const fn of(key: &str) -> Key {
+        match find(key) {
+            Some(index) => Key {
+                index,
+                english: catalogue::EN[index],
+            },
+            None => panic!("no such key in locales/en.txt"),
+        }
+    }
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! i18n_key {
     ($key:expr) => {
-        const {
-            match $crate::i18n::find($key) {
-                Some(index) => index,
-                None => panic!("no such key in locales/en.txt"),
-            }
-        }
+        const { &$crate::i18n::Key::of($key) }
     };
 }
 
@@ -225,19 +241,26 @@ pub fn set_current(locale: Locale) {
     CURRENT.with(|c| c.set(locale));
 }
 
-pub fn text(index: usize) -> String {
-    current().texts()[index].to_string()
+fn localized(key: &Key) -> &'static str {
+    match (current(), FRENCH.with(Cell::get)) {
+        (Locale::Fr, Some(texts)) => texts[key.index],
+        _ => key.english,
+    }
 }
 
-pub fn fill(index: usize, args: &[(&str, &str)]) -> String {
-    let mut text = text(index);
+pub fn text(key: &Key) -> String {
+    localized(key).to_string()
+}
+
+pub fn fill(key: &Key, args: &[(&str, &str)]) -> String {
+    let mut text = text(key);
     for (name, value) in args {
         text = text.replace(&format!("{{{name}}}"), value);
     }
     text
 }
 
-pub fn plural(one: usize, other: usize, n: u64) -> String {
+pub fn plural(one: &Key, other: &Key, n: u64) -> String {
     let is_one = match current() {
         // French treats 0 and 1 as singular.
         Locale::Fr => n <= 1,
