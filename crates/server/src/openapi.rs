@@ -32,7 +32,8 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         routes::session::exchange,
         routes::account::account_status,
         routes::account::trusted_phone,
-        routes::account::devices,
+        routes::devices::list,
+        routes::devices::remove_device,
         routes::account::events,
         routes::sessions::list,
         routes::sessions::sign_out,
@@ -278,7 +279,8 @@ pub mod schemas {
         /// error, 2301 need basic authentication, 2302 need strong authentication,
         /// 2305 invalid SMS code, 2306 expired SMS code, 2307 no phone number,
         /// 2308 wrong PIN, 2315 same PIN, 2317 account blocked, 2323 not the
-        /// vehicle's owner, 2390 phone already registered, 2391 rate limited.
+        /// vehicle's owner, 2324 not one of the account's devices, 2390 phone already
+        /// registered, 2391 rate limited.
         #[schema(example = 2308)]
         pub code: u16,
         /// Plain label; 2101/2102 name the parameter ("Invalid parameter: pinCode").
@@ -473,6 +475,7 @@ pub mod schemas {
         RemovePropertyAction => "removeProperty",
         SignOutAction => "signOut",
         SignOutOthersAction => "signOutOthers",
+        RemoveDeviceAction => "removeDevice",
     }
 
     /// Certify a new number (4.1, 4.2, D).
@@ -653,6 +656,7 @@ pub mod schemas {
         RemoveProperty,
         ModifyPhoneNumber,
         RemoveEnrollments,
+        RemoveDevice,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -684,6 +688,8 @@ pub mod schemas {
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct Device {
+        /// Names the device to remove it: its key's thumbprint, worth nothing without the key.
+        pub id: String,
         pub label: String,
         pub enrolled_at: i64,
         pub last_seen_at: i64,
@@ -694,6 +700,14 @@ pub mod schemas {
     #[derive(Serialize, ToSchema)]
     pub struct Devices {
         pub devices: Vec<Device>,
+    }
+
+    /// Remove one enrolled device (with a step-up proof asked for `removeDevice`).
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct DevicesRequest {
+        pub action: RemoveDeviceAction,
+        pub device_id: String,
     }
 
     /// One signed-in session of the account.
@@ -758,6 +772,7 @@ pub mod schemas {
         VehicleRemoved,
         Lockout,
         SessionsSignedOut,
+        DeviceRemoved,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -777,6 +792,8 @@ pub mod schemas {
     #[serde(rename_all = "camelCase")]
     pub struct PortalConfig {
         pub pin_length: u8,
+        /// The most devices an account may have enrolled.
+        pub device_limit: u32,
         pub demo: bool,
         pub default_region: String,
         pub frame_ancestors: Vec<String>,

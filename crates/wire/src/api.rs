@@ -196,13 +196,16 @@ pub enum StepUpOperation {
     ModifyPhoneNumber,
     /// A, from an enrolled device (the other way is a `removeEnrollments` SMS code).
     RemoveEnrollments,
+    /// One device removed from the account hub (beyond the SDK).
+    RemoveDevice,
 }
 
 impl StepUpOperation {
-    pub const ALL: [StepUpOperation; 3] = [
+    pub const ALL: [StepUpOperation; 4] = [
         StepUpOperation::RemoveProperty,
         StepUpOperation::ModifyPhoneNumber,
         StepUpOperation::RemoveEnrollments,
+        StepUpOperation::RemoveDevice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -210,6 +213,7 @@ impl StepUpOperation {
             StepUpOperation::RemoveProperty => "removeProperty",
             StepUpOperation::ModifyPhoneNumber => "modifyPhoneNumber",
             StepUpOperation::RemoveEnrollments => "removeEnrollments",
+            StepUpOperation::RemoveDevice => "removeDevice",
         }
     }
 
@@ -369,6 +373,9 @@ pub struct VehicleRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Device {
+    /// Names the device to remove it: the thumbprint of its public key, which proves
+    /// nothing without the private half the browser cannot give away.
+    pub id: String,
     pub label: String,
     pub enrolled_at: UnixSeconds,
     pub last_seen_at: UnixSeconds,
@@ -378,6 +385,16 @@ pub struct Device {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Devices {
     pub devices: Vec<Device>,
+}
+
+/// `POST …/devices`: `{action: removeDevice, deviceId}` with a step-up proof.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevicesRequest {
+    #[serde(flatten)]
+    pub discriminator: Discriminator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 /// One signed-in session of the account (beyond the SDK, like every account console).
@@ -431,10 +448,12 @@ pub enum EventKind {
     Lockout,
     /// Other sessions signed out from the account hub.
     SessionsSignedOut,
+    /// One device removed from the account hub.
+    DeviceRemoved,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Enrolled,
         EventKind::EnrollmentsRemoved,
         EventKind::PinSet,
@@ -445,6 +464,7 @@ impl EventKind {
         EventKind::VehicleRemoved,
         EventKind::Lockout,
         EventKind::SessionsSignedOut,
+        EventKind::DeviceRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -459,6 +479,7 @@ impl EventKind {
             EventKind::VehicleRemoved => "vehicleRemoved",
             EventKind::Lockout => "lockout",
             EventKind::SessionsSignedOut => "sessionsSignedOut",
+            EventKind::DeviceRemoved => "deviceRemoved",
         }
     }
 
@@ -485,6 +506,9 @@ pub struct SecurityEvents {
 #[serde(rename_all = "camelCase")]
 pub struct PortalConfig {
     pub pin_length: u8,
+    /// The most devices an account may have enrolled (the hub explains the limit).
+    #[serde(default = "default_device_limit")]
+    pub device_limit: u32,
     pub demo: bool,
     pub default_region: String,
     #[serde(default)]
@@ -494,6 +518,10 @@ pub struct PortalConfig {
     /// whose 401 for "nobody" every browser logs as an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<String>,
+}
+
+fn default_device_limit() -> u32 {
+    5
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

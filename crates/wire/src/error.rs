@@ -17,12 +17,14 @@ pub enum ErrorCode {
     SamePin,
     AccountBlocked,
     NotVehicleOwner,
+    /// Beyond the SDK: a device id that is not one of the account's (the hub's removal).
+    NotDeviceOwner,
     PhoneAlreadyRegistered,
     RateLimited,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::Unknown,
         ErrorCode::MissingParameter,
         ErrorCode::InvalidParameter,
@@ -36,6 +38,7 @@ impl ErrorCode {
         ErrorCode::SamePin,
         ErrorCode::AccountBlocked,
         ErrorCode::NotVehicleOwner,
+        ErrorCode::NotDeviceOwner,
         ErrorCode::PhoneAlreadyRegistered,
         ErrorCode::RateLimited,
     ];
@@ -55,6 +58,7 @@ impl ErrorCode {
             ErrorCode::SamePin => 2315,
             ErrorCode::AccountBlocked => 2317,
             ErrorCode::NotVehicleOwner => 2323,
+            ErrorCode::NotDeviceOwner => 2324,
             ErrorCode::PhoneAlreadyRegistered => 2390,
             ErrorCode::RateLimited => 2391,
         }
@@ -80,6 +84,7 @@ impl ErrorCode {
             ErrorCode::SamePin => "The new PIN equals the previous one",
             ErrorCode::AccountBlocked => "Forbidden operation: account blocked",
             ErrorCode::NotVehicleOwner => "You are not the owner of this vehicle",
+            ErrorCode::NotDeviceOwner => "This device is not enrolled on the account",
             ErrorCode::PhoneAlreadyRegistered => "Phone number already registered",
             ErrorCode::RateLimited => "Too many requests",
         }
@@ -91,7 +96,9 @@ impl ErrorCode {
             ErrorCode::Unknown | ErrorCode::ServerError => 500,
             ErrorCode::MissingParameter | ErrorCode::InvalidParameter => 400,
             ErrorCode::NeedBasicAuthentication => 401,
-            ErrorCode::NeedStrongAuthentication | ErrorCode::NotVehicleOwner => 403,
+            ErrorCode::NeedStrongAuthentication
+            | ErrorCode::NotVehicleOwner
+            | ErrorCode::NotDeviceOwner => 403,
             ErrorCode::InvalidSmsCode
             | ErrorCode::ExpiredSmsCode
             | ErrorCode::WrongPin

@@ -1,5 +1,5 @@
 //! Reads of the account's strong-authentication state: device and block
-//! status, trusted phone, enrolled devices, security events.
+//! status, trusted phone, security events.
 
 use std::collections::HashMap;
 
@@ -9,8 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use wire::api::{
-    paths, AccountBlocked, Device, DeviceActivated, Devices, EventKind, SecurityEvent,
-    SecurityEvents, TrustedPhone,
+    paths, AccountBlocked, DeviceActivated, EventKind, SecurityEvent, SecurityEvents, TrustedPhone,
 };
 
 use crate::auth::AuthSession;
@@ -22,7 +21,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::ACCOUNT, get(account_status))
         .route(paths::TRUSTED_PHONE, get(trusted_phone))
-        .route(paths::DEVICES, get(devices))
         .route(paths::EVENTS, get(events))
 }
 
@@ -106,39 +104,6 @@ pub async fn trusted_phone(
         phone_number: account.trusted_phone,
         masked_phone_number: masked,
     })
-}
-
-/// `GET …/devices`: the enrolled devices, this one marked `current`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/pims/authentication/devices",
-    tag = "account",
-    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "Succeeded", body = crate::openapi::schemas::DevicesEnvelope),
-        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
-        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
-    )
-)]
-pub async fn devices(State(state): State<AppState>, session: AuthSession) -> ApiResult<Devices> {
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT device_id, label, enrolled_at, last_seen_at FROM devices
-         WHERE account_id = $1 ORDER BY enrolled_at, device_id",
-    )
-    .bind(session.account_id)
-    .fetch_all(&state.pool)
-    .await?;
-    let devices = rows
-        .into_iter()
-        .map(|(device_id, label, enrolled_at, last_seen_at)| Device {
-            label,
-            enrolled_at,
-            last_seen_at,
-            current: device_id == session.device_id,
-        })
-        .collect();
-    ok(Devices { devices })
 }
 
 /// `GET /api/v1/account/events`: the audit trail, newest first.

@@ -50,6 +50,7 @@ pub async fn config(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     let policy = state.policy();
     ok(PortalConfig {
         pin_length: policy.pin_length,
+        device_limit: policy.device_limit,
         demo: state.settings.demo,
         default_region: policy.default_region.clone(),
         frame_ancestors: state.settings.frame_ancestors.clone(),

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod dev;
+pub mod devices;
 pub mod enrollment;
 pub mod otp;
 pub mod pincode;
@@ -73,6 +74,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(demo)
         .merge(account::router())
+        .merge(devices::router())
         .merge(sessions::router())
         .merge(sms::router())
         .merge(enrollment::router())

@@ -11,7 +11,7 @@ use wire::ErrorCode;
 
 use crate::auth::AuthSession;
 use crate::error::{ok, ApiError, ApiJson, ApiResult};
-use crate::{crypto, db, pin, store, AppState};
+use crate::{crypto, db, pin, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(paths::OTP, post(otp))
@@ -58,7 +58,7 @@ pub async fn otp(
         None | Some("") => return Err(ApiError::missing("operation")),
         Some(text) => StepUpOperation::parse(text).ok_or_else(|| ApiError::invalid("operation"))?,
     };
-    if !store::is_enrolled(&state.pool, session.account_id, &session.device_id).await? {
+    if !crate::routes::devices::may_step_up(&state, &session, operation).await? {
         return Err(ErrorCode::NeedStrongAuthentication.into());
     }
     pin::check(

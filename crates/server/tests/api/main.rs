@@ -3,6 +3,7 @@
 
 mod common;
 mod concurrency;
+mod devices;
 mod dpop;
 mod enrollment;
 mod factor_changes;
