@@ -451,6 +451,16 @@ pub async fn remove_vehicle(vin: String, proof: Option<String>) -> Result<(), Ap
         .map(drop)
 }
 
+pub async fn remove_device(id: String, proof: Option<String>) -> Result<(), ApiError> {
+    let body = api::DevicesRequest {
+        discriminator: api::Discriminator::action("removeDevice"),
+        device_id: Some(id),
+    };
+    send_raw(with_proof(post_request(paths::DEVICES, &body)?, proof))
+        .await
+        .map(drop)
+}
+
 pub async fn devices() -> Result<Vec<api::Device>, ApiError> {
     required::<api::Devices>(get(paths::DEVICES).await).map(|r| r.devices)
 }

@@ -70,6 +70,31 @@ pub fn after_probe(probe: Probe, method: Option<Method>) -> Step {
     }
 }
 
+/// What home says of the account, and so which way in it offers: enrolling only when it
+/// can succeed, the device list at the device limit, A after a PIN lockout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// This browser is enrolled, or may be.
+    Open,
+    /// Three wrong PINs: every PIN operation is refused until A.
+    PinBlocked,
+    /// The most devices an account can have are enrolled, and this browser is not one.
+    DeviceLimit,
+    /// Blocked for a reason the portal does not know.
+    Blocked,
+}
+
+pub fn standing(probe: Probe) -> Standing {
+    match probe.block {
+        BlockState::NotBlocked => Standing::Open,
+        BlockState::PinBlocked => Standing::PinBlocked,
+        // The limit stops only a browser that is not yet one of the devices.
+        BlockState::AccountBlocked if probe.device_activated => Standing::Open,
+        BlockState::AccountBlocked => Standing::DeviceLimit,
+        BlockState::Unknown => Standing::Blocked,
+    }
+}
+
 /// Step 6's answer: a PIN already exists (enter it) or not (choose one).
 pub fn after_enrollment_code(state: EnrollmentState) -> Step {
     match state {
@@ -419,5 +444,29 @@ mod tests {
         assert!(is_pause(ErrorCode::AccountBlocked, codes));
         assert!(!is_pause(ErrorCode::AccountBlocked, None));
         assert!(!is_pause(ErrorCode::RateLimited, codes));
+    }
+
+    #[test]
+    fn home_offers_enrollment_only_when_it_can_succeed() {
+        assert_eq!(standing(probe(false, "NotBlocked", true)), Standing::Open);
+        assert_eq!(standing(probe(true, "NotBlocked", true)), Standing::Open);
+        assert_eq!(
+            standing(probe(false, "AccountBlocked", true)),
+            Standing::DeviceLimit
+        );
+        // An enrolled browser at the limit is one of the devices: nothing is in its way.
+        assert_eq!(
+            standing(probe(true, "AccountBlocked", true)),
+            Standing::Open
+        );
+        assert_eq!(
+            standing(probe(false, "PinBlocked", true)),
+            Standing::PinBlocked
+        );
+        assert_eq!(
+            standing(probe(true, "PINBlocked", true)),
+            Standing::PinBlocked
+        );
+        assert_eq!(standing(probe(false, "Suspended", true)), Standing::Blocked);
     }
 }

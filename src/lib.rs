@@ -141,6 +141,7 @@ pub fn main_screens(section: Section, route: Memo<Route>) -> AnyView {
         Section::SignIn => view! { <SignIn/> }.into_any(),
         Section::Unsupported => view! { <Unsupported/> }.into_any(),
         Section::Home => view! { <RequireSignIn><Home/></RequireSignIn> }.into_any(),
+        Section::Devices => view! { <RequireSignIn><pages::Devices/></RequireSignIn> }.into_any(),
         Section::Enroll => {
             let step = Memo::new(move |_| match route.get() {
                 Route::Enroll(step) => Some(step),

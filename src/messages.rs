@@ -76,6 +76,7 @@ fn code_text(
             }
         }
         ErrorCode::NotVehicleOwner => t!("messages.this_vehicle_is_not_linked"),
+        ErrorCode::NotDeviceOwner => t!("messages.this_device_is_not_enrolled"),
         ErrorCode::PhoneAlreadyRegistered => t!("messages.your_account_already_has_a"),
         ErrorCode::RateLimited => match retry_after {
             Some(seconds) => tf!(

@@ -6,6 +6,10 @@ pub const HOME: &str = "/";
 /// Where a browser that cannot hold a device key is told so (either page sends it here).
 pub const UNSUPPORTED: &str = "/unsupported";
 
+/// The enrolled devices, one by one: on the main page, since the device limit stops an
+/// enrollment there (and the account page has no bytes to spare).
+pub const DEVICES: &str = "/devices";
+
 pub const ENROLL: &str = "/enroll";
 pub const ENROLL_PHONE: &str = "/enroll/phone";
 pub const ENROLL_SHORTCUT: &str = "/enroll/phone/shortcut";
@@ -29,6 +33,7 @@ pub const ACCOUNT_VEHICLES: &str = "/account/vehicles";
 pub enum Route {
     SignIn,
     Home,
+    Devices,
     Enroll(EnrollScreen),
     Account(AccountScreen),
     Unsupported,
@@ -72,6 +77,7 @@ impl Route {
         match path {
             HOME => Route::Home,
             SIGN_IN => Route::SignIn,
+            DEVICES => Route::Devices,
             UNSUPPORTED => Route::Unsupported,
             ENROLL => Route::Enroll(E::Probe),
             ENROLL_PHONE => Route::Enroll(E::ChooseMethod),
@@ -98,6 +104,7 @@ impl Route {
         match self {
             Route::SignIn => Section::SignIn,
             Route::Home => Section::Home,
+            Route::Devices => Section::Devices,
             Route::Enroll(_) => Section::Enroll,
             Route::Account(_) => Section::Account,
             Route::Unsupported => Section::Unsupported,
@@ -110,6 +117,7 @@ impl Route {
 pub enum Section {
     SignIn,
     Home,
+    Devices,
     Enroll,
     Account,
     Unsupported,
@@ -223,6 +231,7 @@ mod tests {
         let table = [
             (HOME, Route::Home),
             (SIGN_IN, Route::SignIn),
+            (DEVICES, Route::Devices),
             (UNSUPPORTED, Route::Unsupported),
             (ENROLL, Route::Enroll(E::Probe)),
             (ENROLL_PHONE, Route::Enroll(E::ChooseMethod)),
@@ -259,6 +268,8 @@ mod tests {
         }
         assert_eq!(Route::parse(ENROLL_SMS).section(), Section::Enroll);
         assert_eq!(Route::parse(ACCOUNT_PHONE).section(), Section::Account);
+        // The device list is drawn by the main page (the enrollment's way past the limit).
+        assert_eq!(Bundle::of(DEVICES), Bundle::Main);
         // The account bundle has every account screen, the main one every other.
         for (path, route) in table {
             let expected = if route.section() == Section::Account {

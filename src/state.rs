@@ -55,6 +55,12 @@ impl Config {
             .unwrap_or(wire::validate::DEFAULT_PIN_LENGTH)
     }
 
+    pub fn device_limit(&self) -> usize {
+        self.0
+            .with(|c| c.as_ref().map(|c| c.device_limit as usize))
+            .unwrap_or(5)
+    }
+
     pub fn demo(&self) -> bool {
         self.0.with(|c| c.as_ref().is_some_and(|c| c.demo))
     }

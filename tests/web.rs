@@ -430,6 +430,7 @@ fn error_mapping_words_each_code_for_people() {
     assert!(error_text(&api(ErrorCode::RateLimited, None, Some(30))).contains("30 seconds"));
     assert!(error_text(&api(ErrorCode::ExpiredSmsCode, None, None)).contains("new code"));
     assert!(error_text(&api(ErrorCode::NotVehicleOwner, None, None)).contains("not linked"));
+    assert!(error_text(&api(ErrorCode::NotDeviceOwner, None, None)).contains("no longer enrolled"));
     assert!(error_text(&ApiError::Network("down".into())).contains("try again"));
 }
 

@@ -81,13 +81,16 @@ flows('new@ on a phone-sized window', PHONE, ({ browser }) => {
     expect(after.thumbprint, 'the device id after a reload').toBe(before.thumbprint);
     expect(after.extractable).toBe(false);
 
-    // The account page is a page of its own (account.html): same key there, listed as this browser.
+    // The account page is a page of its own (account.html): same key there; the device list
+    // (index.html) shows this browser.
     await b.goto('/account');
     await b.expectHeading('Account security');
+    expect((await b.deviceKey()).thumbprint, 'the device id on the account page').toBe(before.thumbprint);
+    await b.goto('/devices');
+    await b.expectHeading('Your enrolled devices');
     const devices = await b.driver.findElements(By.css('[data-testid="devices"] li'));
     expect(devices).toHaveLength(1);
     await b.expectText(By.css('[data-testid="devices"] li'), /\(this browser\)/);
-    expect((await b.deviceKey()).thumbprint, 'the device id on the account page').toBe(before.thumbprint);
   });
 
   test('vehicle removal with the step-up PIN', async () => {
@@ -155,6 +158,8 @@ flows('enrolled@ on a laptop-sized window', LAPTOP, ({ browser }) => {
 
     await b.clickLink('Go to account security');
     await b.expectHeading('Account security');
+    await b.clickLink('See your devices, remove one');
+    await b.expectHeading('Your enrolled devices');
     await expect.poll(async () => (await b.driver.findElements(By.css('[data-testid="devices"] li'))).length).toBe(2);
     await b.expectNoSecretStored();
   });
@@ -164,11 +169,7 @@ flows('blocked@ on a phone-sized window', PHONE, ({ browser }) => {
   test('blocked account to A: remove all enrollments', async () => {
     const b = browser();
     await b.signIn('blocked@demo.test');
-    await b.expectVisibleText('Account: blocked (too many wrong PINs or device limit reached)');
-    await b.clickLink('Enroll this browser');
-    await b.expectPath(/^\/enroll\/blocked$/);
-    await b.expectHeading('Your account is blocked');
-    await b.expectText(testId('blocked-reason'), 'Your PIN was entered wrongly too many times, so it is blocked.');
+    await b.expectVisibleText('PIN blocked: it was entered wrongly too many times.');
 
     await b.clickLink('Remove all enrollments');
     await b.expectPath(/^\/account\/enrollments\/remove$/);

@@ -158,6 +158,14 @@ async function everyRoute(run: Run, testInfo: TestInfo): Promise<void> {
   await expect(enrolled.getByRole('dialog')).toHaveCount(0);
   await enrolled.goto('/account/enrollments/remove');
   await audit(run, enrolled, '/account/enrollments/remove', 'account.hub.remove_all_enrollments');
+  await enrolled.goto('/devices');
+  await audit(run, enrolled, '/devices', 'devices.your_devices');
+  await enrolled.getByTestId('devices').getByRole('listitem').filter({ hasText: t('account.hub.this_browser') }).getByRole('button').click();
+  const confirm = enrolled.getByRole('form', { name: t('account.vehicles.confirm_with_your_pin') });
+  await expect(confirm).toBeVisible();
+  await audit(run, enrolled, '/devices (PIN to remove a device)', 'devices.your_devices');
+  await confirm.getByRole('button', { name: t('account.remove_enrollments.cancel') }).click();
+  await expect(confirm).toHaveCount(0);
 
   // blocked@: the blocked screen.
   const blocked = await newPage(run);
@@ -165,6 +173,15 @@ async function everyRoute(run: Run, testInfo: TestInfo): Promise<void> {
   await blocked.goto('/enroll');
   await expect(blocked).toHaveURL(/\/enroll\/blocked$/);
   await audit(run, blocked, '/enroll → /enroll/blocked', 'enroll.blocked.your_account_is_blocked_2');
+
+  // full@ on a new browser: the device limit, on home and on the device list.
+  const full = await newPage(run);
+  await signIn(run, full, 'full@demo.test');
+  await expect(full.getByTestId('standing')).toBeVisible();
+  await audit(run, full, '/ (device limit)', 'home.your_security');
+  await full.goto('/devices');
+  await expect(full.getByTestId('device-limit')).toBeVisible();
+  await audit(run, full, '/devices (device limit)', 'devices.your_devices');
 
   await testInfo.attach(`axe-${run.lang}-${run.scheme}.json`, {
     body: JSON.stringify(run.violations, null, 2),

@@ -40,6 +40,7 @@ test('enrolled@ on a new browser: a wrong PIN says how many tries are left, the 
 
   // Two devices now: the seeded one and this browser.
   await page.getByRole('link', { name: 'Go to account security' }).click();
+  await page.getByRole('link', { name: 'See your devices, remove one' }).click();
   const devices = page.getByTestId('devices').getByRole('listitem');
   await expect(devices).toHaveCount(2);
   await expect(devices.filter({ hasText: '(this browser)' })).toHaveCount(1);
@@ -117,10 +118,11 @@ test('three wrong PINs block the account; step A removes all enrollments; enroll
   // No PIN any more: NotEnrolled, choose a new one.
   await chooseNewPin(page, secrets, '318604');
   await expect(page).toHaveURL(/\/enroll\/done$/);
-  await page.goto('/account');
+  await page.goto('/devices');
   const devices = page.getByTestId('devices').getByRole('listitem');
   await expect(devices).toHaveCount(1);
   await expect(devices).toContainText('(this browser)');
+  await page.goto('/account');
   await expect(page.getByTestId('events')).toContainText('All enrollments were removed');
   await expect(page.getByTestId('events')).toContainText('PIN blocked after too many wrong tries');
 });
@@ -157,16 +159,22 @@ test('forgot PIN: from the enter-PIN screen, reset it with a resetPIN code, then
   await expect(page.getByTestId('enrolled')).toBeVisible();
 });
 
-test('full@ is at the device limit: a new browser sees the explanation and the way out', async ({ page, request }) => {
+test('full@ is at the device limit: a new browser is told why and offered the device list, never enrollment', async ({ page, request }) => {
   await signIn(page, 'full@demo.test');
-  await expect(page.getByText('Account: blocked (too many wrong PINs or device limit reached)')).toBeVisible();
-  await page.getByRole('link', { name: 'Enroll this browser' }).click();
+  await expect(page.getByTestId('standing')).toHaveText(
+    '5 devices are enrolled, the most your account can have. Remove one to enroll this browser.',
+  );
+  await expect(page.getByRole('link', { name: 'Enroll this browser' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Choose a device to remove' })).toHaveAttribute('href', '/account');
+  // The enrollment reached by its address says the same, with the same way out.
+  await page.goto('/enroll');
   await expect(page).toHaveURL(/\/enroll\/blocked$/);
   await expectHeading(page, 'Your account is blocked');
   await expect(page.getByTestId('blocked-reason')).toHaveText(
     'Your account already has the maximum number of enrolled devices, so this browser cannot be added.',
   );
-  await expect(page.getByRole('link', { name: 'Remove all enrollments' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Choose a device to remove' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Remove all enrollments' })).toHaveCount(0);
   // The blocked screen is reached without an SMS.
   expect((await outbox(request, 'full@demo.test')).filter((m) => m.to === DEMO_PHONE.full)).toEqual([]);
   const api = await new ApiClient(request).signIn('full@demo.test');

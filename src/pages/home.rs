@@ -1,5 +1,8 @@
-use crate::i18n::t;
+use crate::i18n::{t, tn};
 use leptos::prelude::*;
+
+use crate::api;
+use crate::flow::{self, Standing};
 
 use crate::components::{step_probe, PageHeading};
 use crate::messages::error_text;
@@ -17,15 +20,22 @@ pub fn Home() -> impl IntoView {
         if let Err(error) = &result {
             auth.notice(error);
         }
-        result
+        let (probe, masked_phone) = result?;
+        // At the limit, how many: the limit is the server's setting, the count its answer.
+        let devices = match flow::standing(probe) {
+            Standing::DeviceLimit => api::devices().await.ok().map(|d| d.len()),
+            _ => None,
+        };
+        Ok((probe, masked_phone, devices))
     });
     view! {
         <section class="card">
             <PageHeading title=t!("home.your_security")/>
             {move || match status.get() {
                 None => view! { <p class="loading" role="status">{t!("home.checking_this_browser")}</p> }.into_any(),
-                Some(Ok((probe, masked_phone))) => {
+                Some(Ok((probe, masked_phone, devices))) => {
                     let enrolled = probe.device_activated;
+                    let standing = flow::standing(probe);
                     view! {
                         <div class="status" class:ok=enrolled data-testid="device-status">
                             <p class="status-title">
@@ -45,16 +55,24 @@ pub fn Home() -> impl IntoView {
                                 " "
                                 {masked_phone.unwrap_or_else(|| t!("home.none_yet"))}
                             </li>
-                            <li>
-                                {if probe.block.is_blocked() {
-                                    {t!("home.account_blocked_too_many_wrong")}
-                                } else {
-                                    {t!("home.account_not_blocked")}
+                            <li data-testid="standing">
+                                {match standing {
+                                    Standing::Open => t!("home.account_not_blocked"),
+                                    Standing::PinBlocked => t!("home.pin_blocked"),
+                                    Standing::DeviceLimit => match devices {
+                                        Some(n) => tn!("plural.devices_at_limit", n as u64),
+                                        None => t!("enroll.blocked.your_account_already_has_the"),
+                                    },
+                                    Standing::Blocked => t!("enroll.blocked.your_account_is_blocked"),
                                 }}
                             </li>
                         </ul>
                         <div class="actions">
-                            {(!enrolled).then(|| view! { <a href=routes::ENROLL class="button primary">{t!("account.hub.enroll_this_browser")}</a> })}
+                            {match standing {
+                                Standing::Open => (!enrolled).then(|| view! { <a href=routes::ENROLL class="button primary">{t!("account.hub.enroll_this_browser")}</a> }.into_any()),
+                                Standing::DeviceLimit => Some(view! { <a href=routes::DEVICES class="button primary">{t!("home.choose_a_device_to_remove")}</a> }.into_any()),
+                                Standing::PinBlocked | Standing::Blocked => Some(view! { <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button primary">{t!("account.hub.remove_all_enrollments")}</a> }.into_any()),
+                            }}
                             <a href=routes::ACCOUNT class="button secondary">{t!("home.manage_account_security")}</a>
                         </div>
                     }

@@ -21,17 +21,22 @@ fn event_text(kind: wire::api::EventKind) -> String {
         VehicleRemoved => t!("account.hub.vehicle_removed"),
         Lockout => t!("account.hub.pin_blocked_after_too_many"),
         SessionsSignedOut => t!("account.hub.sessions_signed_out"),
+        DeviceRemoved => t!("account.hub.device_removed"),
     }
 }
 
-/// A date and time in the browser's locale and time zone.
+/// A date and time in the browser's locale and time zone, to the minute.
 pub fn format_time(unix_seconds: i64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+    let options = js_sys::Object::new();
+    for (name, value) in [("dateStyle", "medium"), ("timeStyle", "short")] {
+        let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
+    }
+    String::from(date(unix_seconds).to_locale_string(crate::i18n::current().tag(), &options))
+}
+
+fn date(unix_seconds: i64) -> js_sys::Date {
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
         unix_seconds as f64 * 1000.0,
-    ));
-    String::from(date.to_locale_string(
-        crate::i18n::current().tag(),
-        &wasm_bindgen::JsValue::UNDEFINED,
     ))
 }
 
@@ -41,16 +46,14 @@ pub fn format_time(unix_seconds: i64) -> String {
 pub fn Hub() -> impl IntoView {
     let auth = use_auth();
     let data = Load::new(move || async move {
-        let (phone, devices, vehicles, events, sessions) = futures::future::join5(
+        let (phone, vehicles, events, sessions) = futures::future::join4(
             api::trusted_phone(),
-            api::devices(),
             api::vehicles(),
             api::events(),
             api::sessions(),
         )
         .await;
-        let result =
-            (|| Ok::<_, api::ApiError>((phone?, devices?, vehicles?, events?, sessions?)))();
+        let result = (|| Ok::<_, api::ApiError>((phone?, vehicles?, events?, sessions?)))();
         if let Err(error) = &result {
             auth.notice(error);
         }
@@ -64,8 +67,7 @@ pub fn Hub() -> impl IntoView {
             {move || match data.get() {
                 None => view! { <p class="loading" role="status">{t!("account.hub.loading_your_account")}</p> }.into_any(),
                 Some(Err(error)) => view! { <div class="form-error" role="alert">{error_text(&error)}</div> }.into_any(),
-                Some(Ok((phone, devices, vehicles, events, sessions))) => {
-                    let this_enrolled = devices.iter().any(|d| d.current);
+                Some(Ok((phone, vehicles, events, sessions))) => {
                     view! {
                         <section aria-labelledby="phone-heading" class="panel">
                             <h2 id="phone-heading">{t!("account.hub.trusted_phone")}</h2>
@@ -81,22 +83,9 @@ pub fn Hub() -> impl IntoView {
                         </section>
                         <section aria-labelledby="devices-heading" class="panel">
                             <h2 id="devices-heading">{t!("account.hub.enrolled_devices")}</h2>
-                            {if devices.is_empty() {
-                                view! { <p>{t!("account.hub.no_enrolled_device")}</p> }.into_any()
-                            } else {
-                                view! {
-                                    <ul class="devices" data-testid="devices">
-                                        {devices.into_iter().map(|d| view! {
-                                            <li>
-                                                <strong>{d.label.clone()}</strong>
-                                                {d.current.then(|| format!(" {}", t!("account.hub.this_browser")))}
-                                                <span class="hint">" "{tf!("account.hub.enrolled_at", &[("time", &format_time(d.enrolled_at))])}</span>
-                                            </li>
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                            {(!this_enrolled).then(|| view! { <p><a href=routes::ENROLL>{t!("account.hub.enroll_this_browser")}</a></p> })}
+                            <ul class="links">
+                                <li><a href=routes::DEVICES>{t!("account.hub.see_and_remove_devices")}</a></li>
+                            </ul>
                             <a href=routes::ACCOUNT_REMOVE_ENROLLMENTS class="button danger">{t!("account.hub.remove_all_enrollments")}</a>
                         </section>
                         <SessionsPanel sessions=sessions notice=sessions_notice on_change=Callback::new(move |()| data.refetch())/>

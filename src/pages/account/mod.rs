@@ -1,7 +1,7 @@
 //! Account management, steps A to E, and the hub that leads to them.
 
 mod change_phone;
-mod hub;
+pub mod hub;
 mod pin_reset;
 mod pin_update;
 mod remove_enrollments;

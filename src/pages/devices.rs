@@ -1,0 +1,210 @@
+//! The enrolled devices, one by one (beyond the SDK, as in every account console: a lost or
+//! sold phone, an old laptop), and the way past the device limit.
+
+use crate::i18n::{t, tf, tn};
+use leptos::prelude::*;
+
+use crate::api;
+use wire::api::StepUpOperation;
+use wire::{validate, ErrorCode};
+
+use crate::components::{PageHeading, PinInput, SubmitButton};
+use crate::messages::problem_text;
+use crate::pages::account::account_error;
+use crate::pages::account::hub::format_time;
+use crate::routes;
+use crate::state::{use_auth, use_config};
+use crate::task::{Load, Task};
+
+#[component]
+pub fn Devices() -> impl IntoView {
+    let auth = use_auth();
+    let list = Load::new(move || async move {
+        let result = api::devices().await;
+        if let Err(error) = &result {
+            auth.notice(error);
+        }
+        result
+    });
+    // Outside the list: it is drawn anew after a removal, and what it said must stay.
+    let notice = RwSignal::new(None::<String>);
+    view! {
+        <section class="card account">
+            <a href=routes::ACCOUNT class="back">{t!("account.account_security")}</a>
+            <PageHeading title=t!("devices.your_devices")/>
+            {move || match list.get() {
+                None => view! { <p class="loading" role="status">{t!("devices.loading")}</p> }.into_any(),
+                Some(Err(error)) => view! { <div class="form-error" role="alert">{account_error(&error, auth)}</div> }.into_any(),
+                Some(Ok(devices)) => view! {
+                    <DeviceList devices=devices notice=notice on_change=Callback::new(move |()| list.refetch())/>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The enrolled devices: each with when it was enrolled and last used, "this browser"
+/// marked, and "remove" behind the PIN (a step-up proof for `removeDevice`, spent at
+/// once). At the device limit, a browser that is not one of them is told why it cannot
+/// enroll, and may remove one with the PIN to make room.
+#[component]
+fn DeviceList(
+    devices: Vec<wire::api::Device>,
+    notice: RwSignal<Option<String>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let config = use_config();
+    let error = RwSignal::new(None::<String>);
+    // The device waiting for the PIN: (id, label).
+    let pending = RwSignal::new(None::<(String, String)>);
+    let pin = RwSignal::new(String::new());
+    let pin_error = RwSignal::new(None::<String>);
+    let remove = Task::new(
+        move |(id, label, pin): (String, String, String)| async move {
+            let removed = match api::step_up(pin, StepUpOperation::RemoveDevice).await {
+                Ok(proof) => api::remove_device(id, Some(proof.otp)).await,
+                Err(failure) => Err(failure),
+            };
+            match removed {
+                Ok(()) => {
+                    crate::pages::account::completed("deviceRemoved");
+                    pending.set(None);
+                    notice.set(Some(tf!(
+                        "account.hub.device_removed_named",
+                        &[("label", &label)]
+                    )));
+                    on_change.run(());
+                }
+                // A wrong PIN: the form stays, with the tries left.
+                Err(failure) if failure.code() == Some(ErrorCode::WrongPin) => {
+                    pin_error.set(Some(account_error(&failure, auth)));
+                }
+                Err(failure) => {
+                    pending.set(None);
+                    error.set(Some(account_error(&failure, auth)));
+                }
+            }
+        },
+    );
+    let on_pin = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some((id, label)) = pending.get_untracked() else {
+            return;
+        };
+        match validate::pin_format(&pin.get_untracked(), config.pin_length()) {
+            Ok(()) if !remove.pending().get_untracked() => {
+                pin_error.set(None);
+                remove.dispatch((id, label, pin.get_untracked()));
+            }
+            Ok(()) => {}
+            Err(problem) => pin_error.set(Some(problem_text(problem))),
+        }
+        pin.set(String::new());
+    };
+    let this_enrolled = devices.iter().any(|d| d.current);
+    let at_limit = !this_enrolled && devices.len() >= config.device_limit();
+    let count = devices.len();
+    view! {
+        <div class="status ok" role="status" data-testid="devices-notice">{move || notice.get()}</div>
+        {at_limit.then(|| view! { <p class="status" data-testid="device-limit">{tn!("plural.devices_at_limit", count as u64)}</p> })}
+        {devices.is_empty().then(|| view! { <p>{t!("account.hub.no_enrolled_device")}</p> })}
+        <ul class="devices" data-testid="devices">
+            {devices.into_iter().map(|d| {
+                let target = (d.id.clone(), d.label.clone());
+                view! {
+                    <li>
+                        <span>
+                            <strong>{d.label.clone()}</strong>
+                            {d.current.then(|| format!(" {}", t!("account.hub.this_browser")))}
+                            <span class="hint" title=format!("{} · {}", format_time(d.enrolled_at), format_time(d.last_seen_at))>
+                                {format!(
+                                    " {} · {}",
+                                    time_ago(d.enrolled_at, crate::i18n_key!("account.hub.enrolled_at")),
+                                    time_ago(d.last_seen_at, crate::i18n_key!("account.hub.last_used")),
+                                )}
+                            </span>
+                        </span>
+                        {(this_enrolled || at_limit).then(|| view! {
+                            <button type="button" class="secondary"
+                                aria-label=tf!("account.hub.remove_device_label", &[("label", &d.label)])
+                                on:click=move |_| {
+                                    notice.set(None);
+                                    error.set(None);
+                                    pin_error.set(None);
+                                    pending.set(Some(target.clone()));
+                                    crate::components::focus_later("#step-up-pin");
+                                }>{t!("account.vehicles.remove")}</button>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {move || error.get().map(|text| view! { <div class="form-error" role="alert">{text}</div> })}
+        {move || pending.get().map(|(_, label)| view! {
+            <form on:submit=on_pin novalidate aria-labelledby="step-up-title">
+                <h2 id="step-up-title">{t!("account.vehicles.confirm_with_your_pin")}</h2>
+                <p>{tf!("account.hub.remove_device_needs_pin", &[("label", &label)])}</p>
+                <PinInput id="step-up-pin" label=t!("stepper.pin") value=pin length=Signal::derive(move || config.pin_length()) error=pin_error autocomplete="current-password"/>
+                <div class="actions">
+                    <SubmitButton label=t!("account.vehicles.confirm") busy=remove.pending() busy_label=t!("account.change_phone.checking")/>
+                    <button type="button" class="secondary" on:click=move |_| pending.set(None)>{t!("account.remove_enrollments.cancel")}</button>
+                </div>
+            </form>
+        })}
+        {(!this_enrolled && !at_limit).then(|| view! { <p><a href=routes::ENROLL>{t!("account.hub.enroll_this_browser")}</a></p> })}
+    }
+}
+
+/// How far `seconds` (negative: in the past) is, in the unit people would say it in,
+/// rounded: 50 minutes ago is "1 hour ago", 20 days ago "3 weeks ago".
+fn relative_unit(seconds: f64) -> (f64, &'static str) {
+    const UNITS: [(f64, f64, &str); 6] = [
+        // (up to this many seconds, seconds per unit, unit)
+        (45.0 * 60.0, 60.0, "minute"),
+        (22.0 * 3600.0, 3600.0, "hour"),
+        (6.5 * 86400.0, 86400.0, "day"),
+        (26.0 * 86400.0, 7.0 * 86400.0, "week"),
+        (320.0 * 86400.0, 30.44 * 86400.0, "month"),
+        (f64::INFINITY, 365.25 * 86400.0, "year"),
+    ];
+    let distance = seconds.abs();
+    let (_, per, unit) = UNITS
+        .into_iter()
+        .find(|(up_to, _, _)| distance < *up_to)
+        .unwrap_or(UNITS[5]);
+    ((seconds / per).round(), unit)
+}
+
+/// "3 weeks ago" in the visitor's language (the browser's own words for it), in the text
+/// of `key` ("enrolled {time}"); the exact dates are the tooltip.
+fn time_ago(unix_seconds: i64, key: &'static crate::i18n::Key) -> String {
+    let seconds = unix_seconds as f64 - js_sys::Date::now() / 1000.0;
+    let (value, unit) = relative_unit(seconds.min(0.0));
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"numeric".into(), &"auto".into());
+    let words = js_sys::Intl::RelativeTimeFormat::new(
+        &js_sys::Array::of1(&crate::i18n::current().tag().into()),
+        &options,
+    )
+    .format(value, unit);
+    crate::i18n::fill(key, &[("time", &String::from(words))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_unit;
+
+    #[test]
+    fn relative_times_round_to_the_unit_people_would_say() {
+        let (minute, hour, day) = (60.0, 3600.0, 86400.0);
+        assert_eq!(relative_unit(-10.0), (-0.0, "minute"));
+        assert_eq!(relative_unit(-5.0 * minute), (-5.0, "minute"));
+        assert_eq!(relative_unit(-50.0 * minute), (-1.0, "hour"));
+        assert_eq!(relative_unit(-23.0 * hour), (-1.0, "day"));
+        assert_eq!(relative_unit(-3.0 * day), (-3.0, "day"));
+        assert_eq!(relative_unit(-20.0 * day), (-3.0, "week"));
+        assert_eq!(relative_unit(-60.0 * day), (-2.0, "month"));
+        assert_eq!(relative_unit(-400.0 * day), (-1.0, "year"));
+    }
+}
