@@ -165,7 +165,7 @@ test('full@ is at the device limit: a new browser is told why and offered the de
     '5 devices are enrolled, the most your account can have. Remove one to enroll this browser.',
   );
   await expect(page.getByRole('link', { name: 'Enroll this browser' })).toHaveCount(0);
-  await expect(page.getByRole('link', { name: 'Choose a device to remove' })).toHaveAttribute('href', '/account');
+  await expect(page.getByRole('link', { name: 'Choose a device to remove' })).toHaveAttribute('href', '/devices');
   // The enrollment reached by its address says the same, with the same way out.
   await page.goto('/enroll');
   await expect(page).toHaveURL(/\/enroll\/blocked$/);
