@@ -91,6 +91,9 @@ flows('new@ on a phone-sized window', PHONE, ({ browser }) => {
     const devices = await b.driver.findElements(By.css('[data-testid="devices"] li'));
     expect(devices).toHaveLength(1);
     await b.expectText(By.css('[data-testid="devices"] li'), /\(this browser\)/);
+    // The next flow starts from the hub.
+    await b.goto('/account');
+    await b.expectHeading('Account security');
   });
 
   test('vehicle removal with the step-up PIN', async () => {
