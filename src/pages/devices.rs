@@ -132,6 +132,8 @@ fn DeviceList(
                                     notice.set(None);
                                     error.set(None);
                                     pin_error.set(None);
+                                    // A PIN typed for another device is not carried over.
+                                    pin.set(String::new());
                                     pending.set(Some(target.clone()));
                                     crate::components::focus_later("#step-up-pin");
                                 }>{t!("account.vehicles.remove")}</button>
@@ -148,7 +150,7 @@ fn DeviceList(
                 <PinInput id="step-up-pin" label=t!("stepper.pin") value=pin length=Signal::derive(move || config.pin_length()) error=pin_error autocomplete="current-password"/>
                 <div class="actions">
                     <SubmitButton label=t!("account.vehicles.confirm") busy=remove.pending() busy_label=t!("account.change_phone.checking")/>
-                    <button type="button" class="secondary" on:click=move |_| pending.set(None)>{t!("account.remove_enrollments.cancel")}</button>
+                    <button type="button" class="secondary" on:click=move |_| { pin.set(String::new()); pending.set(None); }>{t!("account.remove_enrollments.cancel")}</button>
                 </div>
             </form>
         })}

@@ -70,8 +70,8 @@ pub async fn may_step_up(
 }
 
 /// `POST …/devices` `{action: removeDevice, deviceId}` with `X-Strong-Auth`: 2302 without
-/// a live proof (or from a browser that may not step up, see [`may_step_up`]), 2324 for an id that is not one of the
-/// account's devices (the proof then stays usable). The PIN stays, even when the last
+/// a live proof (or from a browser that may not step up, see [`may_step_up`]), 2324 for an
+/// id that is not one of the account's devices (the proof then stays usable). The PIN stays, even when the last
 /// device goes (unlike A); the removed device's sessions end, unless it is this one.
 #[utoipa::path(
     post,
