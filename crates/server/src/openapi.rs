@@ -707,6 +707,11 @@ pub mod schemas {
     #[serde(rename_all = "camelCase")]
     pub struct DevicesRequest {
         pub action: RemoveDeviceAction,
+        /// The `id` of an entry of `GET …/devices`: the thumbprint of that device's key.
+        #[schema(
+            pattern = "^[A-Za-z0-9_-]{43}$",
+            example = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        )]
         pub device_id: String,
     }
 

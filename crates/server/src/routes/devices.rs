@@ -97,12 +97,13 @@ pub async fn remove_device(
     if body.discriminator.value()? != "removeDevice" {
         return Err(ApiError::invalid("action"));
     }
-    let device_id = body
-        .device_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| ApiError::missing("deviceId"))?;
+    let device_id = match body.device_id.as_deref() {
+        None | Some("") => return Err(ApiError::missing("deviceId")),
+        Some(id) if wire::validate::device_id(id).is_err() => {
+            return Err(ApiError::invalid("deviceId"));
+        }
+        Some(id) => id,
+    };
     if !may_step_up(&state, &session, StepUpOperation::RemoveDevice).await? {
         return Err(ErrorCode::NeedStrongAuthentication.into());
     }

@@ -58,9 +58,19 @@ async fn removing_one_device_needs_a_fresh_proof_and_ownership_and_signs_it_out(
         .await
         .assert_error(2324);
     phone
-        .post_with(DEVICES, remove("not-a-device"), with_proof)
+        .post_with(DEVICES, remove(&"A".repeat(43)), with_proof)
         .await
         .assert_error(2324);
+    // What cannot be a thumbprint is refused as such; the fuzzer's empty id is "missing",
+    // as the schema's pattern says it cannot be sent.
+    phone
+        .post_with(DEVICES, remove("not-a-device"), with_proof)
+        .await
+        .assert_error(2102);
+    phone
+        .post_with(DEVICES, remove(""), with_proof)
+        .await
+        .assert_error(2101);
     phone
         .post_with(DEVICES, json!({"action": "removeDevice"}), with_proof)
         .await
