@@ -12,6 +12,7 @@ mod budget;
 mod fuzz;
 mod host;
 mod http;
+mod imports;
 mod json;
 mod lighthouse;
 mod load;

@@ -158,11 +158,13 @@ pub fn precompress(dist: &Path) -> Result<(), String> {
     })
 }
 
-/// esbuild minifies each page's JS loader (wasm-bindgen's glue) in `dist`: 1.4 KB gzip of
-/// each first visit. trunk's own minifier cannot parse that file and leaves it as it is.
-/// The pages name the loader's SRI hash (`integrity` of its `modulepreload` link), so each
-/// page gets the minified file's; a loader whose hash no page names is an error, since
-/// trunk then wrote its pages differently and the new hash would not land.
+/// Each page's JS loader (wasm-bindgen's glue) in `dist` and its wasm, made smaller:
+/// the import names lose wasm-bindgen's hashes in both (`imports::shorten`: ~4 KB gzip of
+/// each first visit), then esbuild minifies the loader (1.4 KB). trunk's own minifier
+/// cannot parse that file and leaves it as it is. The pages name each file's SRI hash
+/// (`integrity` of its preload links), so each page gets the new files'; a file whose hash
+/// no page names is an error, since trunk then wrote its pages differently and the new
+/// hash would not land.
 fn minify_loaders(workspace: &Workspace, dist: &Path) -> Result<(), String> {
     let esbuild = workspace.tools_bin().join("esbuild");
     let page_paths: Vec<PathBuf> = sizes::pages(dist)
@@ -182,6 +184,7 @@ fn minify_loaders(workspace: &Workspace, dist: &Path) -> Result<(), String> {
             continue;
         }
         let before = sri_sha384(&path)?;
+        shorten_imports(&path, &mut pages)?;
         run(workspace
             .command(&esbuild)
             .arg(&path)
@@ -200,6 +203,29 @@ fn minify_loaders(workspace: &Workspace, dist: &Path) -> Result<(), String> {
         fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// `NAME.js` and its `NAME_bg.wasm` with the short import names of `imports::shorten`, and
+/// the wasm's new SRI hash in the pages.
+fn shorten_imports(loader: &Path, pages: &mut [String]) -> Result<(), String> {
+    let stem = loader
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let wasm_path = loader.with_file_name(format!("{stem}_bg.wasm"));
+    if !wasm_path.is_file() {
+        return Ok(()); // Some other script: nothing of wasm-bindgen's.
+    }
+    let read_error = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
+    let wasm = fs::read(&wasm_path).map_err(|e| read_error(&wasm_path, e))?;
+    let js = fs::read_to_string(loader).map_err(|e| read_error(loader, e))?;
+    let before = sri_sha384(&wasm_path)?;
+    let (wasm, js) = crate::imports::shorten(&wasm, &js)
+        .map_err(|e| format!("{} and {}: {e}", loader.display(), wasm_path.display()))?;
+    fs::write(&wasm_path, wasm).map_err(|e| read_error(&wasm_path, e))?;
+    fs::write(loader, js).map_err(|e| read_error(loader, e))?;
+    let after = sri_sha384(&wasm_path)?;
+    replace_integrity(pages, &before, &after).map_err(|e| format!("{}: {e}", wasm_path.display()))
 }
 
 /// The SRI value (`sha384-<base64>`) of a file, as trunk writes it; by Node.js, which the
