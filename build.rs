@@ -2,15 +2,25 @@
 //! for the compile-time lookup of `t!`, the English texts in the same order,
 //! and the hash of the keys that a French catalogue fetched at run time must
 //! match. Keys never reach the wasm; a key missing from a catalogue, or
-//! present in one only, fails the build. French is compiled in for the
-//! native tests only: the portal fetches `fr.txt` when it needs it.
+//! present in one only, fails the build. The other languages are compiled in
+//! for the native tests only: the portal fetches `<tag>.txt` when it needs one.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 include!("locales/parse.rs");
 
-const LANGUAGES: [(&str, &str); 2] = [("EN", "locales/en.txt"), ("FR", "locales/fr.txt")];
+/// In the order of `i18n::Locale`.
+const LANGUAGES: [(&str, &str); 8] = [
+    ("EN", "locales/en.txt"),
+    ("FR", "locales/fr.txt"),
+    ("DE", "locales/de.txt"),
+    ("IT", "locales/it.txt"),
+    ("ES", "locales/es.txt"),
+    ("PT", "locales/pt.txt"),
+    ("NL", "locales/nl.txt"),
+    ("PL", "locales/pl.txt"),
+];
 
 fn main() {
     let mut tables = Vec::new();
@@ -52,6 +62,18 @@ fn main() {
         let item = if *name == "EN" { "const" } else { "static" };
         writeln!(out, "pub {item} {name}: [&str; LEN] = {texts:?};").unwrap();
     }
+    let names: Vec<String> = tables
+        .iter()
+        .map(|(name, _, _)| format!("&{name}"))
+        .collect();
+    writeln!(out, "#[cfg(test)]").unwrap();
+    writeln!(
+        out,
+        "pub static TEXTS: [&[&str; LEN]; {}] = [{}];",
+        names.len(),
+        names.join(", ")
+    )
+    .unwrap();
     let dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     std::fs::write(format!("{dir}/catalogue.rs"), out).expect("write catalogue.rs");
 }

@@ -1,10 +1,14 @@
-//! Every user-visible string comes from `locales/<lang>.txt`, compiled in.
+//! Every user-visible string comes from `locales/<lang>.txt`: English compiled
+//! in, the seven others fetched when a visitor needs one.
 //!
 //! A catalogue is `key = text` lines (`#` starts a comment); `{name}` in a text
 //! is a placeholder filled by [`tf!`]; keys ending in `.one` / `.other` are the
-//! plural forms [`tn!`] picks. Hand-written rather than a crate: the two
-//! catalogues add a few KB, where the i18n crates for Leptos bring macros,
-//! ICU data or a runtime loader that cost more than the whole portal's text.
+//! plural forms [`tn!`] picks. A language with more than two forms lists the
+//! others in `.other`, separated by `|`: Polish `.other` is "few|many"
+//! ("2 sekundy|5 sekund"; its fraction form is never needed, counts being
+//! whole). That keeps one key set for every language. Hand-written rather
+//! than a crate: the i18n crates for Leptos bring macros, ICU data or a
+//! runtime loader that cost more than the whole portal's text.
 //!
 //! `build.rs` turns the catalogues into arrays and `t!("key")` into an index
 //! at compile time: a key the catalogues lack, or a key in one catalogue only,
@@ -18,62 +22,90 @@ use std::cmp::Ordering;
 pub enum Locale {
     En,
     Fr,
+    De,
+    It,
+    Es,
+    Pt,
+    Nl,
+    Pl,
 }
 
+/// Per locale, in the enum's order: tag, and name in itself.
+const TAGS: [&str; 8] = ["en", "fr", "de", "it", "es", "pt", "nl", "pl"];
+const NAMES: [&str; 8] = [
+    "English",
+    "Français",
+    "Deutsch",
+    "Italiano",
+    "Español",
+    "Português",
+    "Nederlands",
+    "Polski",
+];
+
 impl Locale {
-    pub const ALL: [Locale; 2] = [Locale::En, Locale::Fr];
+    pub const ALL: [Locale; 8] = [
+        Locale::En,
+        Locale::Fr,
+        Locale::De,
+        Locale::It,
+        Locale::Es,
+        Locale::Pt,
+        Locale::Nl,
+        Locale::Pl,
+    ];
 
     pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::Fr => "fr",
-        }
+        TAGS[self as usize]
     }
 
     /// The name of the language in itself, for the switcher.
     pub fn name(self) -> &'static str {
-        match self {
-            Locale::En => "English",
-            Locale::Fr => "Français",
-        }
+        NAMES[self as usize]
     }
 
-    /// `fr`, `fr-FR`, `FR_ca`… → French; anything unknown → `None`.
+    /// The phone field's country for a visitor of this language, when the server's
+    /// operator has not fixed one: each language's own country (its tag, as it
+    /// happens), but English, spoken in too many to guess one.
+    pub fn region(self) -> Option<String> {
+        (self != Locale::En).then(|| self.tag().to_ascii_uppercase())
+    }
+
+    /// `fr`, `fr-FR`, `PT_pt`… → by the primary language; anything unknown → `None`.
     pub fn parse(tag: &str) -> Option<Locale> {
         let primary = tag
             .split(['-', '_'])
             .next()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        match primary.as_str() {
-            "en" => Some(Locale::En),
-            "fr" => Some(Locale::Fr),
-            _ => None,
-        }
+        Locale::ALL.into_iter().find(|l| l.tag() == primary)
     }
 
     /// The texts in key order; English until a fetched catalogue is here.
     #[cfg(test)]
     fn texts(self) -> &'static [&'static str] {
-        match self {
-            Locale::En => &catalogue::EN,
-            Locale::Fr => FRENCH.with(Cell::get).unwrap_or(&catalogue::EN),
-        }
-    }
-
-    /// Where a catalogue that is not compiled in comes from: a copy of
-    /// `locales/<tag>.txt` that trunk puts in `dist/` (see `index.html`).
-    fn url(self) -> Option<&'static str> {
-        match self {
-            Locale::En => None,
-            Locale::Fr => Some("/fr.txt"),
+        match FETCHED.with(Cell::get) {
+            Some((locale, texts)) if locale == self => texts,
+            _ => &catalogue::EN,
         }
     }
 
     pub fn is_loaded(self) -> bool {
+        self == Locale::En || FETCHED.with(Cell::get).is_some_and(|(l, _)| l == self)
+    }
+
+    /// Which of a plural key's forms `n` takes: 0 for `.one`, else the place of the
+    /// form in `.other`'s `|`-separated list (one form but in Polish: few|many).
+    fn plural_form(self, n: u64) -> usize {
         match self {
-            Locale::En => true,
-            Locale::Fr => FRENCH.with(Cell::get).is_some(),
+            // 0 and 1 are singular in French.
+            Locale::Fr if n <= 1 => 0,
+            Locale::Pl if n == 1 => 0,
+            // Few: 2-4, 22-24, 102-104… but not 12-14.
+            Locale::Pl if (2..=4).contains(&(n % 10)) && !(12..=14).contains(&(n % 100)) => 1,
+            Locale::Pl => 2,
+            _ if n == 1 => 0,
+            _ => 1,
         }
     }
 }
@@ -81,23 +113,22 @@ impl Locale {
 /// Fetches `locale`'s catalogue unless it is compiled in or already here.
 /// `false` when it cannot be had (offline, or a file whose keys are not this
 /// build's): the portal then stays in the language it has. Only English ships
-/// in the wasm because most visits never need another language (French was
-/// ~3.6 KB gzip of every first download).
+/// in the wasm because most visits never need another language (each other
+/// one is 3-4 KB gzip): a copy of `locales/<tag>.txt` that trunk puts in
+/// `dist/` (see `index.html`) is fetched when needed, and only the last one
+/// fetched is kept.
 pub async fn load(locale: Locale) -> bool {
     if locale.is_loaded() {
         return true;
     }
-    let Some(url) = locale.url() else {
-        return true;
-    };
-    let Ok(source) = crate::api::static_text(url).await else {
+    let Ok(source) = crate::api::static_text(&format!("/{}.txt", locale.tag())).await else {
         return false;
     };
     // Kept for the life of the page, like a compiled-in catalogue.
     let source: &'static str = Box::leak(source.into_boxed_str());
     match ordered_texts(source) {
         Some(texts) => {
-            FRENCH.with(|french| french.set(Some(Box::leak(texts.into_boxed_slice()))));
+            FETCHED.with(|f| f.set(Some((locale, Box::leak(texts.into_boxed_slice())))));
             true
         }
         None => false,
@@ -229,7 +260,8 @@ pub use crate::{i18n_t as t, i18n_tf as tf, i18n_tn as tn};
 
 thread_local! {
     static CURRENT: Cell<Locale> = const { Cell::new(Locale::En) };
-    static FRENCH: Cell<Option<&'static [&'static str]>> = const { Cell::new(None) };
+    /// The catalogue fetched last, and its language.
+    static FETCHED: Cell<Option<(Locale, &'static [&'static str])>> = const { Cell::new(None) };
 }
 
 pub fn current() -> Locale {
@@ -242,8 +274,8 @@ pub fn set_current(locale: Locale) {
 }
 
 fn localized(key: &Key) -> &'static str {
-    match (current(), FRENCH.with(Cell::get)) {
-        (Locale::Fr, Some(texts)) => texts[key.index],
+    match FETCHED.with(Cell::get) {
+        Some((locale, texts)) if locale == current() => texts[key.index],
         _ => key.english,
     }
 }
@@ -261,12 +293,14 @@ pub fn fill(key: &Key, args: &[(&str, &str)]) -> String {
 }
 
 pub fn plural(one: &Key, other: &Key, n: u64) -> String {
-    let is_one = match current() {
-        // French treats 0 and 1 as singular.
-        Locale::Fr => n <= 1,
-        Locale::En => n == 1,
+    let text = match current().plural_form(n) {
+        0 => localized(one),
+        form => {
+            let forms = localized(other);
+            forms.split('|').nth(form - 1).unwrap_or(forms)
+        }
     };
-    fill(if is_one { one } else { other }, &[("n", &n.to_string())])
+    text.replace("{n}", &n.to_string())
 }
 
 const SAVED_KEY: &str = "portal.locale";
@@ -316,8 +350,8 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// What `load` does in the browser, from the copy compiled in for tests.
-    fn load_french() {
-        FRENCH.with(|french| french.set(Some(&catalogue::FR)));
+    fn load_compiled(locale: Locale) {
+        FETCHED.with(|f| f.set(Some((locale, &catalogue::TEXTS[locale as usize][..]))));
     }
 
     fn source(locale: Locale) -> String {
@@ -329,39 +363,58 @@ mod tests {
         std::fs::read_to_string(path).unwrap()
     }
 
+    fn placeholders(text: &str) -> BTreeSet<String> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}'))
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
     #[test]
-    fn no_text_is_empty_and_placeholders_match() {
-        let (en, fr) = (source(Locale::En), source(Locale::Fr));
-        let fr: std::collections::HashMap<_, _> = parse_catalogue(&fr).into_iter().collect();
-        let placeholders = |text: &str| -> BTreeSet<String> {
-            text.split('{')
-                .skip(1)
-                .filter_map(|p| p.split_once('}'))
-                .map(|(name, _)| name.to_string())
-                .collect()
-        };
-        for (key, text) in parse_catalogue(&en) {
-            assert!(!text.is_empty(), "{key} is empty in en");
-            let french = fr.get(key).copied().unwrap_or_default();
-            assert!(!french.is_empty(), "{key} is empty in fr");
-            assert_eq!(
-                placeholders(text),
-                placeholders(french),
-                "placeholders of {key}"
-            );
+    fn every_language_has_every_text_with_its_placeholders_and_plural_forms() {
+        let en = source(Locale::En);
+        for locale in Locale::ALL {
+            let source = source(locale);
+            let texts: std::collections::HashMap<_, _> =
+                parse_catalogue(&source).into_iter().collect();
+            for (key, english) in parse_catalogue(&en) {
+                let tag = locale.tag();
+                let text = texts.get(key).copied().unwrap_or_default();
+                // Polish `.other` is two forms (few|many); every other text is one.
+                let forms = if locale == Locale::Pl && key.ends_with(".other") {
+                    2
+                } else {
+                    1
+                };
+                assert_eq!(text.split('|').count(), forms, "{key} in {tag}: {text}");
+                for form in text.split('|') {
+                    assert!(!form.trim().is_empty(), "{key} is empty in {tag}");
+                    assert_eq!(
+                        placeholders(form),
+                        placeholders(english),
+                        "placeholders of {key} in {tag}"
+                    );
+                }
+                // Written for this language, not left in English (names and codes aside).
+                if locale != Locale::En && text == english && english.split(' ').count() > 2 {
+                    panic!("{key} in {tag} is the English text");
+                }
+            }
         }
     }
 
     #[test]
     fn a_fetched_catalogue_is_used_only_with_exactly_this_builds_keys() {
+        for locale in Locale::ALL {
+            let source = source(locale);
+            let compiled = &catalogue::TEXTS[locale as usize][..];
+            assert_eq!(ordered_texts(&source).as_deref(), Some(compiled));
+            // Line order does not matter; the keys do.
+            let reversed: String = source.lines().rev().map(|l| format!("{l}\n")).collect();
+            assert_eq!(ordered_texts(&reversed).as_deref(), Some(compiled));
+        }
         let french = source(Locale::Fr);
-        assert_eq!(ordered_texts(&french).as_deref(), Some(&catalogue::FR[..]));
-        // Line order does not matter; the keys do.
-        let reversed: String = french.lines().rev().map(|l| format!("{l}\n")).collect();
-        assert_eq!(
-            ordered_texts(&reversed).as_deref(),
-            Some(&catalogue::FR[..])
-        );
         let one_missing: String = french
             .lines()
             .filter(|l| !l.starts_with("home.enrolled "))
@@ -376,21 +429,31 @@ mod tests {
     }
 
     #[test]
-    fn french_is_english_until_its_catalogue_is_loaded() {
+    fn a_language_is_english_until_its_catalogue_is_loaded_and_one_is_kept() {
         let index = find("home.enrolled").unwrap();
-        FRENCH.with(|french| french.set(None));
+        FETCHED.with(|f| f.set(None));
         assert!(!Locale::Fr.is_loaded());
+        assert!(Locale::En.is_loaded());
         assert_eq!(Locale::Fr.texts()[index], catalogue::EN[index]);
-        load_french();
+        load_compiled(Locale::Fr);
         assert!(Locale::Fr.is_loaded());
         assert_eq!(Locale::Fr.texts()[index], catalogue::FR[index]);
         assert_ne!(catalogue::FR[index], catalogue::EN[index]);
+        // German replaces French; French would be fetched again.
+        load_compiled(Locale::De);
+        assert!(Locale::De.is_loaded() && !Locale::Fr.is_loaded());
+        set_current(Locale::De);
+        assert_eq!(t!("home.enrolled"), catalogue::DE[index]);
+        // A language whose catalogue is not here reads English, never another's texts.
+        set_current(Locale::Fr);
+        assert_eq!(t!("home.enrolled"), catalogue::EN[index]);
+        set_current(Locale::En);
     }
 
     #[test]
     fn keys_resolve_to_their_own_text_in_each_language() {
-        load_french();
         for locale in Locale::ALL {
+            load_compiled(locale);
             let source = source(locale);
             for (key, text) in parse_catalogue(&source) {
                 let index = find(key).unwrap_or_else(|| panic!("{key} not found"));
@@ -510,16 +573,38 @@ mod tests {
     }
 
     #[test]
-    fn french_plurals_treat_zero_and_one_as_singular() {
-        load_french();
-        set_current(Locale::Fr);
-        let zero = tn!("plural.tries", 0);
-        let two = tn!("plural.tries", 2);
-        set_current(Locale::En);
-        let en_zero = tn!("plural.tries", 0);
-        assert!(zero.starts_with("0 ") && !zero.ends_with('s'), "{zero}");
-        assert!(two.ends_with('s'), "{two}");
-        assert!(en_zero.ends_with("tries"), "{en_zero}");
+    fn plurals_follow_each_languages_rule() {
+        let form = |locale: Locale, n: u64| {
+            load_compiled(locale);
+            set_current(locale);
+            let text = tn!("plural.seconds", n);
+            set_current(Locale::En);
+            text
+        };
+        assert_eq!(form(Locale::En, 0), "0 seconds");
+        assert_eq!(form(Locale::En, 1), "1 second");
+        // French: 0 and 1 are singular.
+        assert_eq!(form(Locale::Fr, 0), "0 seconde");
+        assert_eq!(form(Locale::Fr, 2), "2 secondes");
+        // Portuguese (Portugal) and German: 0 is plural.
+        assert_eq!(form(Locale::Pt, 0), "0 segundos");
+        assert_eq!(form(Locale::De, 1), "1 Sekunde");
+        // Polish: one, few (2-4, 22-24, but not 12-14), many.
+        for (n, text) in [
+            (1, "1 sekundę"),
+            (2, "2 sekundy"),
+            (4, "4 sekundy"),
+            (22, "22 sekundy"),
+            (104, "104 sekundy"),
+            (0, "0 sekund"),
+            (5, "5 sekund"),
+            (12, "12 sekund"),
+            (14, "14 sekund"),
+            (21, "21 sekund"),
+            (112, "112 sekund"),
+        ] {
+            assert_eq!(form(Locale::Pl, n), text, "{n}");
+        }
     }
 
     #[test]
@@ -527,6 +612,20 @@ mod tests {
         assert_eq!(Locale::parse("fr-FR"), Some(Locale::Fr));
         assert_eq!(Locale::parse("FR"), Some(Locale::Fr));
         assert_eq!(Locale::parse("en_GB"), Some(Locale::En));
-        assert_eq!(Locale::parse("de"), None);
+        assert_eq!(Locale::parse("de-AT"), Some(Locale::De));
+        assert_eq!(Locale::parse("pt-BR"), Some(Locale::Pt));
+        assert_eq!(Locale::parse("pl"), Some(Locale::Pl));
+        assert_eq!(Locale::parse("sv"), None);
+        assert_eq!(Locale::parse(""), None);
+        for locale in Locale::ALL {
+            assert_eq!(Locale::parse(locale.tag()), Some(locale));
+            // Each in its own name, each country one the phone field offers.
+            assert!(!locale.name().is_empty());
+            if let Some(region) = locale.region() {
+                assert!(wire::validate::country(&region).is_some(), "{region}");
+            }
+        }
+        assert_eq!(Locale::Pt.region().as_deref(), Some("PT"));
+        assert_eq!(Locale::En.region(), None);
     }
 }

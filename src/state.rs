@@ -65,10 +65,16 @@ impl Config {
         self.0.with(|c| c.as_ref().is_some_and(|c| c.demo))
     }
 
+    /// The phone field's first country: the operator's, else that of the language shown.
     pub fn region(&self) -> String {
-        self.0
-            .with(|c| c.as_ref().map(|c| c.default_region.clone()))
-            .unwrap_or_else(|| "FR".to_string())
+        let language = crate::i18n::current().region();
+        self.0.with(|c| match c {
+            Some(c) if c.region_follows_language => {
+                language.unwrap_or_else(|| c.default_region.clone())
+            }
+            Some(c) => c.default_region.clone(),
+            None => language.unwrap_or_else(|| "FR".to_string()),
+        })
     }
 }
 

@@ -137,9 +137,50 @@ export async function hostEvents(page: Page): Promise<PortalMessage[]> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Catalogues (locales/en.txt, locales/fr.txt), parsed as src/i18n.rs does.
+// Catalogues (locales/<lang>.txt), parsed as src/i18n.rs does.
 
-export type Lang = 'en' | 'fr';
+/** Every language of the portal, in the switcher's order (src/i18n.rs `Locale::ALL`). */
+export const LANGS = ['en', 'fr', 'de', 'it', 'es', 'pt', 'nl', 'pl'] as const;
+export type Lang = (typeof LANGS)[number];
+
+/** Each language's name in itself, as the switcher lists it. */
+export const LANGUAGE_NAMES: Record<Lang, string> = {
+  en: 'English',
+  fr: 'Français',
+  de: 'Deutsch',
+  it: 'Italiano',
+  es: 'Español',
+  pt: 'Português',
+  nl: 'Nederlands',
+  pl: 'Polski',
+};
+
+/** A browser locale of each language, for `newContext({ locale })`. */
+export const BROWSER_LOCALES: Record<Lang, string> = {
+  en: 'en-US',
+  fr: 'fr-FR',
+  de: 'de-DE',
+  it: 'it-IT',
+  es: 'es-ES',
+  pt: 'pt-PT',
+  nl: 'nl-NL',
+  pl: 'pl-PL',
+};
+
+/**
+ * A mobile number as a visitor of each language types it in the phone field, which starts
+ * on that language's country (English keeps the server's, FR), and its E.164 form.
+ */
+export const NATIONAL_MOBILES: Record<Lang, { region: string; typed: string; e164: string }> = {
+  en: { region: 'FR', typed: '06 11 22 33 44', e164: '+33611223344' },
+  fr: { region: 'FR', typed: '06 11 22 33 44', e164: '+33611223344' },
+  de: { region: 'DE', typed: '0151 23456789', e164: '+4915123456789' },
+  it: { region: 'IT', typed: '347 123 4567', e164: '+393471234567' },
+  es: { region: 'ES', typed: '612 34 56 78', e164: '+34612345678' },
+  pt: { region: 'PT', typed: '912 345 678', e164: '+351912345678' },
+  nl: { region: 'NL', typed: '06 12345678', e164: '+31612345678' },
+  pl: { region: 'PL', typed: '512 345 678', e164: '+48512345678' },
+};
 
 /** `key → text` of one catalogue: `#` comments, the first `=` splits, both sides trimmed. */
 export function catalogue(lang: Lang): Map<string, string> {

@@ -3,88 +3,14 @@
 // switches with the header's selector and walks the full method; on every screen the
 // heading is the French catalogue's, every visible text is French, and no English text
 // (nor a raw catalogue key) shows anywhere.
-import { type Page } from '@playwright/test';
-import { catalogue, text, textPattern } from './embed-fixtures';
+import { text } from './embed-fixtures';
 import { expect, latestCodeTracked, test } from './flow-fixtures';
 import { DEMO_PASSWORD } from './helpers';
+import { expectScreenIn } from './languages';
 
-const fr = catalogue('fr');
-const en = catalogue('en');
 const FR = (key: string, args?: Record<string, string>) => text('fr', key, args);
-
-/** English texts that differ from their French one: none of them may show. */
-const englishOnly = [...en.entries()]
-  .filter(([key, value]) => fr.get(key) !== value)
-  .map(([key, value]) => ({ key, value, pattern: textPattern(value) }));
-const frenchPatterns = [...fr.values()].map((value) => textPattern(value));
-const frenchValues = [...fr.values()];
-const keys = new Set([...en.keys()]);
-
-/** What is shown: every visible text node (screen-reader-only ones too), the lines of
- * `innerText`, the accessible names given by attributes, and the document title. */
-async function shownTexts(page: Page): Promise<{ nodes: string[]; lines: string[]; attributes: string[]; title: string }> {
-  return page.evaluate(() => {
-    const nodes: string[] = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const parent = node.parentElement;
-      const value = (node.textContent ?? '').replace(/\s+/g, ' ').trim();
-      if (!parent || !value || ['SCRIPT', 'STYLE', 'NOSCRIPT'].includes(parent.tagName)) continue;
-      const option = parent.closest('option');
-      if (!option && !parent.checkVisibility({ visibilityProperty: true, opacityProperty: false })) continue;
-      nodes.push(value);
-    }
-    const attributes: string[] = [];
-    for (const element of Array.from(document.body.querySelectorAll('[aria-label], [placeholder], [title], [alt]'))) {
-      for (const name of ['aria-label', 'placeholder', 'title', 'alt']) {
-        const value = element.getAttribute(name)?.trim();
-        if (value) attributes.push(value);
-      }
-    }
-    const lines = document.body.innerText
-      .split('\n')
-      .map((line) => line.trim())
-      .filter(Boolean);
-    return { nodes, lines, attributes, title: document.title };
-  });
-}
-
-/** Data rather than words: numbers, phone numbers, codes, times, e-mail addresses, the
- * countries of the phone field (region and calling code), the languages named in
- * themselves in the switcher. */
-function isData(value: string): boolean {
-  if (!/\p{L}/u.test(value)) return true;
-  if (/^[\w.+-]+@[\w.-]+$/.test(value)) return true;
-  if (/^[A-Z]{2} \+\d{1,3}$/.test(value)) return true;
-  return ['English', 'Français'].includes(value);
-}
-
-function isFrench(value: string): boolean {
-  if (frenchPatterns.some((pattern) => pattern.test(value))) return true;
-  // A piece of a French text that markup split (a label, then a <strong> value).
-  return value.length >= 2 && frenchValues.some((french) => french.includes(value));
-}
-
-/** On the screen titled by `headingKey`: the French heading, and no text that is not French. */
-async function expectFrenchScreen(page: Page, headingKey: string): Promise<void> {
-  const heading = FR(headingKey);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
-  await expect(page.locator('.loading')).toHaveCount(0);
-  await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-  const shown = await shownTexts(page);
-  expect(shown.title, 'the document title').toBe(FR('lib.document_title', { title: heading }));
-  const everything = [...shown.nodes, ...shown.lines, ...shown.attributes, shown.title];
-  const english = everything
-    .map((value) => ({ value, match: englishOnly.find((e) => e.pattern.test(value)) }))
-    .filter(({ match }) => match)
-    .map(({ value, match }) => `${JSON.stringify(value)} is en:${match?.key}`);
-  const rawKeys = everything.filter((value) => keys.has(value));
-  const notFrench = [...shown.nodes, ...shown.attributes].filter((value) => !isData(value) && !isFrench(value));
-  expect(
-    { english, rawKeys, notFrench },
-    `on "${heading}": English text, raw keys, or text in no French catalogue entry`,
-  ).toEqual({ english: [], rawKeys: [], notFrench: [] });
-}
+const expectFrenchScreen = (page: import('@playwright/test').Page, headingKey: string) =>
+  expectScreenIn(page, 'fr', headingKey);
 
 /** A code that is not `code`. */
 function wrong(code: string): string {

@@ -172,6 +172,10 @@ pub struct Policy {
     pub session_idle_seconds: i64,
     pub session_absolute_seconds: i64,
     pub default_region: String,
+    /// Whether the operator set `default_region` (file, flag or environment): if not, the
+    /// portal's phone field follows the visitor's language instead.
+    #[serde(skip)]
+    pub default_region_set: bool,
     pub sms_webhook_timeout_seconds: u64,
     pub argon2: HashCost,
     /// Token bucket per client address on sign-in, checked before any hashing.
@@ -202,6 +206,7 @@ impl Default for Policy {
             session_idle_seconds: 30 * 60,
             session_absolute_seconds: 12 * 60 * 60,
             default_region: "FR".to_string(),
+            default_region_set: false,
             sms_webhook_timeout_seconds: 5,
             argon2: HashCost::default(),
             sign_in_per_ip_per_minute: 20,
@@ -447,8 +452,12 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                toml::from_str::<Policy>(&text)
-                    .map_err(|e| format!("invalid {}: {e}", path.display()))?
+                let mut policy = toml::from_str::<Policy>(&text)
+                    .map_err(|e| format!("invalid {}: {e}", path.display()))?;
+                policy.default_region_set = text
+                    .parse::<toml::Table>()
+                    .is_ok_and(|table| table.contains_key("default_region"));
+                policy
             }
             None => Policy::default(),
         };
@@ -478,6 +487,7 @@ impl Settings {
             sms_per_minute,
             hash_queue
         );
+        policy.default_region_set |= cli.default_region.is_some();
         if let Some(countries) = &cli.sms_countries {
             policy.sms_countries = clean_list(countries)
                 .into_iter()
@@ -700,6 +710,37 @@ mod tests {
         assert_eq!(settings.policy.argon2.memory_kib, 32768);
         assert!(settings.demo);
         assert_eq!(settings.sms, SmsSettings::Outbox);
+    }
+
+    #[test]
+    fn the_phone_region_follows_the_language_unless_the_operator_sets_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = |file: Option<&str>, flags: &[&str]| {
+            let mut args = vec!["portal-server".to_string()];
+            if let Some(text) = file {
+                let path = dir.path().join("policy.toml");
+                std::fs::write(&path, text).unwrap();
+                args.extend(["--config".to_string(), path.display().to_string()]);
+            }
+            args.extend(flags.iter().map(|f| f.to_string()));
+            let policy = Settings::from_cli_env(&Cli::parse_from(args), &|_| None)
+                .unwrap()
+                .policy;
+            (policy.default_region, policy.default_region_set)
+        };
+        assert_eq!(settings(None, &[]), ("FR".into(), false));
+        assert_eq!(
+            settings(Some("pin_length = 6\n"), &[]),
+            ("FR".into(), false)
+        );
+        assert_eq!(
+            settings(Some("default_region = \"BE\"\n"), &[]),
+            ("BE".into(), true)
+        );
+        assert_eq!(
+            settings(None, &["--default-region", "DE"]),
+            ("DE".into(), true)
+        );
     }
 
     #[test]

@@ -800,7 +800,12 @@ pub mod schemas {
         /// The most devices an account may have enrolled.
         pub device_limit: u32,
         pub demo: bool,
+        /// The phone field's country, and the server's for a number in national form.
+        #[schema(example = "FR")]
         pub default_region: String,
+        /// No region was configured: the phone field starts on the country of the
+        /// visitor's language (German: DE), English keeping `defaultRegion`.
+        pub region_follows_language: bool,
         pub frame_ancestors: Vec<String>,
         /// The signed-in login, present only when the request carried a valid session.
         pub login: Option<String>,

@@ -74,13 +74,27 @@ impl SmsSender for NoSender {
     }
 }
 
-/// The SMS texts, one catalogue per language (`locales/<lang>.txt`, compiled in).
+/// The languages the SMS texts are written in, each with its catalogue
+/// (`locales/<lang>.txt`, compiled in); the portal has the same ones.
+const CATALOGUES: [(&str, &str); 8] = [
+    ("en", include_str!("../locales/en.txt")),
+    ("fr", include_str!("../locales/fr.txt")),
+    ("de", include_str!("../locales/de.txt")),
+    ("it", include_str!("../locales/it.txt")),
+    ("es", include_str!("../locales/es.txt")),
+    ("pt", include_str!("../locales/pt.txt")),
+    ("nl", include_str!("../locales/nl.txt")),
+    ("pl", include_str!("../locales/pl.txt")),
+];
+
+/// The catalogue of the account's language (`de`, `de-AT`, `pt_PT`…), else English.
 fn catalogue(locale: &str) -> &'static str {
-    if locale.starts_with("fr") {
-        include_str!("../locales/fr.txt")
-    } else {
-        include_str!("../locales/en.txt")
-    }
+    let primary = locale.split(['-', '_']).next().unwrap_or_default();
+    CATALOGUES
+        .iter()
+        .find(|(tag, _)| tag.eq_ignore_ascii_case(primary))
+        .unwrap_or(&CATALOGUES[0])
+        .1
 }
 
 fn lookup<'a>(catalogue: &'a str, key: &str) -> Option<&'a str> {
@@ -92,7 +106,7 @@ fn lookup<'a>(catalogue: &'a str, key: &str) -> Option<&'a str> {
         .map(|(_, text)| text.trim())
 }
 
-/// The message text in the account's language (`en` or `fr`).
+/// The message text in the account's language (English for one we do not write).
 pub fn message_text(locale: &str, purpose: SmsPurpose, code: &str, ttl_seconds: i64) -> String {
     let minutes = (ttl_seconds + 59) / 60;
     let texts = catalogue(locale);
@@ -195,8 +209,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_sms_catalogues_have_every_text() {
-        for locale in ["en", "fr"] {
+    fn every_sms_catalogue_has_every_text() {
+        for (locale, _) in CATALOGUES {
             let texts = catalogue(locale);
             for purpose in SmsPurpose::REQUESTABLE
                 .into_iter()
@@ -227,5 +241,27 @@ mod tests {
         assert!(
             fr.contains("654321") && fr.contains("réinitialisation") && fr.contains("10 minutes")
         );
+        let de = message_text("de-AT", SmsPurpose::Enrollment, "111222", 300);
+        assert!(de.contains("111222") && de.contains("Registrierung") && de.contains(" 5 "));
+        let pl = message_text("pl_PL", SmsPurpose::ResetPin, "333444", 600);
+        assert!(pl.contains("333444") && pl.contains("PIN-u"), "{pl}");
+        assert!(message_text("sv", SmsPurpose::ResetPin, "1", 60).starts_with("Your "));
+    }
+
+    #[test]
+    fn every_sms_catalogue_has_the_same_keys_as_the_english_one() {
+        let keys = |texts: &str| -> Vec<String> {
+            let mut keys: Vec<String> = texts
+                .lines()
+                .filter(|line| !line.trim_start().starts_with('#'))
+                .filter_map(|line| line.split_once('='))
+                .map(|(key, _)| key.trim().to_string())
+                .collect();
+            keys.sort();
+            keys
+        };
+        for (locale, texts) in CATALOGUES {
+            assert_eq!(keys(texts), keys(CATALOGUES[0].1), "{locale}");
+        }
     }
 }

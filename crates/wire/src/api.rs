@@ -510,7 +510,12 @@ pub struct PortalConfig {
     #[serde(default = "default_device_limit")]
     pub device_limit: u32,
     pub demo: bool,
+    /// The phone field's country, and the server's for a number in national form.
     pub default_region: String,
+    /// The operator did not fix `default_region`: the phone field starts on the country
+    /// of the visitor's language (German: DE), English keeping `default_region`.
+    #[serde(default)]
+    pub region_follows_language: bool,
     #[serde(default)]
     pub frame_ancestors: Vec<String>,
     /// Who is signed in, when the request carried a valid session (absent

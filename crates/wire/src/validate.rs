@@ -163,6 +163,9 @@ pub struct Country {
     pub region: &'static str,
     pub calling_code: &'static str,
     pub nsn_lengths: (usize, usize),
+    /// A national number starts with the trunk prefix 0 (`06…` in France); in Spain,
+    /// Portugal, Poland, Luxembourg, Italy and the US it is dialled as it is.
+    pub trunk_zero: bool,
 }
 
 pub const COUNTRIES: &[Country] = &[
@@ -170,56 +173,73 @@ pub const COUNTRIES: &[Country] = &[
         region: "FR",
         calling_code: "33",
         nsn_lengths: (9, 9),
+        trunk_zero: true,
     },
     Country {
         region: "BE",
         calling_code: "32",
         nsn_lengths: (8, 9),
+        trunk_zero: true,
     },
     Country {
         region: "CH",
         calling_code: "41",
         nsn_lengths: (9, 9),
+        trunk_zero: true,
     },
     Country {
         region: "LU",
         calling_code: "352",
         nsn_lengths: (6, 11),
+        trunk_zero: false,
     },
     Country {
         region: "DE",
         calling_code: "49",
         nsn_lengths: (6, 11),
+        trunk_zero: true,
     },
     Country {
         region: "ES",
         calling_code: "34",
         nsn_lengths: (9, 9),
+        trunk_zero: false,
     },
     Country {
         region: "IT",
         calling_code: "39",
         nsn_lengths: (6, 11),
+        trunk_zero: false,
     },
     Country {
         region: "PT",
         calling_code: "351",
         nsn_lengths: (9, 9),
+        trunk_zero: false,
     },
     Country {
         region: "NL",
         calling_code: "31",
         nsn_lengths: (9, 9),
+        trunk_zero: true,
+    },
+    Country {
+        region: "PL",
+        calling_code: "48",
+        nsn_lengths: (9, 9),
+        trunk_zero: false,
     },
     Country {
         region: "GB",
         calling_code: "44",
         nsn_lengths: (10, 10),
+        trunk_zero: true,
     },
     Country {
         region: "US",
         calling_code: "1",
         nsn_lengths: (10, 10),
+        trunk_zero: false,
     },
 ];
 
@@ -263,16 +283,17 @@ pub fn phone_number(text: &str, region: &str) -> Result<String, Problem> {
             // "+33 (0)6…" is a common way to write French numbers.
             let nsn = nsn
                 .strip_prefix('0')
-                .filter(|_| country.calling_code != "39")
+                .filter(|_| country.trunk_zero)
                 .unwrap_or(nsn);
             check_nsn(country, nsn)?;
             format!("+{}{}", country.calling_code, nsn)
         }
         None => {
             let country = country(region).ok_or(Problem::BadPhoneNumber)?;
-            let nsn = match country.calling_code {
-                "1" | "39" => digits.as_str(),
-                _ => digits.strip_prefix('0').ok_or(Problem::BadPhoneNumber)?,
+            let nsn = if country.trunk_zero {
+                digits.strip_prefix('0').ok_or(Problem::BadPhoneNumber)?
+            } else {
+                digits.as_str()
             };
             check_nsn(country, nsn)?;
             format!("+{}{}", country.calling_code, nsn)
@@ -474,6 +495,22 @@ mod tests {
         assert_eq!(
             phone_number("+1 415 555 0100", "FR"),
             Ok("+14155550100".to_string())
+        );
+        // Where there is no trunk prefix, a national number is dialled as it is.
+        for (typed, region, e164) in [
+            ("612 34 56 78", "ES", "+34612345678"),
+            ("912 345 678", "PT", "+351912345678"),
+            ("512 345 678", "PL", "+48512345678"),
+            ("+48 512 345 678", "FR", "+48512345678"),
+            ("0151 23456789", "DE", "+4915123456789"),
+            ("06 12345678", "NL", "+31612345678"),
+            ("347 123 4567", "IT", "+393471234567"),
+        ] {
+            assert_eq!(phone_number(typed, region), Ok(e164.to_string()), "{typed}");
+        }
+        assert_eq!(
+            phone_number("0612 34 56 78", "ES"),
+            Err(Problem::BadPhoneNumber)
         );
         for bad in [
             "0612",

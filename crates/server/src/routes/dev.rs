@@ -53,6 +53,7 @@ pub async fn config(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
         device_limit: policy.device_limit,
         demo: state.settings.demo,
         default_region: policy.default_region.clone(),
+        region_follows_language: !policy.default_region_set,
         frame_ancestors: state.settings.frame_ancestors.clone(),
         login,
     })
