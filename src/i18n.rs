@@ -303,6 +303,13 @@ pub fn plural(one: &Key, other: &Key, n: u64) -> String {
     text.replace("{n}", &n.to_string())
 }
 
+/// For other modules' tests: `locale` current, its catalogue as if fetched.
+#[cfg(test)]
+pub(crate) fn use_compiled(locale: Locale) {
+    FETCHED.with(|f| f.set(Some((locale, &catalogue::TEXTS[locale as usize][..]))));
+    set_current(locale);
+}
+
 const SAVED_KEY: &str = "portal.locale";
 
 /// The starting language: the user's saved choice, else the first of the

@@ -11,7 +11,7 @@ use wire::{validate, ErrorCode};
 use crate::components::{PageHeading, PinInput, SubmitButton};
 use crate::messages::problem_text;
 use crate::pages::account::account_error;
-use crate::pages::account::hub::format_time;
+use crate::pages::account::hub::{device_name, format_time};
 use crate::routes;
 use crate::state::{use_auth, use_config};
 use crate::task::{Load, Task};
@@ -111,11 +111,12 @@ fn DeviceList(
         {devices.is_empty().then(|| view! { <p>{t!("account.hub.no_enrolled_device")}</p> })}
         <ul class="devices" data-testid="devices">
             {devices.into_iter().map(|d| {
-                let target = (d.id.clone(), d.label.clone());
+                let name = device_name(&d.label);
+                let target = (d.id.clone(), name.clone());
                 view! {
                     <li>
                         <span>
-                            <strong>{d.label.clone()}</strong>
+                            <strong>{name.clone()}</strong>
                             {d.current.then(|| format!(" {}", t!("account.hub.this_browser")))}
                             <span class="hint" title=format!("{} · {}", format_time(d.enrolled_at), format_time(d.last_seen_at))>
                                 {format!(
@@ -127,7 +128,7 @@ fn DeviceList(
                         </span>
                         {(this_enrolled || at_limit).then(|| view! {
                             <button type="button" class="secondary"
-                                aria-label=tf!("account.hub.remove_device_label", &[("label", &d.label)])
+                                aria-label=tf!("account.hub.remove_device_label", &[("label", &name)])
                                 on:click=move |_| {
                                     notice.set(None);
                                     error.set(None);

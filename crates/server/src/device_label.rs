@@ -1,8 +1,10 @@
 //! A human label for a device from its `User-Agent` ("Chrome on Linux").
 
+use wire::api::{BROWSER_ON_OS, UNKNOWN_BROWSER};
+
 pub fn from_user_agent(user_agent: Option<&str>) -> String {
     let Some(ua) = user_agent else {
-        return "Unknown browser".to_string();
+        return UNKNOWN_BROWSER.to_string();
     };
     let browser = if ua.contains("Edg/") || ua.contains("EdgA/") || ua.contains("EdgiOS/") {
         Some("Edge")
@@ -35,9 +37,9 @@ pub fn from_user_agent(user_agent: Option<&str>) -> String {
         None
     };
     match (browser, os) {
-        (Some(browser), Some(os)) => format!("{browser} on {os}"),
+        (Some(browser), Some(os)) => format!("{browser}{BROWSER_ON_OS}{os}"),
         (Some(browser), None) => browser.to_string(),
-        (None, _) => "Unknown browser".to_string(),
+        (None, _) => UNKNOWN_BROWSER.to_string(),
     }
 }
 

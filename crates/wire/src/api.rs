@@ -370,6 +370,12 @@ pub struct VehicleRequest {
     pub vin: Option<String>,
 }
 
+/// A device's label, as the server writes it from the `User-Agent`: "Chrome on Linux",
+/// "Chrome" when the system is not known, or [`UNKNOWN_BROWSER`]. English words the
+/// portal says in the visitor's language (browser and system names are names).
+pub const BROWSER_ON_OS: &str = " on ";
+pub const UNKNOWN_BROWSER: &str = "Unknown browser";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Device {

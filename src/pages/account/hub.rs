@@ -25,6 +25,19 @@ fn event_text(kind: wire::api::EventKind) -> String {
     }
 }
 
+/// A device's label (the server's English "Chrome on Linux") in the visitor's language.
+pub fn device_name(label: &str) -> String {
+    use wire::api::{BROWSER_ON_OS, UNKNOWN_BROWSER};
+    match label.split_once(BROWSER_ON_OS) {
+        _ if label == UNKNOWN_BROWSER => t!("account.hub.unknown_browser"),
+        Some((browser, os)) => tf!(
+            "account.hub.browser_on_os",
+            &[("browser", browser), ("os", os)]
+        ),
+        None => label.to_string(),
+    }
+}
+
 /// A date and time in the browser's locale and time zone, to the minute.
 pub fn format_time(unix_seconds: i64) -> String {
     let options = js_sys::Object::new();
@@ -105,7 +118,7 @@ pub fn Hub() -> impl IntoView {
                                         {event_text(e.kind)}
                                         <span class="hint">
                                             " "{tf!("account.hub.event_detail", &[("time", &format_time(e.at))])}
-                                            {e.device.map(|d| format!(" · {d}"))}
+                                            {e.device.map(|d| format!(" · {}", device_name(&d)))}
                                         </span>
                                     </li>
                                 }).collect_view()}
@@ -148,7 +161,7 @@ fn SessionsPanel(
             <div class="status ok" role="status" data-testid="sessions-notice">{move || notice.get()}</div>
             <ul class="sessions" data-testid="sessions">
                 {sessions.into_iter().map(|s| {
-                    let label = s.device.clone().unwrap_or_else(|| t!("account.hub.unknown_browser"));
+                    let label = s.device.as_deref().map_or_else(|| t!("account.hub.unknown_browser"), device_name);
                     let id = s.id.clone();
                     view! {
                         <li>
@@ -172,5 +185,27 @@ fn SessionsPanel(
                     on:click=move |_| sign_out.dispatch(None)>{t!("account.hub.sign_out_everywhere_else")}</button>
             })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_name;
+    use crate::i18n::{self, Locale};
+
+    #[test]
+    fn device_labels_are_said_in_the_visitors_language() {
+        i18n::use_compiled(Locale::En);
+        assert_eq!(device_name("Chrome on Linux"), "Chrome on Linux");
+        assert_eq!(device_name("Safari"), "Safari");
+        i18n::use_compiled(Locale::De);
+        assert_eq!(device_name("Chrome on Linux"), "Chrome unter Linux");
+        assert_eq!(
+            device_name("Samsung Internet on Android"),
+            "Samsung Internet unter Android"
+        );
+        assert_eq!(device_name("Unknown browser"), "Unbekannter Browser");
+        assert_eq!(device_name("Firefox"), "Firefox");
+        i18n::use_compiled(Locale::En);
     }
 }
