@@ -57,8 +57,8 @@ impl Config {
 
     pub fn device_limit(&self) -> usize {
         self.0
-            .with(|c| c.as_ref().map(|c| c.device_limit as usize))
-            .unwrap_or(5)
+            .with(|c| c.as_ref().map(|c| c.device_limit))
+            .unwrap_or(wire::api::DEFAULT_DEVICE_LIMIT) as usize
     }
 
     pub fn demo(&self) -> bool {

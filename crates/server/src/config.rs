@@ -199,7 +199,7 @@ impl Default for Policy {
             sms_code_attempts: 5,
             sms_resend_cooldown_seconds: 30,
             sms_per_account_per_hour: 10,
-            device_limit: 5,
+            device_limit: wire::api::DEFAULT_DEVICE_LIMIT,
             enrollment_ticket_ttl_seconds: 600,
             step_up_ttl_seconds: 120,
             reset_after_phone_change_seconds: 24 * 60 * 60,

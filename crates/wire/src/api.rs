@@ -531,8 +531,11 @@ pub struct PortalConfig {
     pub login: Option<String>,
 }
 
+/// The most devices an account may have enrolled, unless the server's policy says otherwise.
+pub const DEFAULT_DEVICE_LIMIT: u32 = 5;
+
 fn default_device_limit() -> u32 {
-    5
+    DEFAULT_DEVICE_LIMIT
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
