@@ -56,6 +56,12 @@ test('full@ on a new browser: the limit explained, one device removed with the P
   await expect(page).toHaveURL(/\/enroll\/done$/);
   await page.goto('/account');
   await expect(page.getByTestId('events')).toContainText('A device was removed');
+  // The hub lists them too, this browser marked, each with when it was last used.
+  const onHub = page.getByTestId('hub-devices').getByRole('listitem');
+  await expect(onHub).toHaveCount(5);
+  await expect(onHub.filter({ hasText: '(this browser)' })).toHaveCount(1);
+  await expect(onHub.filter({ hasText: 'Safari on macOS' })).toHaveCount(0);
+  await expect(onHub.first()).toContainText(/last used \S+/);
   await page.getByRole('link', { name: 'See your devices, remove one' }).click();
   await expect(page).toHaveURL(/\/devices$/);
   await expect(devices).toHaveCount(5);

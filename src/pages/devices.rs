@@ -11,7 +11,7 @@ use wire::{validate, ErrorCode};
 use crate::components::{PageHeading, PinInput, SubmitButton};
 use crate::messages::problem_text;
 use crate::pages::account::account_error;
-use crate::pages::account::hub::{device_name, format_time};
+use crate::pages::account::hub::{device_name, format_time, time_ago};
 use crate::routes;
 use crate::state::{use_auth, use_config};
 use crate::task::{Load, Task};
@@ -156,58 +156,5 @@ fn DeviceList(
             </form>
         })}
         {(!this_enrolled && !at_limit).then(|| view! { <p><a href=routes::ENROLL>{t!("account.hub.enroll_this_browser")}</a></p> })}
-    }
-}
-
-/// How far `seconds` (negative: in the past) is, in the unit people would say it in,
-/// rounded: 50 minutes ago is "1 hour ago", 20 days ago "3 weeks ago".
-fn relative_unit(seconds: f64) -> (f64, &'static str) {
-    const UNITS: [(f64, f64, &str); 6] = [
-        // (up to this many seconds, seconds per unit, unit)
-        (45.0 * 60.0, 60.0, "minute"),
-        (22.0 * 3600.0, 3600.0, "hour"),
-        (6.5 * 86400.0, 86400.0, "day"),
-        (26.0 * 86400.0, 7.0 * 86400.0, "week"),
-        (320.0 * 86400.0, 30.44 * 86400.0, "month"),
-        (f64::INFINITY, 365.25 * 86400.0, "year"),
-    ];
-    let distance = seconds.abs();
-    let (_, per, unit) = UNITS
-        .into_iter()
-        .find(|(up_to, _, _)| distance < *up_to)
-        .unwrap_or(UNITS[5]);
-    ((seconds / per).round(), unit)
-}
-
-/// "3 weeks ago" in the visitor's language (the browser's own words for it), in the text
-/// of `key` ("enrolled {time}"); the exact dates are the tooltip.
-fn time_ago(unix_seconds: i64, key: &'static crate::i18n::Key) -> String {
-    let seconds = unix_seconds as f64 - js_sys::Date::now() / 1000.0;
-    let (value, unit) = relative_unit(seconds.min(0.0));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"numeric".into(), &"auto".into());
-    let words = js_sys::Intl::RelativeTimeFormat::new(
-        &js_sys::Array::of1(&crate::i18n::current().tag().into()),
-        &options,
-    )
-    .format(value, unit);
-    crate::i18n::fill(key, &[("time", &String::from(words))])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::relative_unit;
-
-    #[test]
-    fn relative_times_round_to_the_unit_people_would_say() {
-        let (minute, hour, day) = (60.0, 3600.0, 86400.0);
-        assert_eq!(relative_unit(-10.0), (-0.0, "minute"));
-        assert_eq!(relative_unit(-5.0 * minute), (-5.0, "minute"));
-        assert_eq!(relative_unit(-50.0 * minute), (-1.0, "hour"));
-        assert_eq!(relative_unit(-23.0 * hour), (-1.0, "day"));
-        assert_eq!(relative_unit(-3.0 * day), (-3.0, "day"));
-        assert_eq!(relative_unit(-20.0 * day), (-3.0, "week"));
-        assert_eq!(relative_unit(-60.0 * day), (-2.0, "month"));
-        assert_eq!(relative_unit(-400.0 * day), (-1.0, "year"));
     }
 }

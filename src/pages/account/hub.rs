@@ -47,6 +47,41 @@ pub fn format_time(unix_seconds: i64) -> String {
     String::from(date(unix_seconds).to_locale_string(crate::i18n::current().tag(), &options))
 }
 
+/// How far `seconds` (negative: in the past) is, in the unit people would say it in,
+/// rounded: 50 minutes ago is "1 hour ago", 20 days ago "3 weeks ago".
+fn relative_unit(seconds: f64) -> (f64, &'static str) {
+    const UNITS: [(f64, f64, &str); 6] = [
+        // (up to this many seconds, seconds per unit, unit)
+        (45.0 * 60.0, 60.0, "minute"),
+        (22.0 * 3600.0, 3600.0, "hour"),
+        (6.5 * 86400.0, 86400.0, "day"),
+        (26.0 * 86400.0, 7.0 * 86400.0, "week"),
+        (320.0 * 86400.0, 30.44 * 86400.0, "month"),
+        (f64::INFINITY, 365.25 * 86400.0, "year"),
+    ];
+    let distance = seconds.abs();
+    let (_, per, unit) = UNITS
+        .into_iter()
+        .find(|(up_to, _, _)| distance < *up_to)
+        .unwrap_or(UNITS[5]);
+    ((seconds / per).round(), unit)
+}
+
+/// "3 weeks ago" in the visitor's language (the browser's own words for it), in the text
+/// of `key` ("enrolled {time}"); the exact dates are the tooltip.
+pub fn time_ago(unix_seconds: i64, key: &'static crate::i18n::Key) -> String {
+    let seconds = unix_seconds as f64 - js_sys::Date::now() / 1000.0;
+    let (value, unit) = relative_unit(seconds.min(0.0));
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"numeric".into(), &"auto".into());
+    let words = js_sys::Intl::RelativeTimeFormat::new(
+        &js_sys::Array::of1(&crate::i18n::current().tag().into()),
+        &options,
+    )
+    .format(value, unit);
+    crate::i18n::fill(key, &[("time", &String::from(words))])
+}
+
 fn date(unix_seconds: i64) -> js_sys::Date {
     js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
         unix_seconds as f64 * 1000.0,
@@ -59,14 +94,16 @@ fn date(unix_seconds: i64) -> js_sys::Date {
 pub fn Hub() -> impl IntoView {
     let auth = use_auth();
     let data = Load::new(move || async move {
-        let (phone, vehicles, events, sessions) = futures::future::join4(
+        let (phone, devices, vehicles, events, sessions) = futures::future::join5(
             api::trusted_phone(),
+            api::devices(),
             api::vehicles(),
             api::events(),
             api::sessions(),
         )
         .await;
-        let result = (|| Ok::<_, api::ApiError>((phone?, vehicles?, events?, sessions?)))();
+        let result =
+            (|| Ok::<_, api::ApiError>((phone?, devices?, vehicles?, events?, sessions?)))();
         if let Err(error) = &result {
             auth.notice(error);
         }
@@ -80,7 +117,7 @@ pub fn Hub() -> impl IntoView {
             {move || match data.get() {
                 None => view! { <p class="loading" role="status">{t!("account.hub.loading_your_account")}</p> }.into_any(),
                 Some(Err(error)) => view! { <div class="form-error" role="alert">{error_text(&error)}</div> }.into_any(),
-                Some(Ok((phone, vehicles, events, sessions))) => {
+                Some(Ok((phone, devices, vehicles, events, sessions))) => {
                     view! {
                         <section aria-labelledby="phone-heading" class="panel">
                             <h2 id="phone-heading">{t!("account.hub.trusted_phone")}</h2>
@@ -96,6 +133,19 @@ pub fn Hub() -> impl IntoView {
                         </section>
                         <section aria-labelledby="devices-heading" class="panel">
                             <h2 id="devices-heading">{t!("account.hub.enrolled_devices")}</h2>
+                            // Each device, as the vehicles are below; removing one is on its page.
+                            {devices.is_empty().then(|| view! { <p>{t!("account.hub.no_enrolled_device")}</p> })}
+                            <ul data-testid="hub-devices">
+                                {devices.into_iter().map(|d| view! {
+                                    <li>
+                                        {device_name(&d.label)}
+                                        {d.current.then(|| format!(" {}", t!("account.hub.this_browser")))}
+                                        <span class="hint" title=format_time(d.last_seen_at)>
+                                            " "{time_ago(d.last_seen_at, crate::i18n_key!("account.hub.last_used"))}
+                                        </span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
                             <ul class="links">
                                 <li><a href=routes::DEVICES>{t!("account.hub.see_and_remove_devices")}</a></li>
                             </ul>
@@ -190,7 +240,7 @@ fn SessionsPanel(
 
 #[cfg(test)]
 mod tests {
-    use super::device_name;
+    use super::{device_name, relative_unit};
     use crate::i18n::{self, Locale};
 
     #[test]
@@ -207,5 +257,18 @@ mod tests {
         assert_eq!(device_name("Unknown browser"), "Unbekannter Browser");
         assert_eq!(device_name("Firefox"), "Firefox");
         i18n::use_compiled(Locale::En);
+    }
+
+    #[test]
+    fn relative_times_round_to_the_unit_people_would_say() {
+        let (minute, hour, day) = (60.0, 3600.0, 86400.0);
+        assert_eq!(relative_unit(-10.0), (-0.0, "minute"));
+        assert_eq!(relative_unit(-5.0 * minute), (-5.0, "minute"));
+        assert_eq!(relative_unit(-50.0 * minute), (-1.0, "hour"));
+        assert_eq!(relative_unit(-23.0 * hour), (-1.0, "day"));
+        assert_eq!(relative_unit(-3.0 * day), (-3.0, "day"));
+        assert_eq!(relative_unit(-20.0 * day), (-3.0, "week"));
+        assert_eq!(relative_unit(-60.0 * day), (-2.0, "month"));
+        assert_eq!(relative_unit(-400.0 * day), (-1.0, "year"));
     }
 }
