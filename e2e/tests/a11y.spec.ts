@@ -1,7 +1,8 @@
 // Accessibility (shared spec portal.md, "Look and language": WCAG 2.1 AA): axe-core with the
-// wcag2a, wcag2aa, wcag21a and wcag21aa rules on every route, in every language (light; English
-// and French in dark too). One private server per language × scheme; each account in a browser context of
-// its own. A test collects every violation on every route, then fails listing them all.
+// wcag2a, wcag2aa, wcag21a and wcag21aa rules on every route, in every language (light;
+// English and French in dark too). One private server per language × scheme; each account
+// in a browser context of its own. A test collects every violation on every route, then
+// fails listing them all.
 import { type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { axeViolations, BROWSER_LOCALES, catalogue, LANGS, NATIONAL_MOBILES, text, type Lang, type Violation } from './embed-fixtures';
 import { DEMO_PHONE, DEMO_PIN, demoAccountOf, expect, latestCodeTracked, test, type Secrets } from './flow-fixtures';
