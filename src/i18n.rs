@@ -114,7 +114,7 @@ impl Locale {
 /// `false` when it cannot be had (offline, or a file whose keys are not this
 /// build's): the portal then stays in the language it has. Only English ships
 /// in the wasm because most visits never need another language (each other
-/// one is 3-4 KB gzip): a copy of `locales/<tag>.txt` that trunk puts in
+/// one is a 5-6 KB gzip file): a copy of `locales/<tag>.txt` that trunk puts in
 /// `dist/` (see `index.html`) is fetched when needed, and only the last one
 /// fetched is kept.
 pub async fn load(locale: Locale) -> bool {
