@@ -32,6 +32,7 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
         routes::session::exchange,
         routes::account::account_status,
         routes::account::trusted_phone,
+        routes::account::status,
         routes::devices::list,
         routes::devices::remove_device,
         routes::account::events,
@@ -354,6 +355,8 @@ pub mod schemas {
         /// Unix seconds (idle expiry; activity slides it, 12 h at most).
         pub expires_at: i64,
         pub login: String,
+        /// Steps 1-3 for the key that signed in (absent from `session/exchange`'s answer).
+        pub status: Option<StrongAuthStatus>,
     }
 
     /// Body of `session/handoff`.
@@ -412,6 +415,20 @@ pub mod schemas {
     pub enum AccountStatus {
         DeviceActivated(DeviceActivated),
         AccountBlocked(AccountBlocked),
+    }
+
+    /// The three SDK reads of steps 1-3 in one body.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct StrongAuthStatus {
+        pub is_device_activated: bool,
+        /// `NotBlocked`, `PinBlocked` or `AccountBlocked`.
+        #[schema(example = "NotBlocked")]
+        pub is_account_blocked: String,
+        /// E.164, null when the account has none.
+        pub phone_number: Option<String>,
+        /// `+33 6•• •• ••78`.
+        pub masked_phone_number: Option<String>,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -858,6 +875,7 @@ pub mod schemas {
         SessionInfoEnvelope => SessionInfo,
         AccountStatusEnvelope => AccountStatus,
         TrustedPhoneEnvelope => TrustedPhone,
+        StrongAuthStatusEnvelope => StrongAuthStatus,
         SmsCodeSentEnvelope => SmsCodeSent,
         StepUpProofEnvelope => StepUpProof,
         VehiclesEnvelope => Vehicles,

@@ -24,6 +24,8 @@ pub mod paths {
     pub const OTP: &str = "/api/v1/pims/authentication/otp";
     pub const DEVICES: &str = "/api/v1/pims/authentication/devices";
     pub const VEHICLES: &str = "/api/v1/pims/subscription/vehicle";
+    /// Steps 1-3 in one read (the portal's; the three SDK calls stay).
+    pub const STATUS: &str = "/api/v1/account/status";
     pub const EVENTS: &str = "/api/v1/account/events";
     pub const SESSIONS: &str = "/api/v1/account/sessions";
     pub const CONFIG: &str = "/api/v1/config";
@@ -45,6 +47,10 @@ pub struct SessionCreated {
     pub token: String,
     pub expires_at: UnixSeconds,
     pub login: String,
+    /// Steps 1-3 for the key that signed in, so the first screen after the sign-in needs
+    /// no second round trip. Absent from an embed token's exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StrongAuthStatus>,
 }
 
 /// Body of `session/handoff`: the key the portal's session will be bound to. The answer
@@ -121,6 +127,19 @@ impl BlockState {
     pub fn is_blocked(self) -> bool {
         self != BlockState::NotBlocked
     }
+}
+
+/// The answers of steps 1-3 (`isDeviceActivated`, `isAccountBlocked`, the trusted phone)
+/// in one body: `GET /api/v1/account/status`, and the sign-in's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StrongAuthStatus {
+    pub is_device_activated: bool,
+    /// As [`AccountBlocked::is_account_blocked`].
+    pub is_account_blocked: String,
+    pub phone_number: Option<String>,
+    #[serde(default)]
+    pub masked_phone_number: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use wire::api::{
-    paths, AccountBlocked, DeviceActivated, EventKind, SecurityEvent, SecurityEvents, TrustedPhone,
+    paths, AccountBlocked, DeviceActivated, EventKind, SecurityEvent, SecurityEvents,
+    StrongAuthStatus, TrustedPhone,
 };
 
 use crate::auth::AuthSession;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::ACCOUNT, get(account_status))
         .route(paths::TRUSTED_PHONE, get(trusted_phone))
+        .route(paths::STATUS, get(status))
         .route(paths::EVENTS, get(events))
 }
 
@@ -76,6 +78,48 @@ pub async fn account_status(
         }
         _ => Err(ApiError::invalid("type")),
     }
+}
+
+/// Steps 1-3 for `device_id` on `account_id`: what `status` answers, and the sign-in with it.
+pub async fn strong_auth_status(
+    state: &AppState,
+    account_id: i64,
+    device_id: &str,
+) -> Result<StrongAuthStatus, ApiError> {
+    let account = store::account(&state.pool, account_id).await?;
+    let enrolled = store::is_enrolled(&state.pool, account_id, device_id).await?;
+    let block = store::block_state(state, &account, device_id).await?;
+    Ok(StrongAuthStatus {
+        is_device_activated: enrolled,
+        is_account_blocked: block.as_str().to_string(),
+        masked_phone_number: account
+            .trusted_phone
+            .as_deref()
+            .map(wire::validate::mask_phone_number),
+        phone_number: account.trusted_phone,
+    })
+}
+
+/// `GET /api/v1/account/status`: steps 1-3 (`isDeviceActivated`, `isAccountBlocked`, the
+/// trusted phone) in one read, so a screen that needs all three waits for one answer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/account/status",
+    tag = "account",
+    description = "The answers of the three SDK reads (account isDeviceActivated, account isAccountBlocked, trustedphonenumber) in one body; those calls stay as they are.",
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Succeeded", body = crate::openapi::schemas::StrongAuthStatusEnvelope),
+        (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
+        (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
+    )
+)]
+pub async fn status(
+    State(state): State<AppState>,
+    session: AuthSession,
+) -> ApiResult<StrongAuthStatus> {
+    ok(strong_auth_status(&state, session.account_id, &session.device_id).await?)
 }
 
 /// `GET …/trustedphonenumber`: the number in E.164 and masked, or nulls.

@@ -40,6 +40,7 @@ pub const API_PATHS: &[&str] = &[
     paths::SESSION_EXCHANGE,
     paths::ACCOUNT,
     paths::TRUSTED_PHONE,
+    paths::STATUS,
     paths::SMS_CODE_REQUEST,
     paths::SMS_CODE,
     paths::ENROLLMENT,

@@ -104,10 +104,13 @@ pub async fn sign_in(
         open_session(&state, account_id, &key.thumbprint, &label, None).await?;
     tracing::info!(account_id, "signed in");
     let cookie = auth::session_cookie(&state.settings, &token, policy.session_absolute_seconds);
+    let status =
+        crate::routes::account::strong_auth_status(&state, account_id, &key.thumbprint).await?;
     let mut response = ApiOk(Some(SessionCreated {
         token,
         expires_at,
         login,
+        status: Some(status),
     }))
     .into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -296,6 +299,7 @@ pub async fn exchange(
         token,
         expires_at,
         login,
+        status: None,
     })
 }
 

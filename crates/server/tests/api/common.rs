@@ -264,6 +264,14 @@ impl TestApp {
         }
     }
 
+    /// A client on `device`, not signed in.
+    pub fn anonymous_on(&self, device: &DeviceKey) -> Client<'_> {
+        Client {
+            device: Some(device.clone()),
+            ..self.anonymous()
+        }
+    }
+
     /// Signs `email` in from a fresh device.
     pub async fn client(&self, email: &str) -> Client<'_> {
         self.client_on(email, &new_device()).await

@@ -735,3 +735,67 @@ async fn the_config_says_who_is_signed_in_and_nothing_to_anyone_else() {
     let answer = client.get("/api/v1/config").await;
     assert!(answer.result().get("login").is_none(), "{}", answer.text);
 }
+
+/// Steps 1-3 as the SDK reads them, one call each, in the status read's shape.
+async fn three_reads(client: &Client<'_>) -> serde_json::Value {
+    let phone = client
+        .get("/api/v1/pims/authentication/trustedphonenumber")
+        .await
+        .assert_ok()
+        .clone();
+    json!({
+        "isDeviceActivated": client.is_enrolled().await,
+        "isAccountBlocked": client.block_state().await,
+        "phoneNumber": phone["phoneNumber"],
+        "maskedPhoneNumber": phone["maskedPhoneNumber"],
+    })
+}
+
+/// One round trip after the sign-in: its answer carries steps 1-3 for the key that signed
+/// in, and `GET /api/v1/account/status` answers the three SDK reads at once, the same.
+#[tokio::test]
+async fn the_sign_in_and_the_status_read_answer_steps_one_to_three_at_once() {
+    let app = TestApp::new().await;
+    // An account with no phone, then one with a phone on a device not enrolled.
+    let new = app.client("new@demo.test").await;
+    let fresh = json!({"isDeviceActivated": false, "isAccountBlocked": "NotBlocked",
+        "phoneNumber": null, "maskedPhoneNumber": null});
+    assert_eq!(new.get("/api/v1/account/status").await.assert_ok(), &fresh);
+    assert_eq!(three_reads(&new).await, fresh);
+
+    let device = new_device();
+    let enrolled = app.client_on("enrolled@demo.test", &device).await;
+    let before = enrolled.get("/api/v1/account/status").await.assert_ok().clone();
+    assert_eq!(before["isDeviceActivated"], false);
+    assert_eq!(before["phoneNumber"], ENROLLED_PHONE);
+    assert_eq!(before, three_reads(&enrolled).await);
+
+    // Enrolled: the next sign-in on that key says so in its own answer.
+    enrolled.enroll(ENROLLED_PHONE, PIN).await;
+    let after = enrolled.get("/api/v1/account/status").await.assert_ok().clone();
+    assert_eq!(after["isDeviceActivated"], true);
+    assert_eq!(after, three_reads(&enrolled).await);
+    let again = app
+        .anonymous_on(&device)
+        .post(
+            "/api/v1/session",
+            json!({"email": "enrolled@demo.test", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(again.assert_ok()["status"], after);
+    // Another key signing in to the same account is not that device.
+    let other = app
+        .anonymous()
+        .post(
+            "/api/v1/session",
+            json!({"email": "enrolled@demo.test", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(other.assert_ok()["status"]["isDeviceActivated"], false);
+
+    // A session is needed, as for the three reads.
+    app.anonymous()
+        .get("/api/v1/account/status")
+        .await
+        .assert_error(2301);
+}
