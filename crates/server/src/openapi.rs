@@ -417,7 +417,7 @@ pub mod schemas {
         AccountBlocked(AccountBlocked),
     }
 
-    /// The three SDK reads of steps 1-3 in one body.
+    /// The three SDK reads of steps 1-3 in one body, and the device count.
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "camelCase")]
     pub struct StrongAuthStatus {
@@ -429,6 +429,8 @@ pub mod schemas {
         pub phone_number: Option<String>,
         /// `+33 6•• •• ••78`.
         pub masked_phone_number: Option<String>,
+        /// Devices enrolled on the account (this one included when it is).
+        pub enrolled_devices: u32,
     }
 
     #[derive(Serialize, ToSchema)]

@@ -91,10 +91,45 @@ pub async fn block_state(
     if account.pin_blocked {
         return Ok(BlockState::PinBlocked);
     }
-    if at_device_limit(&state.pool, state, account.id, device_id).await? {
-        return Ok(BlockState::AccountBlocked);
+    let devices = devices_of(&state.pool, account.id, device_id).await?;
+    Ok(block_of(state, account, devices))
+}
+
+/// The account's enrolled devices as `device_id` sees them: how many, and whether it is one.
+#[derive(Clone, Copy, Debug)]
+pub struct DevicesSeen {
+    pub count: i64,
+    pub this_one: bool,
+}
+
+pub async fn devices_of<'e, E: Executor<'e, Database = Db>>(
+    executor: E,
+    account_id: i64,
+    device_id: &str,
+) -> Result<DevicesSeen, ApiError> {
+    let (count, this): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN device_id = $2 THEN 1 ELSE 0 END), 0)
+         FROM devices WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .bind(device_id)
+    .fetch_one(executor)
+    .await?;
+    Ok(DevicesSeen {
+        count,
+        this_one: this > 0,
+    })
+}
+
+/// [`block_state`] from what was read already.
+pub fn block_of(state: &AppState, account: &Account, devices: DevicesSeen) -> BlockState {
+    if account.pin_blocked {
+        BlockState::PinBlocked
+    } else if !devices.this_one && devices.count >= i64::from(state.policy().device_limit) {
+        BlockState::AccountBlocked
+    } else {
+        BlockState::NotBlocked
     }
-    Ok(BlockState::NotBlocked)
 }
 
 /// The account has its limit of enrolled devices and this one is not among them.
@@ -107,15 +142,8 @@ pub async fn at_device_limit<'e, E>(
 where
     E: Executor<'e, Database = Db>,
 {
-    let (count, this): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN device_id = $2 THEN 1 ELSE 0 END), 0)
-         FROM devices WHERE account_id = $1",
-    )
-    .bind(account_id)
-    .bind(device_id)
-    .fetch_one(executor)
-    .await?;
-    Ok(this == 0 && count >= i64::from(state.policy().device_limit))
+    let devices = devices_of(executor, account_id, device_id).await?;
+    Ok(!devices.this_one && devices.count >= i64::from(state.policy().device_limit))
 }
 
 /// Appends a security event.

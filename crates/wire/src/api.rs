@@ -130,7 +130,7 @@ impl BlockState {
 }
 
 /// The answers of steps 1-3 (`isDeviceActivated`, `isAccountBlocked`, the trusted phone)
-/// in one body: `GET /api/v1/account/status`, and the sign-in's answer.
+/// in one body, with the device count: `GET /api/v1/account/status`, and the sign-in's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StrongAuthStatus {
@@ -140,6 +140,10 @@ pub struct StrongAuthStatus {
     pub phone_number: Option<String>,
     #[serde(default)]
     pub masked_phone_number: Option<String>,
+    /// How many devices the account has enrolled (this one included, if it is), so a
+    /// browser stopped by the limit is told the count without another read.
+    #[serde(default)]
+    pub enrolled_devices: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

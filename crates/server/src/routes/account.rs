@@ -87,11 +87,14 @@ pub async fn strong_auth_status(
     device_id: &str,
 ) -> Result<StrongAuthStatus, ApiError> {
     let account = store::account(&state.pool, account_id).await?;
-    let enrolled = store::is_enrolled(&state.pool, account_id, device_id).await?;
-    let block = store::block_state(state, &account, device_id).await?;
+    // One read of the devices answers both "is this one enrolled" and the limit.
+    let devices = store::devices_of(&state.pool, account_id, device_id).await?;
     Ok(StrongAuthStatus {
-        is_device_activated: enrolled,
-        is_account_blocked: block.as_str().to_string(),
+        is_device_activated: devices.this_one,
+        is_account_blocked: store::block_of(state, &account, devices)
+            .as_str()
+            .to_string(),
+        enrolled_devices: u32::try_from(devices.count).unwrap_or(u32::MAX),
         masked_phone_number: account
             .trusted_phone
             .as_deref()

@@ -748,6 +748,7 @@ async fn three_reads(client: &Client<'_>) -> serde_json::Value {
         "isAccountBlocked": client.block_state().await,
         "phoneNumber": phone["phoneNumber"],
         "maskedPhoneNumber": phone["maskedPhoneNumber"],
+        "enrolledDevices": client.get(DEVICES).await.assert_ok()["devices"].as_array().unwrap().len(),
     })
 }
 
@@ -759,21 +760,33 @@ async fn the_sign_in_and_the_status_read_answer_steps_one_to_three_at_once() {
     // An account with no phone, then one with a phone on a device not enrolled.
     let new = app.client("new@demo.test").await;
     let fresh = json!({"isDeviceActivated": false, "isAccountBlocked": "NotBlocked",
-        "phoneNumber": null, "maskedPhoneNumber": null});
+        "phoneNumber": null, "maskedPhoneNumber": null, "enrolledDevices": 0});
     assert_eq!(new.get("/api/v1/account/status").await.assert_ok(), &fresh);
     assert_eq!(three_reads(&new).await, fresh);
 
     let device = new_device();
     let enrolled = app.client_on("enrolled@demo.test", &device).await;
-    let before = enrolled.get("/api/v1/account/status").await.assert_ok().clone();
+    let before = enrolled
+        .get("/api/v1/account/status")
+        .await
+        .assert_ok()
+        .clone();
     assert_eq!(before["isDeviceActivated"], false);
     assert_eq!(before["phoneNumber"], ENROLLED_PHONE);
     assert_eq!(before, three_reads(&enrolled).await);
 
     // Enrolled: the next sign-in on that key says so in its own answer.
     enrolled.enroll(ENROLLED_PHONE, PIN).await;
-    let after = enrolled.get("/api/v1/account/status").await.assert_ok().clone();
+    let after = enrolled
+        .get("/api/v1/account/status")
+        .await
+        .assert_ok()
+        .clone();
     assert_eq!(after["isDeviceActivated"], true);
+    assert_eq!(
+        after["enrolledDevices"],
+        before["enrolledDevices"].as_u64().unwrap() + 1
+    );
     assert_eq!(after, three_reads(&enrolled).await);
     let again = app
         .anonymous_on(&device)
