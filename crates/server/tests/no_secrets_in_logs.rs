@@ -75,6 +75,16 @@ async fn no_secret_reaches_the_logs_even_at_trace_level() {
         )
         .await
         .assert_ok();
+    // The PIN in the removal's own header, wrong (the log says why it was refused).
+    client
+        .post_with(
+            VEHICLES,
+            json!({"action": "removeProperty", "vin": "VF3UPHNS0KS123456"}),
+            (wire::STRONG_AUTH_PIN_HEADER, "975311"),
+        )
+        .await
+        .assert_error(2308);
+    secrets.push("975311".into());
     // PIN update and reset.
     client
         .post(

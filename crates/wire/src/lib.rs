@@ -18,6 +18,10 @@ pub use error::ErrorCode;
 pub const DPOP_HEADER: &str = "DPoP";
 /// Header carrying a step-up proof from `otp withPIN`.
 pub const STRONG_AUTH_HEADER: &str = "X-Strong-Auth";
+/// Header carrying the PIN itself, in place of [`STRONG_AUTH_HEADER`], on the operations that
+/// take it (removing a vehicle or a device): the step-up and its operation in one round trip,
+/// checked exactly as `otp withPIN` would be.
+pub const STRONG_AUTH_PIN_HEADER: &str = "X-Strong-Auth-PIN";
 
 /// The portal ships as two pages, each with its own wasm: `account.html` draws
 /// account management, `index.html` everything else (sign-in, home,

@@ -107,6 +107,64 @@ pub fn proof_header(headers: &HeaderMap) -> Option<&str> {
         .filter(|p| !p.is_empty())
 }
 
+/// How a request proves a fresh strong authentication for its operation.
+pub enum StepUp {
+    /// A proof from `otp withPIN` (`X-Strong-Auth`), still to be spent.
+    Proof(String),
+    /// The PIN came with the request (`X-Strong-Auth-PIN`) and was right.
+    PinChecked,
+}
+
+/// The request's step-up for `operation`, read before the operation's transaction: with
+/// `X-Strong-Auth-PIN`, the PIN is checked now, exactly as `otp withPIN` checks it (who may
+/// step up, the PIN lockout and its counters); otherwise the `X-Strong-Auth` proof, which
+/// [`spend`] spends. 2302 with neither.
+pub async fn step_up(
+    state: &AppState,
+    session: &AuthSession,
+    headers: &HeaderMap,
+    operation: StepUpOperation,
+) -> Result<StepUp, ApiError> {
+    let pin_header = headers
+        .get(wire::STRONG_AUTH_PIN_HEADER)
+        .map(|v| v.to_str().unwrap_or("?"));
+    if let Some(text) = pin_header {
+        let pin_code = pin::parse_pin(
+            Some(text.trim()),
+            state.policy().pin_length,
+            wire::STRONG_AUTH_PIN_HEADER,
+        )?;
+        if !crate::routes::devices::may_step_up(state, session, operation).await? {
+            return Err(ErrorCode::NeedStrongAuthentication.into());
+        }
+        pin::check(
+            state,
+            session.account_id,
+            &pin_code,
+            &session.device_label(),
+        )
+        .await?;
+        return Ok(StepUp::PinChecked);
+    }
+    let proof = proof_header(headers).ok_or(ErrorCode::NeedStrongAuthentication)?;
+    Ok(StepUp::Proof(proof.to_string()))
+}
+
+/// Spends `step_up` on `operation` inside `tx`, as [`spend_proof`] does; a PIN checked with
+/// the request has nothing left to spend.
+pub async fn spend(
+    state: &AppState,
+    tx: &mut db::Tx,
+    session: &AuthSession,
+    step_up: &StepUp,
+    operation: StepUpOperation,
+) -> Result<(), ApiError> {
+    match step_up {
+        StepUp::PinChecked => Ok(()),
+        StepUp::Proof(proof) => spend_proof_text(state, tx, session, proof, operation).await,
+    }
+}
+
 /// 2302 unless the request's step-up proof for `operation` is live; spends nothing. D asks
 /// this before sending the code to a new number (and again on a resend), and spends the
 /// proof when the code comes back.
@@ -134,6 +192,16 @@ pub async fn spend_proof(
     operation: StepUpOperation,
 ) -> Result<(), ApiError> {
     let proof = proof_header(headers).ok_or(ErrorCode::NeedStrongAuthentication)?;
+    spend_proof_text(state, tx, session, proof, operation).await
+}
+
+async fn spend_proof_text(
+    state: &AppState,
+    tx: &mut db::Tx,
+    session: &AuthSession,
+    proof: &str,
+    operation: StepUpOperation,
+) -> Result<(), ApiError> {
     let id = live_proof(&mut **tx, state, session, operation, proof)
         .await?
         .ok_or(ErrorCode::NeedStrongAuthentication)?;

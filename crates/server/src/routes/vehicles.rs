@@ -9,7 +9,7 @@ use wire::ErrorCode;
 
 use crate::auth::AuthSession;
 use crate::error::{ok, ok_null, ApiError, ApiJson, ApiResult};
-use crate::routes::otp::spend_proof;
+use crate::routes::otp;
 use crate::{db, store, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -52,13 +52,16 @@ pub async fn list(State(state): State<AppState>, session: AuthSession) -> ApiRes
     path = "/api/v1/pims/subscription/vehicle",
     tag = "account",
     request_body = crate::openapi::schemas::VehicleRequest,
-    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id"), ("X-Strong-Auth" = String, Header, description = "Step-up proof from otp withPIN")),
+    params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id"), ("X-Strong-Auth" = Option<String>, Header, description = "Step-up proof from otp withPIN; or, in its place, X-Strong-Auth-PIN"), ("X-Strong-Auth-PIN" = Option<String>, Header, description = "The PIN itself: the step-up and the removal in one request, the PIN checked as otp withPIN checks it (2308 wrong PIN with remainingAttempts, 2317 lockout)")),
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Removed", body = crate::openapi::schemas::SucceededNull),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 no session, it expired, or it is bound to another key than the proof's", body = crate::openapi::schemas::Failed),
         (status = 403, description = "2302 no live step-up proof (or device not enrolled); 2323 not this account's vehicle", body = crate::openapi::schemas::Failed),
+        (status = 422, description = "2308 wrong PIN in X-Strong-Auth-PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
+        (status = 423, description = "2317 PIN lockout (X-Strong-Auth-PIN)", body = crate::openapi::schemas::Failed),
+        (status = 503, description = "2204 the server is shedding load: too many password and PIN checks wait for a core (--hash-queue); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )
 )]
@@ -76,12 +79,14 @@ pub async fn remove_property(
     if !store::is_enrolled(&state.pool, session.account_id, &session.device_id).await? {
         return Err(ErrorCode::NeedStrongAuthentication.into());
     }
+    // Before the transaction: a PIN sent with the request is hashed outside of it.
+    let step_up = otp::step_up(&state, &session, &headers, StepUpOperation::RemoveProperty).await?;
     let mut tx = db::begin_write(&state.pool, session.account_id).await?;
-    spend_proof(
+    otp::spend(
         &state,
         &mut tx,
         &session,
-        &headers,
+        &step_up,
         StepUpOperation::RemoveProperty,
     )
     .await?;

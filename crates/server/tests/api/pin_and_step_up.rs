@@ -368,3 +368,65 @@ async fn remove_clio(client: &Client<'_>, proof: &str) -> Answer {
         )
         .await
 }
+
+/// The step-up and its operation in one request: `X-Strong-Auth-PIN` carries the PIN,
+/// checked as `otp withPIN` checks it (the same counters and lockout), for removing a
+/// vehicle or a device only.
+#[tokio::test]
+async fn the_pin_can_come_with_the_removal_and_counts_as_a_pin_check() {
+    let app = TestApp::new().await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
+    let remove = |vin: &str| json!({"action": "removeProperty", "vin": vin});
+    let pin = |value: &'static str| (wire::STRONG_AUTH_PIN_HEADER, value);
+
+    // Malformed: 2102 naming the header, and no attempt used.
+    client
+        .post_with(VEHICLES, remove("VF1RJA00X68123456"), pin("12ab56"))
+        .await
+        .assert_error(2102);
+    // Wrong: 2308 with the tries left, the vehicle kept.
+    let wrong = client
+        .post_with(VEHICLES, remove("VF1RJA00X68123456"), pin("135792"))
+        .await;
+    wrong.assert_error(2308);
+    assert_eq!(wrong.json["error"]["remainingAttempts"], 2);
+    // Right, on another account's VIN: 2323; the right PIN resets the count.
+    client
+        .post_with(VEHICLES, remove("VF3UPHNS0KS123456"), pin(PIN))
+        .await
+        .assert_error(2323);
+    client
+        .post_with(VEHICLES, remove("VF1RJA00X68123456"), pin(PIN))
+        .await
+        .assert_ok();
+    assert_eq!(
+        client.get(VEHICLES).await.assert_ok()["vehicles"],
+        json!([])
+    );
+    assert_eq!(client.event_kinds().await[0], "vehicleRemoved");
+
+    // A browser that is not enrolled may not step up, PIN or not.
+    let stranger = app.client("enrolled@demo.test").await;
+    stranger
+        .post_with(VEHICLES, remove("VF1RJA00X68123456"), pin(PIN))
+        .await
+        .assert_error(2302);
+
+    // Three wrong PINs through the header lock the PIN, as three through `otp` would: then
+    // even the right one is refused.
+    // (The PIN is checked before the id is looked up: any well-formed id does.)
+    let other = "A".repeat(43);
+    let remove_device = json!({"action": "removeDevice", "deviceId": other});
+    for left in [2, 1, 0] {
+        let answer = client
+            .post_with(DEVICES, remove_device.clone(), pin("135792"))
+            .await;
+        answer.assert_error(2308);
+        assert_eq!(answer.json["error"]["remainingAttempts"], left);
+    }
+    client
+        .post_with(DEVICES, remove_device, pin(PIN))
+        .await
+        .assert_error(2317);
+    assert_eq!(client.block_state().await, "PinBlocked");
+}
