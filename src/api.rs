@@ -120,6 +120,10 @@ thread_local! {
     // The bearer token lives in memory only: never in web storage. Standalone,
     // the HttpOnly session cookie carries the session across reloads instead.
     static TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    // Steps 1-3 as the sign-in answered them, for the first screen after it, which then
+    // needs no round trip of its own. Any write after the sign-in may change them: `send_raw`
+    // drops them on every request but a GET.
+    static SIGNED_IN_STATUS: RefCell<Option<api::StrongAuthStatus>> = const { RefCell::new(None) };
 }
 
 /// Replaces the network with `transport` (tests).
@@ -158,6 +162,9 @@ async fn send<T: DeserializeOwned>(request: HttpRequest) -> Result<Option<T>, Ap
 // exist once in the wasm, and each result type adds only its own parsing
 // (with the envelope decoded per type, every API call cost ~3 KB).
 fn send_raw(request: HttpRequest) -> Pin<Box<dyn Future<Output = RawResult>>> {
+    if request.method != "GET" {
+        SIGNED_IN_STATUS.with(|s| s.take());
+    }
     Box::pin(async move { decode_envelope(exchange(signed(request).await?).await?) })
 }
 
@@ -336,6 +343,7 @@ pub async fn sign_in(email: String, password: String) -> Result<api::SessionCrea
     let created: api::SessionCreated =
         required(post(paths::SESSION, &api::SignIn { email, password }).await)?;
     set_token(Some(created.token.clone()));
+    SIGNED_IN_STATUS.with(|s| *s.borrow_mut() = created.status.clone());
     Ok(created)
 }
 
@@ -358,6 +366,15 @@ pub async fn sign_out() -> Result<(), ApiError> {
     match result {
         Ok(_) | Err(ApiError::SessionExpired) => Ok(()),
         Err(error) => Err(error),
+    }
+}
+
+/// Steps 1-3 in one read: the sign-in's answer when nothing was written since, else
+/// `GET /api/v1/account/status`.
+pub async fn status() -> Result<api::StrongAuthStatus, ApiError> {
+    match SIGNED_IN_STATUS.with(|s| s.take()) {
+        Some(status) => Ok(status),
+        None => required(get(paths::STATUS).await),
     }
 }
 
@@ -441,24 +458,28 @@ pub async fn vehicles() -> Result<Vec<api::Vehicle>, ApiError> {
     required::<api::Vehicles>(get(paths::VEHICLES).await).map(|r| r.vehicles)
 }
 
-pub async fn remove_vehicle(vin: String, proof: Option<String>) -> Result<(), ApiError> {
+/// Removes a vehicle, the PIN in the same request (`X-Strong-Auth-PIN`): one round trip
+/// for the step-up and the removal.
+pub async fn remove_vehicle(vin: String, pin: String) -> Result<(), ApiError> {
     let body = api::VehicleRequest {
         discriminator: api::Discriminator::action("removeProperty"),
         vin: Some(vin),
     };
-    send_raw(with_proof(post_request(paths::VEHICLES, &body)?, proof))
-        .await
-        .map(drop)
+    send_with_pin(post_request(paths::VEHICLES, &body)?, pin).await
 }
 
-pub async fn remove_device(id: String, proof: Option<String>) -> Result<(), ApiError> {
+/// Removes a device, the PIN in the same request, as [`remove_vehicle`].
+pub async fn remove_device(id: String, pin: String) -> Result<(), ApiError> {
     let body = api::DevicesRequest {
         discriminator: api::Discriminator::action("removeDevice"),
         device_id: Some(id),
     };
-    send_raw(with_proof(post_request(paths::DEVICES, &body)?, proof))
-        .await
-        .map(drop)
+    send_with_pin(post_request(paths::DEVICES, &body)?, pin).await
+}
+
+async fn send_with_pin(mut request: HttpRequest, pin: String) -> Result<(), ApiError> {
+    request.headers.push((wire::STRONG_AUTH_PIN_HEADER, pin));
+    send_raw(request).await.map(drop)
 }
 
 pub async fn devices() -> Result<Vec<api::Device>, ApiError> {

@@ -109,6 +109,15 @@ impl<T: Send + Sync + 'static> Load<T> {
         self.value.get()
     }
 
+    /// Changes the answer in place: what the server just confirmed, without reading it again.
+    pub fn update(&self, change: impl FnOnce(&mut T)) {
+        self.value.update(|value| {
+            if let Some(value) = value {
+                change(value)
+            }
+        });
+    }
+
     pub fn refetch(&self) {
         let Some(fetch) = self.fetch.try_get_value() else {
             return;

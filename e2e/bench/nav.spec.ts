@@ -3,21 +3,33 @@
 // (PORTAL_URL); results go to BENCH_OUT as JSON, which xtask merges into bench.json:
 //
 //   { runs, navigation: [{ path, ready, signedInAs, runsMs, medianMs, inPageRunsMs,
-//     inPageMedianMs }], requests: [{ flow, action, all, api, calls }], errors: [{ test, message }] }
+//     inPageMedianMs }], requests: [{ flow, action, all, api, trips, apiTrips, tripsAfterLoad,
+//     latencyMs, calls }],
+//     errors: [{ test, message }] }
+//
+// Round trips: the request-counting tests run with an emulated network latency of
+// LATENCY_MS on every request, so that requests sent together overlap in time and a
+// request that waited for another's answer starts after it ended. `trips` is the longest
+// chain of requests each starting after the previous one ended (all requests of the
+// action), `apiTrips` the same among the API calls only, and `tripsAfterLoad` among the API
+// calls the portal's code makes (not the document's preloads): the round trips the action
+// costs once its page is there. The target is 1 for each action.
 //
 // The tests share the demo accounts of one server, so they run in this order: the timings
 // first (new@ not enrolled yet), then sign-in and enrollment as new@, then the account flows
 // as enrolled@ on a device enrolled through the API. Each test writes its figures as soon as
 // it has them, so a failing test keeps the others'.
-import { test, expect, type APIRequestContext, type Browser, type BrowserContext, type Page, type Request } from '@playwright/test';
-import { randomUUID } from 'node:crypto';
+import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
 import { DEMO_PASSWORD, latestCode } from '../tests/helpers';
+import { ApiClient, portalPage } from '../tests/flow-fixtures';
+import { PageKey } from '../tests/dpop';
 
 const BASE = process.env.PORTAL_URL as string;
 const OUT = process.env.BENCH_OUT ?? 'bench-results.json';
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '7') || 7);
-const DEVICE_ID_KEY = 'portal.deviceId';
+/** Emulated one-way-and-back latency of every request in the request-counting tests. */
+const LATENCY_MS = 150;
 const ENROLLED_PIN = '246801';
 const ENROLLED_PHONE = '+12015550124';
 
@@ -56,14 +68,19 @@ async function freshContext(browser: Browser): Promise<BrowserContext> {
   return browser.newContext({ baseURL: BASE, viewport: { width: 1280, height: 720 } });
 }
 
-/** Signs `email` in through the API in `context`: the session cookie lands in its jar. */
-async function apiSignIn(request: APIRequestContext, email: string, deviceId = randomUUID()): Promise<string> {
-  const response = await request.post('/api/v1/session', {
-    data: { email, password: DEMO_PASSWORD },
-    headers: { 'X-Device-Id': deviceId },
-  });
-  expect(response.status(), `POST /api/v1/session as ${email}`).toBe(200);
-  return (await response.json()).result.token as string;
+/**
+ * Signs `email` in as the browser of `context`: its portal makes its device key on a first
+ * page (untimed), the API signs in with that key (the session cookie lands in the context's
+ * jar, bound to the key), then the HTTP cache is emptied, so the timed visit downloads the
+ * portal again as a first visit does, only with the key already there.
+ */
+async function browserSignIn(context: BrowserContext, email: string): Promise<ApiClient> {
+  const page = await portalPage(context);
+  const api = await new ApiClient(context.request, new PageKey(page)).signIn(email);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.clearBrowserCache');
+  await cdp.detach();
+  return api;
 }
 
 /** Which screen a timed navigation waits for. */
@@ -142,7 +159,7 @@ async function timeNavigation(
   for (let run = 0; run <= RUNS; run++) {
     const context = await freshContext(browser);
     try {
-      if (signedInAs) await apiSignIn(context.request, signedInAs);
+      if (signedInAs) await browserSignIn(context, signedInAs);
       const timing = await timeToInteractive(context, path, screen);
       await check(timing.page);
       if (run > 0) {
@@ -174,45 +191,103 @@ test('navigation to the first interactive screen: /sign-in and /enroll (new@)', 
   });
 });
 
-/** Counts the requests a page sends, per user action. */
+/** One request of the page, as the DevTools protocol saw it (seconds, its monotonic clock). */
+type Seen = { id: string; method: string; url: string; initiator: string; start: number; end: number | null };
+
+/**
+ * The longest chain of requests in `seen` each starting after the previous one ended: the
+ * sequential round trips. Requests sent together (overlapping) count once.
+ */
+function roundTrips(seen: readonly Seen[]): number {
+  const byStart = [...seen].sort((a, b) => a.start - b.start);
+  const depth = new Map<Seen, number>();
+  let longest = 0;
+  for (const item of byStart) {
+    let before = 0;
+    for (const earlier of byStart) {
+      if (earlier === item) break;
+      if (earlier.end !== null && earlier.end <= item.start) before = Math.max(before, depth.get(earlier) ?? 0);
+    }
+    depth.set(item, before + 1);
+    longest = Math.max(longest, before + 1);
+  }
+  return longest;
+}
+
+const isApi = (seen: Seen) => new URL(seen.url).pathname.startsWith('/api/');
+
+/**
+ * Counts the requests a page sends per user action, and their round trips. Read from the
+ * DevTools protocol rather than Playwright's events: it says who started each request
+ * (`initiator`: the document's parser or a preload it declares, or the page's script).
+ */
 class RequestCounter {
-  private readonly seen: Request[] = [];
-  private inFlight = 0;
+  private readonly seen: Seen[] = [];
   private lastEvent = Date.now();
 
-  constructor(private readonly page: Page, private readonly flow: string) {
-    page.on('request', (request) => {
-      this.seen.push(request);
-      this.inFlight += 1;
-      this.lastEvent = Date.now();
+  private constructor(private readonly page: Page, private readonly flow: string) {}
+
+  /** A counter on `page`, whose requests from now on take LATENCY_MS more each. */
+  static async on(page: Page, flow: string): Promise<RequestCounter> {
+    const counter = new RequestCounter(page, flow);
+    const cdp = await page.context().newCDPSession(page);
+    cdp.on('Network.requestWillBeSent', (event) => {
+      if (!/^https?:/.test(event.request.url) || event.redirectResponse) return;
+      counter.seen.push({
+        id: event.requestId,
+        method: event.request.method,
+        url: event.request.url,
+        initiator: event.initiator.type,
+        start: event.timestamp,
+        end: null,
+      });
+      counter.lastEvent = Date.now();
     });
-    const done = () => {
-      this.inFlight = Math.max(0, this.inFlight - 1);
-      this.lastEvent = Date.now();
+    const done = (event: { requestId: string; timestamp: number }) => {
+      const item = counter.seen.find((s) => s.id === event.requestId && s.end === null);
+      if (item) item.end = event.timestamp;
+      counter.lastEvent = Date.now();
     };
-    page.on('requestfinished', done);
-    page.on('requestfailed', done);
+    cdp.on('Network.loadingFinished', done);
+    cdp.on('Network.loadingFailed', done);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: LATENCY_MS,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    return counter;
   }
 
   /** Runs `act` (the action and the wait for its result), waits until the network is
-   * quiet (nothing in flight for 500 ms), then records the requests it caused. */
+   * quiet (nothing in flight for 2 latencies), then records the requests it caused. */
   async action(name: string, act: () => Promise<void>): Promise<void> {
     const from = this.seen.length;
     await act();
-    const deadline = Date.now() + 10_000;
-    while ((this.inFlight > 0 || Date.now() - this.lastEvent < 500) && Date.now() < deadline) {
+    const deadline = Date.now() + 15_000;
+    const busy = () => this.seen.slice(from).some((s) => s.end === null);
+    while ((busy() || Date.now() - this.lastEvent < 2 * LATENCY_MS + 200) && Date.now() < deadline) {
       await this.page.waitForTimeout(100);
     }
-    const requests = this.seen.slice(from);
-    const api = requests.filter((r) => new URL(r.url()).pathname.startsWith('/api/'));
+    const seen = this.seen.slice(from);
+    const api = seen.filter(isApi);
+    // What the page's own code asks once the page is there: not the document, nor what
+    // its HTML declares (scripts, styles, the wasm and the config it preloads).
+    const afterLoad = api.filter((s) => s.initiator === 'script');
     append('requests', {
       flow: this.flow,
       action: name,
-      all: requests.length,
+      all: seen.length,
       api: api.length,
-      calls: requests.map((r) => {
-        const url = new URL(r.url());
-        return `${r.method()} ${url.origin === new URL(BASE).origin ? url.pathname + url.search : url.href}`;
+      trips: roundTrips(seen),
+      apiTrips: roundTrips(api),
+      tripsAfterLoad: roundTrips(afterLoad),
+      latencyMs: LATENCY_MS,
+      calls: seen.map((r) => {
+        const url = new URL(r.url);
+        const where = url.origin === new URL(BASE).origin ? url.pathname + url.search : url.href;
+        return `${r.method} ${where} (${r.initiator})`;
       }),
     });
   }
@@ -226,7 +301,7 @@ async function fillSignIn(page: Page, email: string): Promise<void> {
 test('requests: sign-in (new@)', async ({ browser }) => {
   const context = await freshContext(browser);
   const page = await context.newPage();
-  const count = new RequestCounter(page, 'sign-in');
+  const count = await RequestCounter.on(page, 'sign-in');
   await count.action('open /sign-in (first visit)', async () => {
     await page.goto('/sign-in');
     await expect(page.getByLabel('Email', { exact: true })).toBeEnabled();
@@ -247,7 +322,7 @@ test('requests: enrollment of new@ with the quick method', async ({ browser, req
   await fillSignIn(page, 'new@demo.test');
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('device-status')).toContainText('This browser is not enrolled');
-  const count = new RequestCounter(page, 'enrollment (quick)');
+  const count = await RequestCounter.on(page, 'enrollment (quick)');
   await count.action('open the enrollment (home link)', async () => {
     await page.getByRole('link', { name: 'Enroll this browser' }).click();
     await expect(page).toHaveURL(/\/enroll\/phone$/);
@@ -277,25 +352,14 @@ test('requests: enrollment of new@ with the quick method', async ({ browser, req
   await context.close();
 });
 
-/** A context signed in (cookie) as enrolled@ on a new device enrolled through the API, whose
- * id the portal finds in localStorage. */
+/** A context whose browser is enrolled on enrolled@ (through the API, signed by the key its
+ * portal made) and signed in by its session cookie. */
 async function enrolledContext(browser: Browser): Promise<BrowserContext> {
   const context = await freshContext(browser);
-  const deviceId = randomUUID();
-  const api = context.request;
-  const token = await apiSignIn(api, 'enrolled@demo.test', deviceId);
-  const headers = { 'X-Device-Id': deviceId, Authorization: `Bearer ${token}` };
-  const call = async (url: string, data: unknown) => {
-    const response = await api.post(url, { data, headers });
-    const body = await response.json();
-    expect(body.status, `POST ${url}: ${JSON.stringify(body)}`).toBe('SUCCEEDED');
-  };
-  const since = Date.now();
-  await call('/api/v1/pims/authentication/smscode/request', { type: 'enrollment' });
-  const code = await latestCode(api, 'enrolled@demo.test', ENROLLED_PHONE, { since, purpose: 'enrollment' });
-  await call('/api/v1/pims/authentication/smscode', { action: 'enrollment', smsCode: code });
-  await call('/api/v1/pims/authentication/enrollment', { action: 'enroll', pinCode: ENROLLED_PIN });
-  await context.addInitScript(([key, id]) => window.localStorage.setItem(key, id), [DEVICE_ID_KEY, deviceId] as const);
+  const page = await portalPage(context);
+  const api = await new ApiClient(context.request, new PageKey(page)).signIn('enrolled@demo.test');
+  await api.enroll(ENROLLED_PHONE, ENROLLED_PIN);
+  await page.close();
   return context;
 }
 
@@ -306,14 +370,14 @@ test('requests: account hub, vehicle removal with the step-up PIN, PIN update (e
   await page.goto('/');
   await expect(page.getByTestId('device-status')).toContainText('This browser is enrolled');
 
-  const hub = new RequestCounter(page, 'account hub');
+  const hub = await RequestCounter.on(page, 'account hub');
   await hub.action('open the hub (home link)', async () => {
     await page.getByRole('link', { name: 'Manage account security' }).click();
     await expect(page).toHaveURL(/\/account$/);
     await expect(page.getByTestId('events')).toBeVisible();
   });
 
-  const vehicles = new RequestCounter(page, 'vehicle removal (step-up PIN)');
+  const vehicles = await RequestCounter.on(page, 'vehicle removal (step-up PIN)');
   await vehicles.action('open the vehicles (hub link)', async () => {
     await page.getByRole('link', { name: 'Manage vehicles' }).click();
     await expect(page).toHaveURL(/\/account\/vehicles$/);
@@ -333,7 +397,7 @@ test('requests: account hub, vehicle removal with the step-up PIN, PIN update (e
 
   await page.goto('/account');
   await expect(page.getByTestId('events')).toBeVisible();
-  const pin = new RequestCounter(page, 'PIN update');
+  const pin = await RequestCounter.on(page, 'PIN update');
   await pin.action('open Change PIN (hub link)', async () => {
     await page.getByRole('link', { name: 'Change PIN' }).click();
     await expect(page).toHaveURL(/\/account\/pin\/update$/);

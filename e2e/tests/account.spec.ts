@@ -156,9 +156,9 @@ test('E: removing a vehicle asks for the PIN (step-up), refuses a VIN of another
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId('notice')).toHaveText('Vehicle VF1RJA00X68123456 removed from your account.');
   await expect(page.getByText('No vehicle is linked to your account.')).toBeVisible();
-  // Each removal: once without proof (2302), once with it; one otp per PIN typed.
-  expect(vehiclePosts.count()).toBe(4);
-  expect(stepUps.count()).toBe(3);
+  // One request per PIN typed, the PIN in it: no removal without it first, no otp call.
+  expect(vehiclePosts.count()).toBe(3);
+  expect(stepUps.count()).toBe(0);
 
   await page.goto('/account');
   await expect(page.getByTestId('events')).toContainText('Vehicle removed');

@@ -20,21 +20,16 @@ pub enum GuardState {
     Failed(ApiError),
 }
 
-/// Steps 1-3 in parallel: one round trip, not three.
-pub async fn probe() -> Result<(Probe, Option<String>), ApiError> {
-    let (activated, block, phone) = futures::future::join3(
-        api::is_device_activated(),
-        api::block_state(),
-        api::trusted_phone(),
-    )
-    .await;
-    let phone = phone?;
+/// Steps 1-3 in one read (the server's combined answer of the three SDK calls), and the
+/// number of devices enrolled.
+pub async fn probe() -> Result<(Probe, Option<String>, u32), ApiError> {
+    let status = api::status().await?;
     let probe = Probe {
-        device_activated: activated?,
-        block: block?,
-        has_phone: phone.phone_number.is_some(),
+        device_activated: status.is_device_activated,
+        block: wire::api::BlockState::parse(&status.is_account_blocked),
+        has_phone: status.phone_number.is_some(),
     };
-    Ok((probe, phone.masked_phone_number))
+    Ok((probe, status.masked_phone_number, status.enrolled_devices))
 }
 
 /// Re-reads the server state on entering `step` (directly, after a reload or
@@ -73,7 +68,7 @@ pub fn use_step_guard(step: Step) -> RwSignal<GuardState> {
     }
     leptos::task::spawn_local(async move {
         match probe().await {
-            Ok((probe, masked_phone)) => decide(probe, masked_phone),
+            Ok((probe, masked_phone, _)) => decide(probe, masked_phone),
             Err(error) => {
                 auth.notice(&error);
                 state.set(GuardState::Failed(error));

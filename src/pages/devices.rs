@@ -5,7 +5,6 @@ use crate::i18n::{t, tf, tn};
 use leptos::prelude::*;
 
 use crate::api;
-use wire::api::StepUpOperation;
 use wire::{validate, ErrorCode};
 
 use crate::components::{PageHeading, PinInput, SubmitButton};
@@ -36,7 +35,13 @@ pub fn Devices() -> impl IntoView {
                 None => view! { <p class="loading" role="status">{t!("devices.loading")}</p> }.into_any(),
                 Some(Err(error)) => view! { <div class="form-error" role="alert">{account_error(&error, auth)}</div> }.into_any(),
                 Some(Ok(devices)) => view! {
-                    <DeviceList devices=devices notice=notice on_change=Callback::new(move |()| list.refetch())/>
+                    <DeviceList devices=devices notice=notice on_removed=Callback::new(move |id: String| {
+                        list.update(|answer| {
+                            if let Ok(devices) = answer {
+                                devices.retain(|d| d.id != id)
+                            }
+                        })
+                    })/>
                 }.into_any(),
             }}
         </section>
@@ -44,14 +49,13 @@ pub fn Devices() -> impl IntoView {
 }
 
 /// The enrolled devices: each with when it was enrolled and last used, "this browser"
-/// marked, and "remove" behind the PIN (a step-up proof for `removeDevice`, spent at
-/// once). At the device limit, a browser that is not one of them is told why it cannot
+/// marked, and "remove" behind the PIN (sent with the removal: one round trip). At the device limit, a browser that is not one of them is told why it cannot
 /// enroll, and may remove one with the PIN to make room.
 #[component]
 fn DeviceList(
     devices: Vec<wire::api::Device>,
     notice: RwSignal<Option<String>>,
-    on_change: Callback<()>,
+    on_removed: Callback<String>,
 ) -> impl IntoView {
     let auth = use_auth();
     let config = use_config();
@@ -62,11 +66,7 @@ fn DeviceList(
     let pin_error = RwSignal::new(None::<String>);
     let remove = Task::new(
         move |(id, label, pin): (String, String, String)| async move {
-            let removed = match api::step_up(pin, StepUpOperation::RemoveDevice).await {
-                Ok(proof) => api::remove_device(id, Some(proof.otp)).await,
-                Err(failure) => Err(failure),
-            };
-            match removed {
+            match api::remove_device(id.clone(), pin).await {
                 Ok(()) => {
                     crate::pages::account::completed("deviceRemoved");
                     pending.set(None);
@@ -74,7 +74,7 @@ fn DeviceList(
                         "account.hub.device_removed_named",
                         &[("label", &label)]
                     )));
-                    on_change.run(());
+                    on_removed.run(id);
                 }
                 // A wrong PIN: the form stays, with the tries left.
                 Err(failure) if failure.code() == Some(ErrorCode::WrongPin) => {

@@ -1,7 +1,6 @@
 use crate::i18n::{t, tn};
 use leptos::prelude::*;
 
-use crate::api;
 use crate::flow::{self, Standing};
 
 use crate::components::{step_probe, PageHeading};
@@ -20,13 +19,7 @@ pub fn Home() -> impl IntoView {
         if let Err(error) = &result {
             auth.notice(error);
         }
-        let (probe, masked_phone) = result?;
-        // At the limit, how many: the limit is the server's setting, the count its answer.
-        let devices = match flow::standing(probe) {
-            Standing::DeviceLimit => api::devices().await.ok().map(|d| d.len()),
-            _ => None,
-        };
-        Ok((probe, masked_phone, devices))
+        result
     });
     view! {
         <section class="card">
@@ -59,10 +52,8 @@ pub fn Home() -> impl IntoView {
                                 {match standing {
                                     Standing::Open => t!("home.account_not_blocked"),
                                     Standing::PinBlocked => t!("home.pin_blocked"),
-                                    Standing::DeviceLimit => match devices {
-                                        Some(n) => tn!("plural.devices_at_limit", n as u64),
-                                        None => t!("enroll.blocked.your_account_already_has_the"),
-                                    },
+                                    // The limit is the server's setting, the count its answer.
+                                    Standing::DeviceLimit => tn!("plural.devices_at_limit", u64::from(devices)),
                                     Standing::Blocked => t!("enroll.blocked.your_account_is_blocked"),
                                 }}
                             </li>

@@ -13,8 +13,8 @@ use crate::state::{use_auth, use_config};
 use crate::task::{Load, Task};
 
 /// Step E: remove a vehicle association. The server asks for a fresh proof of
-/// strong authentication (2302): the PIN dialog gets one with `otp withPIN`
-/// and the removal is repeated with it.
+/// strong authentication (2302 without one): the PIN dialog sends the PIN with the
+/// removal itself.
 #[component]
 pub fn Vehicles() -> impl IntoView {
     let auth = use_auth();
@@ -30,55 +30,40 @@ pub fn Vehicles() -> impl IntoView {
     let pin = RwSignal::new(String::new());
     let pin_error = RwSignal::new(None::<String>);
 
-    let remove = Task::new(move |(vin, proof): (String, Option<String>)| {
-        async move {
-            match api::remove_vehicle(vin.clone(), proof).await {
-                Ok(()) => {
-                    super::completed("vehicleRemoved");
-                    pending_vin.set(None);
-                    notice.set(Some(tf!("account.vehicles.removed", &[("vin", &vin)])));
-                    list.refetch();
-                }
-                Err(error) if error.code() == Some(ErrorCode::NeedStrongAuthentication) => {
-                    pending_vin.set(Some(vin));
-                    // The dialog takes the focus, so keyboard users land in it.
-                    crate::components::focus_later("#step-up-pin");
-                }
-                Err(error) => {
-                    pending_vin.set(None);
-                    form_error.set(Some(account_error(&error, auth)));
-                    last_error.set(Some(error));
-                }
+    // The PIN goes with the removal (`X-Strong-Auth-PIN`): one round trip, and the list
+    // loses the vehicle the server removed without being read again.
+    let remove = Task::new(move |(vin, pin): (String, String)| async move {
+        match api::remove_vehicle(vin.clone(), pin).await {
+            Ok(()) => {
+                super::completed("vehicleRemoved");
+                pending_vin.set(None);
+                notice.set(Some(tf!("account.vehicles.removed", &[("vin", &vin)])));
+                list.update(|answer| {
+                    if let Ok(vehicles) = answer {
+                        vehicles.retain(|v| !v.vin.eq_ignore_ascii_case(&vin))
+                    }
+                });
             }
-        }
-    });
-    let step_up = Task::new(move |(vin, pin): (String, String)| async move {
-        match api::step_up(pin, wire::api::StepUpOperation::RemoveProperty).await {
-            Ok(proof) => {
-                remove.dispatch((vin, Some(proof.otp)));
+            // A wrong PIN, or no answer: the dialog stays, with what went wrong.
+            Err(error) if error.code() == Some(ErrorCode::WrongPin) || error.is_retryable() => {
+                pin_error.set(Some(account_error(&error, auth)));
             }
             Err(error) => {
-                let text = account_error(&error, auth);
-                if matches!(
-                    error.code(),
-                    Some(ErrorCode::AccountBlocked | ErrorCode::NeedStrongAuthentication)
-                ) {
-                    pending_vin.set(None);
-                    form_error.set(Some(text));
-                    last_error.set(Some(error));
-                } else {
-                    pin_error.set(Some(text));
-                }
+                pending_vin.set(None);
+                form_error.set(Some(account_error(&error, auth)));
+                last_error.set(Some(error));
             }
         }
     });
+    // Removing a vehicle always needs the PIN (the server's 2302): it is asked first.
     let start_removal = move |vin: String| {
         form_error.set(None);
         last_error.set(None);
         notice.set(None);
-        if !remove.pending().get_untracked() {
-            remove.dispatch((vin, None));
-        }
+        pin_error.set(None);
+        pending_vin.set(Some(vin));
+        // The dialog takes the focus, so keyboard users land in it.
+        crate::components::focus_later("#step-up-pin");
     };
     let on_vin = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -95,7 +80,7 @@ pub fn Vehicles() -> impl IntoView {
     };
     let on_pin = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if step_up.pending().get_untracked() {
+        if remove.pending().get_untracked() {
             return;
         }
         let Some(vin) = pending_vin.get_untracked() else {
@@ -104,13 +89,13 @@ pub fn Vehicles() -> impl IntoView {
         match validate::pin_format(&pin.get_untracked(), config.pin_length()) {
             Ok(()) => {
                 pin_error.set(None);
-                step_up.dispatch((vin, pin.get_untracked()));
+                remove.dispatch((vin, pin.get_untracked()));
             }
             Err(problem) => pin_error.set(Some(problem_text(problem))),
         }
         pin.set(String::new());
     };
-    let busy = Signal::derive(move || remove.pending().get() || step_up.pending().get());
+    let busy = remove.pending();
 
     view! {
         <PageHeading title=t!("account.vehicles.your_vehicles")/>

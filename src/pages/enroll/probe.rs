@@ -8,7 +8,7 @@ use crate::flow;
 use crate::messages::error_text;
 use crate::state::{use_auth, use_flow, FreshProbe};
 
-/// `/enroll`: steps 1-3 asked in parallel, then straight to the step they call for.
+/// `/enroll`: steps 1-3 asked in one read, then straight to the step they call for.
 #[component]
 pub fn Probe() -> impl IntoView {
     let navigate = use_navigate();
@@ -20,7 +20,7 @@ pub fn Probe() -> impl IntoView {
         error.set(None);
         leptos::task::spawn_local(async move {
             match step_probe().await {
-                Ok((probe, masked_phone)) => {
+                Ok((probe, masked_phone, _)) => {
                     flow.had_phone.set(Some(probe.has_phone));
                     let next = flow::after_probe(probe, flow.method.get_untracked());
                     flow.fresh_probe.set(Some(FreshProbe {
