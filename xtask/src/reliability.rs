@@ -2,7 +2,8 @@
 //!
 //! 1. the crash test: SIGKILL at random moments under load, SQLite (figures printed);
 //! 2. PostgreSQL (installed and started when needed, see `postgres`), then the server's
-//!    integration suite on it (the `native` suite runs it on SQLite);
+//!    integration suite on it (the `native` suite runs it on SQLite), and the query plans
+//!    of the request path there;
 //! 3. two server instances on one PostgreSQL database, attacks split across both (figures);
 //! 4. schemathesis against a fresh demo server, bounded for CI (see `fuzz`).
 //!
@@ -50,6 +51,8 @@ pub fn run_suite(workspace: &Workspace, extra: &[String]) -> Result<(), String> 
                         "api",
                         "--test",
                         "no_secrets_in_logs",
+                        "--test",
+                        "query_plans",
                         "--",
                         "--test-threads",
                         "4",

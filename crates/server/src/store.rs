@@ -168,8 +168,14 @@ pub async fn record_event<'e, E: Executor<'e, Database = Db>>(
 }
 
 /// Ends one session, and the step-up proofs it held: sign-out, and "sign out" in the hub.
-pub async fn end_session(tx: &mut crate::db::Tx, token_hash: &str) -> Result<u64, ApiError> {
-    sqlx::query("DELETE FROM step_up_proofs WHERE session_hash = $1")
+/// The proofs are found through their account: `session_hash` has no index of its own.
+pub async fn end_session(
+    tx: &mut crate::db::Tx,
+    account_id: i64,
+    token_hash: &str,
+) -> Result<u64, ApiError> {
+    sqlx::query("DELETE FROM step_up_proofs WHERE account_id = $1 AND session_hash = $2")
+        .bind(account_id)
         .bind(token_hash)
         .execute(&mut **tx)
         .await?;

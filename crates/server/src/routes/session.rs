@@ -162,9 +162,9 @@ pub async fn sign_out(
         Some(token) => auth::session_for_token(&state, token, Some(&key.thumbprint)).await?,
         None => None,
     };
-    if let Some((_, _, token_hash)) = session {
+    if let Some((account_id, _, token_hash)) = session {
         let mut tx = crate::db::begin(&state.pool).await?;
-        store::end_session(&mut tx, &token_hash).await?;
+        store::end_session(&mut tx, account_id, &token_hash).await?;
         tx.commit().await?;
     }
     let mut response = ok_null().into_response();

@@ -103,7 +103,7 @@ pub async fn sign_out(
             .fetch_optional(&mut *tx)
             .await?;
             let token_hash = token_hash.ok_or_else(|| ApiError::invalid("sessionId"))?;
-            store::end_session(&mut tx, &token_hash).await?
+            store::end_session(&mut tx, account_id, &token_hash).await?
         }
         _ => return Err(ApiError::invalid("action")),
     };

@@ -131,13 +131,18 @@ impl TestDatabase {
                     schema: Some(schema),
                 }
             }
-            _ => TestDatabase {
-                url: format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("data/portal.db").display()
-                ),
-                schema: None,
-            },
+            _ => TestDatabase::sqlite(dir),
+        }
+    }
+
+    /// A fresh SQLite file in `dir`, whatever `PORTAL_TEST_DATABASE_URL` says.
+    pub fn sqlite(dir: &tempfile::TempDir) -> TestDatabase {
+        TestDatabase {
+            url: format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("data/portal.db").display()
+            ),
+            schema: None,
         }
     }
 
@@ -157,6 +162,14 @@ impl TestApp {
         let clock = ManualClock::new(START);
         let database = TestDatabase::new(&dir).await;
         TestApp::open(dir, database, clock, settings).await
+    }
+
+    /// On SQLite even when `PORTAL_TEST_DATABASE_URL` names a PostgreSQL database: for
+    /// the tests that look at SQLite itself.
+    pub async fn on_sqlite(settings: Settings) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let database = TestDatabase::sqlite(&dir);
+        TestApp::open(dir, database, ManualClock::new(START), settings).await
     }
 
     async fn open(
