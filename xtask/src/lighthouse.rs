@@ -1,20 +1,22 @@
 //! `cargo xtask bench lighthouse`: Lighthouse (npm `lighthouse`, a devDependency of `e2e/`)
 //! in Debian's Chromium, default settings (mobile form factor, simulated throttling),
-//! categories performance, accessibility and best practices, on two pages of a fresh demo
-//! server (release build): `/sign-in` signed out, and `/enroll/phone` (the method choice
-//! step) signed in as `new@demo.test` through the session cookie, sent with Lighthouse's
-//! `--extra-headers`. Each audited page's final URL is checked, so a sign-in screen is never
-//! reported as the enrollment step.
+//! categories performance, accessibility and best practices, on three pages of a fresh demo
+//! server (release build): `/sign-in` signed out (Lighthouse's CLI), `/enroll/phone` (the
+//! method choice step) as `new@demo.test` and the account hub `/account` as
+//! `enrolled@demo.test`. A session is bound to the browser's device key, so the signed-in
+//! pages are audited by `e2e/bench/lighthouse.audit.ts`: Playwright lets the portal make its
+//! key in a profile of its own, signs in with it, empties the HTTP cache, and has Lighthouse
+//! audit the page in that browser without its storage reset. Each audited page's final URL
+//! is checked, so a sign-in screen is never reported as the page meant.
 
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
 use crate::bench::{self, figure, median, Report};
-use crate::http;
 use crate::json::{self, Value};
 use crate::process::step;
-use crate::server::TempDir;
+use crate::server::free_port;
 use crate::workspace::Workspace;
 
 /// What Chromium runs with (the e2e suite's flags, headless=new).
@@ -43,7 +45,7 @@ struct Audited {
     account: Option<&'static str>,
 }
 
-const PAGES: [Audited; 2] = [
+const PAGES: [Audited; 3] = [
     Audited {
         name: "sign-in",
         path: "/sign-in",
@@ -53,6 +55,11 @@ const PAGES: [Audited; 2] = [
         name: "enroll-phone",
         path: "/enroll/phone",
         account: Some("new@demo.test"),
+    },
+    Audited {
+        name: "account",
+        path: "/account",
+        account: Some("enrolled@demo.test"),
     },
 ];
 
@@ -92,13 +99,6 @@ pub fn run(
     };
     let base = server.base_url();
     let bind = base.trim_start_matches("http://").to_string();
-    let work = match TempDir::new("portal-bench-lighthouse") {
-        Ok(dir) => dir,
-        Err(error) => {
-            report.fail(error);
-            return;
-        }
-    };
     let mut pages = Vec::new();
     for page in &PAGES {
         let mut audits = Vec::new();
@@ -109,7 +109,7 @@ pub fn run(
                 index + 1,
                 page.path
             ));
-            let result = audit_once(workspace, &cli, &bind, page, index, out_dir, work.path());
+            let result = audit_once(workspace, &cli, &bind, page, index, out_dir);
             match result {
                 Ok(audit) => audits.push(audit),
                 Err(error) => report.fail(format!("{}: {error}", page.path)),
@@ -137,7 +137,6 @@ fn audit_once(
     page: &Audited,
     index: u32,
     out_dir: &Path,
-    work: &Path,
 ) -> Result<Audit, String> {
     let output = out_dir.join(if index == 0 {
         format!("lighthouse-{}.json", page.name)
@@ -145,26 +144,36 @@ fn audit_once(
         format!("lighthouse-{}-{}.json", page.name, index + 1)
     });
     let _ = fs::remove_file(&output);
-    let mut command = workspace.command("node");
-    command
-        .arg(cli)
-        .arg(format!("http://{bind}{}", page.path))
-        .args([
-            "--output=json",
-            "--only-categories=performance,accessibility,best-practices",
-            "--quiet",
-        ])
-        .arg(format!("--output-path={}", output.display()))
-        .arg(format!("--chrome-flags={CHROME_FLAGS}"))
-        .env("CHROME_PATH", "/usr/bin/chromium");
-    if let Some(account) = page.account {
-        let token = sign_in(bind, account)?;
-        // In a file, so the session token is not printed with the command line.
-        let headers = work.join(format!("headers-{}.json", page.name));
-        let body = Value::object([("Cookie", Value::str(format!("portal_session={token}")))]);
-        fs::write(&headers, body.pretty()).map_err(|e| format!("{}: {e}", headers.display()))?;
-        command.arg(format!("--extra-headers={}", headers.display()));
-    }
+    let url = format!("http://{bind}{}", page.path);
+    let mut command = match page.account {
+        None => {
+            let mut command = workspace.command("node");
+            command
+                .arg(cli)
+                .arg(&url)
+                .args([
+                    "--output=json",
+                    "--only-categories=performance,accessibility,best-practices",
+                    "--quiet",
+                ])
+                .arg(format!("--output-path={}", output.display()))
+                .arg(format!("--chrome-flags={CHROME_FLAGS}"))
+                .env("CHROME_PATH", "/usr/bin/chromium");
+            command
+        }
+        Some(account) => {
+            let mut command =
+                workspace.command(workspace.e2e().join("node_modules/.bin/playwright"));
+            command
+                .current_dir(workspace.e2e())
+                .args(["test", "--config", "bench/lighthouse.config.ts"])
+                .env("LH_URL", &url)
+                .env("LH_ACCOUNT", account)
+                .env("LH_PORT", free_port()?.to_string())
+                .env("LH_OUTPUT", &output);
+            command
+        }
+    };
     let status = bench::run_bounded(&mut command, RUN_LIMIT)?;
     let text = fs::read_to_string(&output).map_err(|e| {
         format!(
@@ -179,29 +188,6 @@ fn audit_once(
         return Err(format!("lighthouse exited {status}"));
     }
     Ok(audit)
-}
-
-/// Signs `account` in on the API (`POST /api/v1/session`, with a DPoP proof like every call)
-/// and returns the session token, which is also the `portal_session` cookie.
-fn sign_in(bind: &str, account: &str) -> Result<String, String> {
-    let body = format!(r#"{{"email":"{account}","password":"demo-password"}}"#);
-    let device = http::DeviceKey::generate();
-    let reply = http::request(
-        bind,
-        "POST",
-        "/api/v1/session",
-        None,
-        Some(&device),
-        Some(&body),
-    )
-    .map_err(|e| format!("signing {account} in: {e}"))?;
-    if reply.status != 200 || !reply.succeeded() {
-        return Err(format!(
-            "signing {account} in: HTTP {} {}",
-            reply.status, reply.body
-        ));
-    }
-    http::json_string(&reply.body, "token").ok_or_else(|| format!("no token in {}", reply.body))
 }
 
 /// The figures of a Lighthouse report (LHR).

@@ -172,6 +172,7 @@ async fn record_flows(app: TestApp) -> (TestApp, Vec<String>) {
     assert!(!phone.is_enrolled().await);
     assert_eq!(phone.block_state().await, "NotBlocked");
     phone.get(TRUSTED_PHONE).await.assert_ok();
+    phone.get("/api/v1/account/status").await.assert_ok();
     phone.get(EVENTS).await.assert_ok();
     phone.get(DEVICES).await.assert_ok();
     phone.get(VEHICLES).await.assert_ok();
