@@ -128,6 +128,16 @@ pub fn guard(current: Step, probe: Probe) -> Option<Step> {
     (!allowed).then_some(expected)
 }
 
+/// What steps 1-3 answer right after a successful enrollment: this device enrolled, the
+/// account with a phone (enrolling needs one) and nothing blocked (the PIN was just
+/// accepted, and the device counts within the limit). The success screen starts from it
+/// instead of reading them again.
+pub const ENROLLED: Probe = Probe {
+    device_activated: true,
+    block: BlockState::NotBlocked,
+    has_phone: true,
+};
+
 /// The two PIN screens depend on step 6's answer, which only this tab knows:
 /// without it (a bookmark, another tab) the code step asks again; with it,
 /// the wrong PIN screen gives way to the right one.
@@ -225,6 +235,14 @@ pub fn stepper(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn after_an_enrollment_the_success_screen_needs_no_read() {
+        assert_eq!(guard(Step::Done, ENROLLED), None);
+        assert_eq!(after_probe(ENROLLED, None), Step::AlreadyEnrolled);
+        assert_eq!(standing(ENROLLED), Standing::Open);
+    }
+
     use super::*;
 
     fn probe(device_activated: bool, block: &str, has_phone: bool) -> Probe {

@@ -67,6 +67,7 @@ pub fn FlowStepper(step: Step, #[prop(optional)] sub_step: Option<Signal<bool>>)
 /// the server, with this device's enrollment ticket), then the success screen.
 pub fn use_enroll_action(step: Step, form_error: RwSignal<Option<String>>) -> Task<String> {
     let auth = crate::state::use_auth();
+    let flow = use_flow();
     let navigate = crate::router::use_navigate();
     Task::new(move |pin: String| {
         let body = wire::api::EnrollmentRequest {
@@ -77,11 +78,22 @@ pub fn use_enroll_action(step: Step, form_error: RwSignal<Option<String>>) -> Ta
         let navigate = navigate.clone();
         async move {
             match crate::api::enrollment(body).await {
-                Ok(()) => navigate(Step::Done.path(), NavigateOptions::default()),
+                Ok(()) => to_done(flow, &navigate),
                 Err(error) => form_error.set(react(step, &error, auth, &navigate)),
             }
         }
     })
+}
+
+/// After a successful enrollment: the success screen, given what the server now answers
+/// to steps 1-3 ([`flow::ENROLLED`]), so that it asks nothing (one round trip to enroll).
+pub fn to_done(flow: crate::state::Flow, navigate: &impl Fn(&str, NavigateOptions)) {
+    flow.fresh_probe.set(Some(crate::state::FreshProbe {
+        step: Step::Done,
+        probe: flow::ENROLLED,
+        masked_phone: None,
+    }));
+    navigate(Step::Done.path(), NavigateOptions::default());
 }
 
 /// A failed call on `step`: decides with [`flow::on_error`] whether to stay

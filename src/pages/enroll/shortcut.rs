@@ -56,7 +56,7 @@ pub fn Shortcut() -> impl IntoView {
             let navigate = navigate.clone();
             async move {
                 match api::enrollment(body).await {
-                    Ok(()) => navigate(Step::Done.path(), Default::default()),
+                    Ok(()) => super::to_done(flow, &navigate),
                     Err(error) => form_error.set(react(Step::Shortcut, &error, auth, &navigate)),
                 }
             }
