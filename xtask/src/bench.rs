@@ -368,12 +368,15 @@ pub fn bench(workspace: &Workspace, options: &BenchOptions) -> Result<bool, Stri
                     &out_dir,
                     &mut report,
                 ),
-                Section::Server => crate::load::run(
-                    binary.expect("server has a binary"),
-                    options,
-                    &out_dir,
-                    &mut report,
-                ),
+                Section::Server => {
+                    crate::load::run(
+                        binary.expect("server has a binary"),
+                        options,
+                        &out_dir,
+                        &mut report,
+                    );
+                    crate::load::proof_cost(workspace, &mut report);
+                }
                 Section::Soak => match crate::soak::bench(workspace, options.soak) {
                     Ok(()) => report.row("soak (see its report above)", "ok"),
                     Err(error) => report.fail(error),

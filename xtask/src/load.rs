@@ -25,6 +25,7 @@ use crate::http::{self, DeviceKey, Reply};
 use crate::json::{self, Value};
 use crate::process::step;
 use crate::server::{free_port, http_status, sqlite_url, TempDir, READY_PATH};
+use crate::workspace::Workspace;
 
 /// The demo account with a PIN and a phone: the bench enrolls a device of its own on it (the
 /// seeded devices' private keys are thrown away at seed time).
@@ -187,6 +188,75 @@ pub fn run(binary: &Path, options: &BenchOptions, out_dir: &Path, report: &mut R
     report.set("endRssKib", Value::opt_num(end.map(|k| k as f64)));
     report.set("runs", Value::Array(runs));
     drop(server);
+}
+
+/// What checking one DPoP proof costs the server (`crates/server/examples/proof_cost.rs`:
+/// `dpop::verify` on proofs signed beforehand, built with the bench's profile): the share of
+/// every request that device binding adds.
+pub fn proof_cost(workspace: &Workspace, report: &mut Report) {
+    step(format!(
+        "cargo run --profile {} -p portal-server --example proof_cost",
+        bench::SERVER_PROFILE
+    ));
+    let output = workspace
+        .cargo()
+        .args(["run", "--quiet", "--profile", bench::SERVER_PROFILE])
+        .args(["--package", "portal-server", "--example", "proof_cost"])
+        .output()
+        .map_err(|e| format!("cargo run --example proof_cost: {e}"))
+        .and_then(|output| {
+            if output.status.success() {
+                parse_proof_cost(&String::from_utf8_lossy(&output.stdout))
+            } else {
+                Err(format!(
+                    "cargo run --example proof_cost exited {}: {}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ))
+            }
+        });
+    match output {
+        Ok(cost) => {
+            report.row(
+                "DPoP proof check per request (parse, key, ES256 signature, claims)",
+                format!(
+                    "{} us (median of 7 rounds of 500 proofs; min {}, max {})",
+                    figure(cost.median_us),
+                    figure(cost.min_us),
+                    figure(cost.max_us)
+                ),
+            );
+            report.set("proofCheckUs", Value::num(cost.median_us));
+        }
+        Err(error) => report.fail(error),
+    }
+}
+
+/// The figures of `proof_cost`'s line.
+#[derive(Debug, PartialEq)]
+pub struct ProofCost {
+    pub median_us: f64,
+    pub min_us: f64,
+    pub max_us: f64,
+}
+
+/// Reads `proof_check_us median=90.7 min=85.3 max=128.9 proofs=3500`.
+pub fn parse_proof_cost(output: &str) -> Result<ProofCost, String> {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with("proof_check_us "))
+        .ok_or_else(|| format!("no proof_check_us line in {output:?}"))?;
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|part| part.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse::<f64>().ok())
+            .ok_or_else(|| format!("no {name} in {line:?}"))
+    };
+    Ok(ProofCost {
+        median_us: field("median")?,
+        min_us: field("min")?,
+        max_us: field("max")?,
+    })
 }
 
 fn report_idle(report: &Report) -> f64 {
@@ -636,6 +706,20 @@ impl Drop for Process {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proof_cost_line_is_read() {
+        assert_eq!(
+            parse_proof_cost("noise\nproof_check_us median=90.7 min=85.3 max=128.9 proofs=3500\n"),
+            Ok(ProofCost {
+                median_us: 90.7,
+                min_us: 85.3,
+                max_us: 128.9
+            })
+        );
+        assert!(parse_proof_cost("proof_check_us min=1 max=2").is_err());
+        assert!(parse_proof_cost("").is_err());
+    }
 
     #[test]
     fn the_wrk_summary_line_is_read() {
