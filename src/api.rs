@@ -133,6 +133,8 @@ pub fn set_transport(transport: Transport) {
 
 pub fn set_token(token: Option<String>) {
     TOKEN.with(|t| *t.borrow_mut() = token);
+    // Another session, or none: what the last sign-in answered is not its status.
+    SIGNED_IN_STATUS.with(|s| s.take());
 }
 
 fn request(method: &'static str, path: &str, body: Option<String>) -> HttpRequest {
@@ -339,11 +341,11 @@ pub async fn config() -> Result<api::PortalConfig, ApiError> {
     required(get(paths::CONFIG).await)
 }
 
-pub async fn sign_in(email: String, password: String) -> Result<api::SessionCreated, ApiError> {
-    let created: api::SessionCreated =
+pub async fn sign_in(email: String, password: String) -> Result<api::SignedIn, ApiError> {
+    let created: api::SignedIn =
         required(post(paths::SESSION, &api::SignIn { email, password }).await)?;
     set_token(Some(created.token.clone()));
-    SIGNED_IN_STATUS.with(|s| *s.borrow_mut() = created.status.clone());
+    SIGNED_IN_STATUS.with(|s| *s.borrow_mut() = Some(created.status.clone()));
     Ok(created)
 }
 

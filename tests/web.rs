@@ -232,7 +232,7 @@ async fn the_device_key_signs_proofs_and_cannot_be_exported() {
 #[wasm_bindgen_test]
 async fn sign_in_with_the_right_password_signs_in() {
     fake_server(|_| {
-        (200, r#"{"transactionId":"t","status":"SUCCEEDED","result":{"token":"abc","expiresAt":1,"login":"new@demo.test"}}"#.to_string())
+        (200, r#"{"transactionId":"t","status":"SUCCEEDED","result":{"token":"abc","expiresAt":1,"login":"new@demo.test","status":{"isDeviceActivated":false,"isAccountBlocked":"NotBlocked","phoneNumber":null,"maskedPhoneNumber":null,"enrolledDevices":0}}}"#.to_string())
     });
     let root = container();
     let auth = mount_sign_in(&root);

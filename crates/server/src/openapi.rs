@@ -355,8 +355,20 @@ pub mod schemas {
         /// Unix seconds (idle expiry; activity slides it, 12 h at most).
         pub expires_at: i64,
         pub login: String,
-        /// Steps 1-3 for the key that signed in (absent from `session/exchange`'s answer).
-        pub status: Option<StrongAuthStatus>,
+    }
+
+    /// The sign-in's answer: the session, and steps 1-3 for the key that signed in.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SignedIn {
+        /// 256 random bits, base64url; also set as the session cookie (`portal_session`,
+        /// or `__Host-portal_session` over https).
+        pub token: String,
+        /// Unix seconds (idle expiry; activity slides it, 12 h at most).
+        pub expires_at: i64,
+        pub login: String,
+        /// What `GET /api/v1/account/status` would answer now, for this key.
+        pub status: StrongAuthStatus,
     }
 
     /// Body of `session/handoff`.
@@ -873,6 +885,7 @@ pub mod schemas {
 
     succeeded! {
         SessionCreatedEnvelope => SessionCreated,
+        SignedInEnvelope => SignedIn,
         EmbedTokenEnvelope => EmbedToken,
         SessionInfoEnvelope => SessionInfo,
         AccountStatusEnvelope => AccountStatus,

@@ -47,10 +47,18 @@ pub struct SessionCreated {
     pub token: String,
     pub expires_at: UnixSeconds,
     pub login: String,
-    /// Steps 1-3 for the key that signed in, so the first screen after the sign-in needs
-    /// no second round trip. Absent from an embed token's exchange.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<StrongAuthStatus>,
+}
+
+/// The sign-in's answer: the session, and steps 1-3 for the key that signed in, so the first
+/// screen after the sign-in needs no second round trip. (An embed token's exchange answers
+/// a [`SessionCreated`] alone: the account page, which does it, never reads steps 1-3.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: UnixSeconds,
+    pub login: String,
+    pub status: StrongAuthStatus,
 }
 
 /// Body of `session/handoff`: the key the portal's session will be bound to. The answer

@@ -9,6 +9,7 @@ use axum::routing::post;
 use axum::Router;
 use wire::api::{
     paths, EmbedToken, SessionCreated, SessionExchange, SessionHandoff, SessionInfo, SignIn,
+    SignedIn,
 };
 use wire::ErrorCode;
 
@@ -39,7 +40,7 @@ pub const EMBED_TOKEN_SECONDS: i64 = 60;
     request_body = crate::openapi::schemas::SignIn,
     params(("DPoP" = String, Header, description = "DPoP proof (RFC 9449) made for this request by this browser's key, whose thumbprint is the device id")),
     responses(
-        (status = 200, description = "Signed in; also sets the HttpOnly session cookie (portal_session, Path=/api; __Host-portal_session, Secure, Path=/ when the public URL is https)", body = crate::openapi::schemas::SessionCreatedEnvelope),
+        (status = 200, description = "Signed in, with steps 1-3 for the proof's key; also sets the HttpOnly session cookie (portal_session, Path=/api; __Host-portal_session, Secure, Path=/ when the public URL is https)", body = crate::openapi::schemas::SignedInEnvelope),
         (status = 400, description = "2101 missing or 2102 invalid parameter (the label names it, e.g. DPoP: 2101 without a proof, 2102 for a refused or replayed one)", body = crate::openapi::schemas::Failed),
         (status = 401, description = "2301 wrong email or password (one answer for both)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 locked after 100 consecutive wrong passwords, until an operator runs portal-server unlock EMAIL (unknown emails alike)", body = crate::openapi::schemas::Failed),
@@ -106,11 +107,11 @@ pub async fn sign_in(
     let cookie = auth::session_cookie(&state.settings, &token, policy.session_absolute_seconds);
     let status =
         crate::routes::account::strong_auth_status(&state, account_id, &key.thumbprint).await?;
-    let mut response = ApiOk(Some(SessionCreated {
+    let mut response = ApiOk(Some(SignedIn {
         token,
         expires_at,
         login,
-        status: Some(status),
+        status,
     }))
     .into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -299,7 +300,6 @@ pub async fn exchange(
         token,
         expires_at,
         login,
-        status: None,
     })
 }
 
