@@ -195,7 +195,12 @@ async fn check_proof(
             ApiError::invalid(DPOP_HEADER)
         })?
     };
-    if !record_jti(state, &verified, now).await? {
+    let fresh = if matches!(*method, Method::GET | Method::HEAD) {
+        state.read_jtis.remember(&verified, now)
+    } else {
+        record_jti(state, &verified, now).await?
+    };
+    if !fresh {
         tracing::info!(refusal = ?dpop::Refusal::Jti, "DPoP proof refused");
         return Err(ApiError::invalid(DPOP_HEADER));
     }
@@ -203,6 +208,60 @@ async fn check_proof(
         thumbprint: verified.thumbprint,
         public_jwk: verified.public_jwk,
     })
+}
+
+/// The `jti`s of the reads' proofs, in this process's memory rather than the database: a
+/// replayed read can only read what its session could, so one instance refusing it is
+/// enough (the spec's allowance), and a read then costs no write, which on SQLite waits
+/// for the single writer and its fsync. Writes keep the database's cache, which every
+/// instance shares. Keyed like the database's (thumbprint and `jti`), expiring with the
+/// proof's window.
+#[derive(Default)]
+pub struct ReadJtis {
+    seen: std::sync::Mutex<ReadJtisInner>,
+}
+
+#[derive(Default)]
+struct ReadJtisInner {
+    expiry: std::collections::HashMap<(String, String), i64>,
+    /// Entries added since the last sweep of expired ones.
+    added: usize,
+}
+
+/// Expired entries are swept once this many were added since the last sweep.
+const READ_JTI_SWEEP_EVERY: usize = 4096;
+
+impl ReadJtis {
+    /// `false` when this key already used this `jti` within the proof window.
+    pub fn remember(&self, proof: &dpop::VerifiedProof, now: i64) -> bool {
+        let expires_at = proof.iat + dpop::IAT_WINDOW_SECONDS;
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if seen.added >= READ_JTI_SWEEP_EVERY {
+            seen.expiry.retain(|_, expiry| *expiry >= now);
+            seen.added = 0;
+        }
+        let key = (proof.thumbprint.clone(), proof.jti.clone());
+        match seen.expiry.get(&key) {
+            Some(expiry) if *expiry >= now => false,
+            _ => {
+                seen.expiry.insert(key, expires_at);
+                seen.added += 1;
+                true
+            }
+        }
+    }
+
+    /// How many `jti`s are remembered (tests).
+    pub fn len(&self) -> usize {
+        self.seen
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .expiry
+            .len()
+    }
 }
 
 /// How often (in accepted proofs, per process) expired `jti` rows are deleted.
@@ -338,6 +397,38 @@ impl FromRequestParts<AppState> for AuthSession {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    fn proof(key: &str, jti: &str, iat: i64) -> dpop::VerifiedProof {
+        dpop::VerifiedProof {
+            thumbprint: key.into(),
+            jti: jti.into(),
+            iat,
+            public_jwk: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_read_proof_is_accepted_once_within_its_window_and_forgotten_after() {
+        let jtis = ReadJtis::default();
+        let now = 1_000;
+        assert!(jtis.remember(&proof("k1", "j1", now), now));
+        assert!(
+            !jtis.remember(&proof("k1", "j1", now), now + 60),
+            "a replay"
+        );
+        // Another key's jti is its own.
+        assert!(jtis.remember(&proof("k2", "j1", now), now));
+        // Past the window the proof itself is refused by `verify`; the entry may go.
+        assert!(jtis.remember(&proof("k1", "j1", now + 61), now + 61));
+        // Expired entries are swept as new ones arrive, so memory follows the window.
+        let jtis = ReadJtis::default();
+        for n in 0..READ_JTI_SWEEP_EVERY {
+            assert!(jtis.remember(&proof("k3", &n.to_string(), now), now));
+        }
+        assert_eq!(jtis.len(), READ_JTI_SWEEP_EVERY);
+        jtis.remember(&proof("k4", "last", now + 100), now + 100);
+        assert_eq!(jtis.len(), 1, "only the live entry stays after a sweep");
+    }
 
     #[test]
     fn bearer_wins_over_cookie() {

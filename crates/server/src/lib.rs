@@ -73,6 +73,8 @@ pub struct Inner {
     pub openapi: String,
     /// DPoP `jti`s recorded by this process: expired ones are pruned every so often.
     pub jti_inserts: AtomicU64,
+    /// The `jti`s of reads (GET, HEAD), remembered in this process only (see `auth`).
+    pub read_jtis: auth::ReadJtis,
 }
 
 impl Deref for AppState {
@@ -143,6 +145,7 @@ impl AppState {
             sms,
             dummy_password_hash,
             jti_inserts: AtomicU64::new(0),
+            read_jtis: auth::ReadJtis::default(),
         })))
     }
 

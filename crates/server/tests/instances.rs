@@ -288,6 +288,14 @@ async fn limits_hold_exactly_with_attacks_split_across_two_instances() {
     );
 }
 
+/// A request that changes state and leaves nothing changed: the account's other sessions
+/// signed out, of which there are none.
+const SESSIONS: &str = "/api/v1/account/sessions";
+
+fn sign_out_others() -> serde_json::Value {
+    serde_json::json!({"action": "signOutOthers"})
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "starts two servers on PostgreSQL: run by `cargo xtask test` (reliability)"]
 async fn a_proof_accepted_by_one_instance_is_refused_by_the_other() {
@@ -299,33 +307,55 @@ async fn a_proof_accepted_by_one_instance_is_refused_by_the_other() {
     let (first, second) = two_instances(dir.path(), &database_url, &[]).await;
     // Both instances behind one name, as a load balancer would put them: a
     // proof for that name is valid at either, so only the jti table stops a replay.
+    // A write's: a read's jti is remembered by the instance that took it (the spec's
+    // allowance, `auth::ReadJtis`), since a replayed read reads only what its session could.
     let mut on_first = Api::new(&first.base_url());
     on_first.host = Some("portal.example".into());
     assert!(on_first.sign_in("phone@demo.test", PASSWORD).await.unwrap());
     let on_second = on_first.on(&second.base_url());
 
-    let proof = on_first.proof(&reqwest::Method::GET, "/api/v1/session");
+    let proof = on_first.proof(&reqwest::Method::POST, SESSIONS);
     let accepted = on_first
-        .call_with_proof(reqwest::Method::GET, "/api/v1/session", None, Some(&proof))
+        .call_with_proof(
+            reqwest::Method::POST,
+            SESSIONS,
+            Some(sign_out_others()),
+            Some(&proof),
+        )
         .await
         .unwrap();
     assert!(accepted.succeeded(), "{:?}", accepted.json);
     let replayed = on_second
-        .call_with_proof(reqwest::Method::GET, "/api/v1/session", None, Some(&proof))
+        .call_with_proof(
+            reqwest::Method::POST,
+            SESSIONS,
+            Some(sign_out_others()),
+            Some(&proof),
+        )
         .await
         .unwrap();
     assert_eq!(replayed.status, 400, "{:?}", replayed.json);
     assert_eq!(replayed.code(), 2102, "{:?}", replayed.json);
     assert_eq!(replayed.json["error"]["label"], "Invalid parameter: DPoP");
     // And the other way round, for a proof the second instance saw first.
-    let proof = on_second.proof(&reqwest::Method::GET, "/api/v1/session");
+    let proof = on_second.proof(&reqwest::Method::POST, SESSIONS);
     let accepted = on_second
-        .call_with_proof(reqwest::Method::GET, "/api/v1/session", None, Some(&proof))
+        .call_with_proof(
+            reqwest::Method::POST,
+            SESSIONS,
+            Some(sign_out_others()),
+            Some(&proof),
+        )
         .await
         .unwrap();
     assert!(accepted.succeeded(), "{:?}", accepted.json);
     let replayed = on_first
-        .call_with_proof(reqwest::Method::GET, "/api/v1/session", None, Some(&proof))
+        .call_with_proof(
+            reqwest::Method::POST,
+            SESSIONS,
+            Some(sign_out_others()),
+            Some(&proof),
+        )
         .await
         .unwrap();
     assert_eq!(replayed.code(), 2102, "{:?}", replayed.json);

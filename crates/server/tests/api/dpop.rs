@@ -280,8 +280,9 @@ async fn a_replayed_proof_is_refused_even_for_another_body() {
         .await
         .assert_error(2102);
     // Rows of proofs whose window has passed are pruned, not kept for ever.
+    // (Writes' proofs: the database keeps those; reads' stay in the process's memory.)
     for _ in 0..100 {
-        client.get("/api/v1/session").await.assert_ok();
+        client.post(PIN_CODE, json!({})).await.assert_error(2101);
         app.clock.advance(1);
     }
     let oldest: i64 = sqlx::query_scalar("SELECT MIN(expires_at) FROM dpop_jtis")
@@ -725,4 +726,34 @@ async fn an_embed_token_lasts_a_minute() {
             .await;
         assert!([2101, 2102].contains(&answer.code()), "{}", answer.text);
     }
+}
+
+/// A read's proof is good once too, within its window, though its `jti` stays in the
+/// process's memory rather than the database (no write per read).
+#[tokio::test]
+async fn a_replayed_read_is_refused_and_costs_no_write() {
+    let app = TestApp::new().await;
+    let client = app.client("enrolled@demo.test").await;
+    let token = client.token.clone().unwrap();
+    let rows = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM dpop_jtis")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap()
+    };
+    let before = rows().await;
+    let proof = app.proof(client.key(), "GET", "/api/v1/account/status", Some(&token));
+    client
+        .send_with_proof(Method::GET, "/api/v1/account/status", None, Some(&proof))
+        .await
+        .assert_ok();
+    assert_eq!(rows().await, before, "a read wrote its jti");
+    app.clock.advance(30);
+    let replayed = client
+        .send_with_proof(Method::GET, "/api/v1/account/status", None, Some(&proof))
+        .await;
+    replayed.assert_error(2102);
+    assert_eq!(replayed.json["error"]["label"], "Invalid parameter: DPoP");
+    // A fresh proof of the same key reads again.
+    client.get("/api/v1/account/status").await.assert_ok();
 }
