@@ -65,6 +65,12 @@ pub fn local_database(name: &str) -> Result<LocalDatabase, String> {
     })
 }
 
+/// `CHECKPOINT` of the local cluster (as the superuser: the test role may not): the pages a
+/// bulk load dirtied are written now rather than during what is measured next.
+pub fn checkpoint(database: &LocalDatabase) -> Result<(), String> {
+    psql(database.port, "CHECKPOINT").map(drop)
+}
+
 /// Drops a database [`local_database`] made (its rows would otherwise stay on disk).
 pub fn drop_local_database(database: &LocalDatabase) -> Result<(), String> {
     psql(
