@@ -720,7 +720,7 @@ fn cpus() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn load_average() -> Option<f64> {
+pub fn load_average() -> Option<f64> {
     fs::read_to_string("/proc/loadavg")
         .ok()?
         .split_whitespace()

@@ -37,7 +37,8 @@ use crate::server::{sqlite_url, TempDir};
 pub const SIZES: [u64; 3] = [1_000, 100_000, 1_000_000];
 /// Accounts every request goes to, at every size (all of them at 10^3).
 pub const SAMPLE: u64 = 1_000;
-/// Length of each wrk run unless `--seconds` says otherwise: 6 runs a size, 6 sizes.
+/// Length of each wrk run unless `--seconds` says otherwise: 6 runs for each of the 3 sizes
+/// on 2 databases, with their signing and seeding, fit in about 10 minutes on 2 cores.
 pub const DEFAULT_SECONDS: u64 = 5;
 /// p99 at the largest size over p99 at the smallest above this: flagged.
 pub const RATIO_LIMIT: f64 = 1.2;
@@ -1051,6 +1052,14 @@ fn measure_size(
 
     let server =
         Process::spawn(binary, &args, &env, &log("server")).map_err(|e| fail(e, Vec::new()))?;
+    // Two cores shared with other work: what else ran is the first thing to check when a
+    // size's figures stand out.
+    let load = bench::load_average();
+    step(format!(
+        "load average before the runs: {}",
+        load.map_or("-".into(), |l| format!("{l:.2}"))
+    ));
+    run.push(("loadAverage", Value::opt_num(load)));
     run.push((
         "idleRssKib",
         Value::opt_num(server.memory("VmRSS:").map(|k| k as f64)),
