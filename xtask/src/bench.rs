@@ -1,12 +1,14 @@
 //! `cargo xtask bench`: the measurements of the portal and its server, printed as one table
 //! and written to `target/bench/bench.json` (and a timestamped copy).
 //!
-//! Sections (all but `soak` by default, in this order): `size` (first-load transfer of the
-//! release build, gzip and brotli as served, gzip -9 to compare), `lighthouse` (mobile, two
-//! pages), `nav` (Playwright: navigation to the first interactive screen, requests per user
-//! action), `server` (wrk against the release server: status reads and a PIN check), and
-//! `soak` (the long mixed traffic run of `soak.rs`, on demand). A section that fails
-//! reports its error in its row and in the JSON; the others still run.
+//! Sections (all but `soak` and `scale` by default, in this order): `size` (first-load
+//! transfer of the release build, gzip and brotli as served, gzip -9 to compare),
+//! `lighthouse` (mobile, two pages), `nav` (Playwright: navigation to the first interactive
+//! screen, requests per user action), `server` (wrk against the release server: status reads
+//! and a PIN check), `soak` (the long mixed traffic run of `soak.rs`, on demand) and `scale`
+//! (`scale.rs`: the same server on SQLite and PostgreSQL seeded with 10^3 to 10^6 accounts,
+//! on demand). A section that fails reports its error in its row and in the JSON; the
+//! others still run.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::bootstrap::{self, Needs};
 use crate::json::Value;
 use crate::process::{describe, format_duration, probe, run, step, timed};
+use crate::scale::{self, ScaleOptions};
 use crate::server::{free_port, sqlite_url, NotReady, Server, ServerOptions, TempDir};
 use crate::snapshot;
 use crate::soak::SoakOptions;
@@ -34,15 +37,17 @@ pub enum Section {
     Nav,
     Server,
     Soak,
+    Scale,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Size,
         Section::Lighthouse,
         Section::Nav,
         Section::Server,
         Section::Soak,
+        Section::Scale,
     ];
     /// What `cargo xtask bench` runs when no section is named.
     pub const DEFAULT: [Section; 4] = [
@@ -59,6 +64,7 @@ impl Section {
             Section::Nav => "nav",
             Section::Server => "server",
             Section::Soak => "soak",
+            Section::Scale => "scale",
         }
     }
 
@@ -73,7 +79,10 @@ impl Section {
 
     /// Whether it runs the release server.
     fn needs_release_server(self) -> bool {
-        matches!(self, Section::Lighthouse | Section::Nav | Section::Server)
+        matches!(
+            self,
+            Section::Lighthouse | Section::Nav | Section::Server | Section::Scale
+        )
     }
 
     /// The tools it needs besides the build's.
@@ -93,6 +102,12 @@ impl Section {
                 ..Needs::default()
             },
             Section::Soak => Needs::default(),
+            // PostgreSQL comes with `postgres::local_database` (apt, as for the tests).
+            Section::Scale => Needs {
+                wrk: true,
+                sqlite3: true,
+                ..Needs::default()
+            },
         }
     }
 }
@@ -122,6 +137,7 @@ pub struct BenchOptions {
     pub connections: u32,
     pub threads: u32,
     pub soak: SoakOptions,
+    pub scale: ScaleOptions,
 }
 
 impl Default for BenchOptions {
@@ -135,6 +151,7 @@ impl Default for BenchOptions {
             connections: 16,
             threads: 2,
             soak: SoakOptions::default(),
+            scale: ScaleOptions::default(),
         }
     }
 }
@@ -142,10 +159,13 @@ impl Default for BenchOptions {
 pub const USAGE: &str =
     "  bench [SECTION...] [--runs N] [--lighthouse-runs N] [--no-build | --dist DIR]
         [--seconds S] [--connections C] [--threads T] [--soak-seconds S] [--rate R]
+        [--sizes N,N...] [--databases sqlite,postgres]
                              measure and print one table, also in target/bench/bench.json;
                              SECTION: size, lighthouse, nav, server (default: these four), soak
                              (mixed traffic for --soak-seconds S (60) at --rate R/s (40); the
-                             soak flags alone, or --soak, run the soak)
+                             soak flags alone, or --soak, run the soak), scale (the server on
+                             --databases (both) seeded with --sizes accounts (1000,100000,
+                             1000000), --seconds S (5) per endpoint; its flags alone run it)
 ";
 
 /// `[SECTION...] [flags]` (see `USAGE`).
@@ -153,6 +173,7 @@ pub fn parse_args(args: &[String]) -> Result<BenchOptions, String> {
     let mut options = BenchOptions::default();
     let mut sections = Vec::new();
     let mut soak_flag = false;
+    let mut scale_flag = false;
     let mut rest = args.iter();
     let number = |flag: &str, value: Option<&String>| -> Result<u64, String> {
         value
@@ -164,7 +185,24 @@ pub fn parse_args(args: &[String]) -> Result<BenchOptions, String> {
         match arg.as_str() {
             "--runs" => options.runs = number(arg, rest.next())? as u32,
             "--lighthouse-runs" => options.lighthouse_runs = number(arg, rest.next())? as u32,
-            "--seconds" => options.seconds = number(arg, rest.next())?,
+            "--seconds" => {
+                options.seconds = number(arg, rest.next())?;
+                options.scale.seconds = options.seconds;
+            }
+            "--sizes" => {
+                let list = rest
+                    .next()
+                    .ok_or("bench: --sizes takes a list such as 1000,100000")?;
+                options.scale.sizes = scale::parse_sizes(list)?;
+                scale_flag = true;
+            }
+            "--databases" => {
+                let list = rest
+                    .next()
+                    .ok_or("bench: --databases takes sqlite and/or postgres")?;
+                options.scale.databases = scale::parse_databases(list)?;
+                scale_flag = true;
+            }
             "--connections" => options.connections = number(arg, rest.next())? as u32,
             "--threads" => options.threads = number(arg, rest.next())? as u32,
             "--soak-seconds" => {
@@ -190,7 +228,7 @@ pub fn parse_args(args: &[String]) -> Result<BenchOptions, String> {
                 None => {
                     return Err(format!(
                         "bench: unknown section or flag `{name}` (sections: size, lighthouse, \
-                         nav, server, soak)"
+                         nav, server, soak, scale)"
                     ))
                 }
             },
@@ -198,6 +236,9 @@ pub fn parse_args(args: &[String]) -> Result<BenchOptions, String> {
     }
     if soak_flag && !sections.contains(&Section::Soak) {
         sections.push(Section::Soak);
+    }
+    if scale_flag && !sections.contains(&Section::Scale) {
+        sections.push(Section::Scale);
     }
     if !sections.is_empty() {
         options.sections = Section::ALL
@@ -381,6 +422,12 @@ pub fn bench(workspace: &Workspace, options: &BenchOptions) -> Result<bool, Stri
                     Ok(()) => report.row("soak (see its report above)", "ok"),
                     Err(error) => report.fail(error),
                 },
+                Section::Scale => scale::run(
+                    binary.expect("scale has a server"),
+                    options,
+                    &out_dir,
+                    &mut report,
+                ),
             }
         });
         report.set("seconds", Value::num(took.as_secs_f64().round()));
@@ -676,7 +723,7 @@ fn cpus() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn load_average() -> Option<f64> {
+pub fn load_average() -> Option<f64> {
     fs::read_to_string("/proc/loadavg")
         .ok()?
         .split_whitespace()
@@ -768,6 +815,37 @@ mod tests {
         assert!(parse_args(&strings(&["--runs"])).is_err());
         assert!(parse_args(&strings(&["speed"])).is_err());
         assert!(parse_args(&strings(&["--threads", "4", "--connections", "2"])).is_err());
+    }
+
+    #[test]
+    fn scale_runs_on_demand_with_its_sizes_databases_and_seconds() {
+        assert!(!Section::DEFAULT.contains(&Section::Scale));
+        let options = parse_args(&strings(&["scale"])).unwrap();
+        assert_eq!(options.sections, [Section::Scale]);
+        assert_eq!(options.scale, ScaleOptions::default());
+        assert_eq!(
+            (options.scale.seconds, options.seconds),
+            (scale::DEFAULT_SECONDS, 10)
+        );
+        // Its flags alone run it; --seconds is the runs' length there too.
+        let options = parse_args(&strings(&[
+            "--sizes",
+            "1000",
+            "--seconds",
+            "3",
+            "--databases",
+            "sqlite",
+        ]))
+        .unwrap();
+        assert_eq!(options.sections, [Section::Scale]);
+        assert_eq!(options.scale.sizes, [1_000]);
+        assert_eq!(options.scale.databases, [scale::Database::Sqlite]);
+        assert_eq!((options.scale.seconds, options.seconds), (3, 3));
+        let options = parse_args(&strings(&["server", "--databases", "postgres"])).unwrap();
+        assert_eq!(options.sections, [Section::Server, Section::Scale]);
+        assert!(parse_args(&strings(&["--sizes"])).is_err());
+        assert!(parse_args(&strings(&["--sizes", "0"])).is_err());
+        assert!(parse_args(&strings(&["scale", "--databases", "oracle"])).is_err());
     }
 
     #[test]

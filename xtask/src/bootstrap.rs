@@ -47,8 +47,10 @@ pub struct Needs {
     pub brotli: bool,
     /// Debian `zopfli`: the build's gzip files (`tasks::precompress`).
     pub zopfli: bool,
-    /// Debian `wrk` (the bench's server section).
+    /// Debian `wrk` (the bench's server and scale sections).
     pub wrk: bool,
+    /// Debian `sqlite3` (the bench's scale section seeds its SQLite databases with it).
+    pub sqlite3: bool,
     /// Debian `firefox-esr` and geckodriver [`GECKODRIVER`] (cargo install).
     pub firefox: bool,
     /// Debian `webkit2gtk-driver` (WebKitWebDriver and WebKitGTK's MiniBrowser) and `xvfb`
@@ -69,6 +71,7 @@ impl Needs {
         brotli: true,
         zopfli: true,
         wrk: false,
+        sqlite3: false,
         firefox: false,
         webkit: false,
     };
@@ -85,6 +88,7 @@ impl Needs {
             brotli: self.brotli || other.brotli,
             zopfli: self.zopfli || other.zopfli,
             wrk: self.wrk || other.wrk,
+            sqlite3: self.sqlite3 || other.sqlite3,
             firefox: self.firefox || other.firefox,
             webkit: self.webkit || other.webkit,
         }
@@ -153,6 +157,7 @@ pub fn ensure(workspace: &Workspace, needs: Needs) -> Result<(), String> {
         (needs.brotli, ("brotli", "brotli")),
         (needs.zopfli, ("zopfli", "zopfli")),
         (needs.wrk, ("wrk", "wrk")),
+        (needs.sqlite3, ("sqlite3", "sqlite3")),
     ]
     .into_iter()
     .filter_map(|(needed, tool)| needed.then_some(tool))

@@ -89,9 +89,9 @@ pub struct WrkResult {
 
 /// A proof's `iat` may be this far from the server's clock (the server's window, 60 s, less
 /// a margin for the time between signing and the run).
-const PROOF_WINDOW_SECONDS: i64 = 50;
+pub const PROOF_WINDOW_SECONDS: i64 = 50;
 /// Pre-signed proofs per run at most (about 550 bytes each on disk and in memory).
-const MAX_PROOFS: usize = 400_000;
+pub const MAX_PROOFS: usize = 400_000;
 
 pub fn run(binary: &Path, options: &BenchOptions, out_dir: &Path, report: &mut Report) {
     let work = match TempDir::new("portal-bench-server") {
@@ -394,18 +394,18 @@ fn measure(
 }
 
 /// The longest wrk run whose pre-signed proofs all stay within the server's `iat` window.
-const MAX_RUN_SECONDS: u64 = 2 * PROOF_WINDOW_SECONDS as u64;
+pub const MAX_RUN_SECONDS: u64 = 2 * PROOF_WINDOW_SECONDS as u64;
 
 /// Signs proofs on every core, at a rate measured on this machine.
-struct Signer<'a> {
-    device: &'a DeviceKey,
-    workers: usize,
+pub struct Signer<'a> {
+    pub device: &'a DeviceKey,
+    pub workers: usize,
     /// Proofs a second, all workers together.
-    per_second: f64,
+    pub per_second: f64,
 }
 
 impl<'a> Signer<'a> {
-    fn measure(device: &'a DeviceKey) -> Signer<'a> {
+    pub fn measure(device: &'a DeviceKey) -> Signer<'a> {
         let started = Instant::now();
         let mut signed = 0u32;
         while started.elapsed() < Duration::from_millis(200) {
@@ -422,7 +422,7 @@ impl<'a> Signer<'a> {
 
     /// What the server could at most verify in `seconds`: an ECDSA verification costs more
     /// than a signature, and the server has no more cores than this machine (it is on it).
-    fn proofs_for(&self, seconds: u64) -> usize {
+    pub fn proofs_for(&self, seconds: u64) -> usize {
         ((self.per_second * seconds as f64) as usize).clamp(1_000, MAX_PROOFS)
     }
 
@@ -571,7 +571,16 @@ function request()
   wrk.headers["DPoP"] = proof
   return wrk.format()
 end
-function response(status, headers, body)
+"#,
+    );
+    script.push_str(WRK_COUNTS_AND_SUMMARY);
+    script
+}
+
+/// The end of a wrk script whose `init` zeroes `ok`, `non200` and `exhausted` and whose
+/// `setup` keeps each thread in `threads`: counts the answers, and prints the summary as
+/// one `XTASK-WRK` JSON line for [`parse_wrk`].
+pub const WRK_COUNTS_AND_SUMMARY: &str = r#"function response(status, headers, body)
   if exhausted == 1 then return end
   if status == 200 then ok = ok + 1 else non200 = non200 + 1 end
 end
@@ -590,10 +599,7 @@ function done(summary, latency, requests)
     latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency.max))
 end
-"#,
-    );
-    script
-}
+"#;
 
 /// The `XTASK-WRK {...}` line of the script's `done`.
 pub fn parse_wrk(output: &str) -> Result<WrkResult, String> {
@@ -626,28 +632,38 @@ pub fn parse_wrk(output: &str) -> Result<WrkResult, String> {
 
 /// The server under load: API only (no portal files), demo accounts, warnings only in its
 /// log (a log line per request would be measured too), killed when dropped.
-struct Process {
+pub struct Process {
     child: Child,
-    bind: String,
+    pub bind: String,
 }
 
 impl Process {
     fn start(binary: &Path, dir: &Path, log: &Path) -> Result<Process, String> {
+        let mut args: Vec<String> = ["--database-url", &sqlite_url(dir), "--demo"]
+            .into_iter()
+            .chain(crate::server::RELAXED_LIMITS)
+            .map(String::from)
+            .collect();
+        args.push("--static-dir".into());
+        args.push(dir.join("no-portal").to_string_lossy().into_owned());
+        Process::spawn(binary, &args, &[], log)
+    }
+
+    /// `binary --bind <a free loopback port> args...` with `env` as its only `PORTAL_*`
+    /// variables; waits until it answers.
+    pub fn spawn(
+        binary: &Path,
+        args: &[String],
+        env: &[(&str, String)],
+        log: &Path,
+    ) -> Result<Process, String> {
         let file = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let copy = file.try_clone().map_err(|e| e.to_string())?;
         let bind = format!("127.0.0.1:{}", free_port()?);
         let mut command = Command::new(binary);
         command
-            .args([
-                "--bind",
-                &bind,
-                "--database-url",
-                &sqlite_url(dir),
-                "--demo",
-            ])
-            .args(crate::server::RELAXED_LIMITS)
-            .arg("--static-dir")
-            .arg(dir.join("no-portal"))
+            .args(["--bind", &bind])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(file)
             .stderr(copy)
@@ -657,9 +673,15 @@ impl Process {
                 command.env_remove(name);
             }
         }
+        command.envs(env.iter().map(|(name, value)| (name, value)));
         step(format!(
-            "starting {} --demo on {bind} (API only; log: {})",
+            "starting {} {} on {bind} (API only; log: {})",
             binary.display(),
+            args.iter()
+                .filter(|a| a.starts_with("--demo"))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
             log.display()
         ));
         let child = command
@@ -685,7 +707,7 @@ impl Process {
     }
 
     /// A `/proc/<pid>/status` figure in KiB (`VmRSS:`, `VmHWM:`).
-    fn memory(&self, field: &str) -> Option<u64> {
+    pub fn memory(&self, field: &str) -> Option<u64> {
         let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
         status
             .lines()

@@ -20,6 +20,7 @@ mod nav;
 mod postgres;
 mod process;
 mod reliability;
+mod scale;
 mod server;
 mod sizes;
 mod snapshot;

@@ -31,6 +31,21 @@ pub fn test_database() -> Result<String, String> {
             .into_string()
             .map_err(|_| format!("{TEST_DATABASE_URL} is not UTF-8"));
     }
+    Ok(local_database(DATABASE)?.url)
+}
+
+/// A fresh database of the local cluster, owned by the test role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalDatabase {
+    pub url: String,
+    pub port: u16,
+    pub name: String,
+}
+
+/// The local cluster (installed and started when needed), the test role, and a fresh,
+/// empty database `name` it owns (dropped first when it exists). Not
+/// `PORTAL_TEST_DATABASE_URL`: a database of one's own cannot be dropped and made again.
+pub fn local_database(name: &str) -> Result<LocalDatabase, String> {
     if which("pg_lsclusters").is_none() {
         if port_open(5432) {
             return Err(format!(
@@ -42,10 +57,27 @@ pub fn test_database() -> Result<String, String> {
         install()?;
     }
     let port = start_cluster()?;
-    prepare(port)?;
-    Ok(format!(
-        "postgres://{ROLE}:{ROLE}@127.0.0.1:{port}/{DATABASE}"
-    ))
+    prepare(port, name)?;
+    Ok(LocalDatabase {
+        url: format!("postgres://{ROLE}:{ROLE}@127.0.0.1:{port}/{name}"),
+        port,
+        name: name.to_string(),
+    })
+}
+
+/// `CHECKPOINT` of the local cluster (as the superuser: the test role may not): the pages a
+/// bulk load dirtied are written now rather than during what is measured next.
+pub fn checkpoint(database: &LocalDatabase) -> Result<(), String> {
+    psql(database.port, "CHECKPOINT").map(drop)
+}
+
+/// Drops a database [`local_database`] made (its rows would otherwise stay on disk).
+pub fn drop_local_database(database: &LocalDatabase) -> Result<(), String> {
+    psql(
+        database.port,
+        &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", database.name),
+    )
+    .map(drop)
 }
 
 /// `apt-get install -y postgresql` (after `apt-get update` when the first try fails).
@@ -186,10 +218,10 @@ fn psql(port: u16, sql: &str) -> Result<String, String> {
     }
 }
 
-/// The role (password login from 127.0.0.1) and a fresh, empty database it owns.
-fn prepare(port: u16) -> Result<(), String> {
+/// The role (password login from 127.0.0.1) and a fresh, empty database `name` it owns.
+fn prepare(port: u16, name: &str) -> Result<(), String> {
     step(format!(
-        "PostgreSQL: role `{ROLE}` and a fresh database `{DATABASE}`"
+        "PostgreSQL: role `{ROLE}` and a fresh database `{name}`"
     ));
     let exists = psql(
         port,
@@ -199,9 +231,9 @@ fn prepare(port: u16) -> Result<(), String> {
     psql(port, &format!("{verb} ROLE {ROLE} LOGIN PASSWORD '{ROLE}'"))?;
     psql(
         port,
-        &format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
     )?;
-    psql(port, &format!("CREATE DATABASE {DATABASE} OWNER {ROLE}"))?;
+    psql(port, &format!("CREATE DATABASE {name} OWNER {ROLE}"))?;
     Ok(())
 }
 
