@@ -120,10 +120,11 @@ thread_local! {
     // The bearer token lives in memory only: never in web storage. Standalone,
     // the HttpOnly session cookie carries the session across reloads instead.
     static TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
-    // Steps 1-3 as the sign-in answered them, for the first screen after it, which then
-    // needs no round trip of its own. Any write after the sign-in may change them: `send_raw`
-    // drops them on every request but a GET.
-    static SIGNED_IN_STATUS: RefCell<Option<api::StrongAuthStatus>> = const { RefCell::new(None) };
+    // Steps 1-3 as the sign-in answered them (and when, in ms), for the first screen after
+    // it, which then needs no round trip of its own. Any write after the sign-in may change
+    // them: `send_raw` drops them on every request but a GET; and they serve only for
+    // SIGNED_IN_STATUS_MS, as the screen that follows the sign-in opens at once.
+    static SIGNED_IN_STATUS: RefCell<Option<(api::StrongAuthStatus, f64)>> = const { RefCell::new(None) };
 }
 
 /// Replaces the network with `transport` (tests).
@@ -345,7 +346,8 @@ pub async fn sign_in(email: String, password: String) -> Result<api::SignedIn, A
     let created: api::SignedIn =
         required(post(paths::SESSION, &api::SignIn { email, password }).await)?;
     set_token(Some(created.token.clone()));
-    SIGNED_IN_STATUS.with(|s| *s.borrow_mut() = Some(created.status.clone()));
+    let now = js_sys::Date::now();
+    SIGNED_IN_STATUS.with(|s| *s.borrow_mut() = Some((created.status.clone(), now)));
     Ok(created)
 }
 
@@ -375,10 +377,13 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// `GET /api/v1/account/status`.
 pub async fn status() -> Result<api::StrongAuthStatus, ApiError> {
     match SIGNED_IN_STATUS.with(|s| s.take()) {
-        Some(status) => Ok(status),
-        None => required(get(paths::STATUS).await),
+        Some((status, at)) if js_sys::Date::now() - at < SIGNED_IN_STATUS_MS => Ok(status),
+        _ => required(get(paths::STATUS).await),
     }
 }
+
+/// How long the sign-in's answer stands for steps 1-3.
+const SIGNED_IN_STATUS_MS: f64 = 10_000.0;
 
 pub async fn is_device_activated() -> Result<bool, ApiError> {
     required::<api::DeviceActivated>(get(paths::IS_DEVICE_ACTIVATED).await)

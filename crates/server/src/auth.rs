@@ -254,8 +254,8 @@ impl ReadJtis {
         }
     }
 
-    /// How many `jti`s are remembered (tests).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
         self.seen
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
@@ -425,9 +425,13 @@ mod tests {
         for n in 0..READ_JTI_SWEEP_EVERY {
             assert!(jtis.remember(&proof("k3", &n.to_string(), now), now));
         }
-        assert_eq!(jtis.len(), READ_JTI_SWEEP_EVERY);
+        assert_eq!(jtis.remembered(), READ_JTI_SWEEP_EVERY);
         jtis.remember(&proof("k4", "last", now + 100), now + 100);
-        assert_eq!(jtis.len(), 1, "only the live entry stays after a sweep");
+        assert_eq!(
+            jtis.remembered(),
+            1,
+            "only the live entry stays after a sweep"
+        );
     }
 
     #[test]
