@@ -160,6 +160,10 @@ fn refine(document: &mut Value, policy: &Policy) {
                     (_, "DPoP") => {
                         schema["pattern"] = json!(DPOP_PATTERN);
                     }
+                    // The PIN sent with a removal: the configured length, as `Pin`.
+                    (_, "X-Strong-Auth-PIN") => {
+                        schema["pattern"] = json!(digits);
+                    }
                     ("/api/v1/pims/authentication/account", "actionType") => {
                         schema["enum"] = json!(["strong"]);
                     }
@@ -961,6 +965,14 @@ mod tests {
         let document: Value = serde_json::from_str(&document_json(&policy)).unwrap();
         let schemas = &document["components"]["schemas"];
         assert_eq!(schemas["Pin"]["pattern"], "^[0-9]{4}$");
+        let removal = &document["paths"]["/api/v1/pims/subscription/vehicle"]["post"]["parameters"];
+        let pin_header = removal
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "X-Strong-Auth-PIN")
+            .unwrap();
+        assert_eq!(pin_header["schema"]["pattern"], "^[0-9]{4}$");
         let weak = schemas["NewPin"]["not"]["enum"].as_array().unwrap();
         for pin in ["0123", "1212", "2580", "1221", "1122"] {
             assert!(weak.contains(&json!(pin)), "{pin}");
