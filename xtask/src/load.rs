@@ -426,26 +426,42 @@ impl<'a> Signer<'a> {
         ((self.per_second * seconds as f64) as usize).clamp(1_000, MAX_PROOFS)
     }
 
-    /// `count` proofs for `method` `url`, dealt in turn into `files` files of one proof a line.
-    /// `iat` is the middle of the run as foreseen, so that every proof is fresh throughout.
+    /// `count` requests of `method` `url`, each signed for `token` and sent with `body`.
     fn write(
         &self,
-        method: &str,
-        url: &str,
-        token: &str,
+        (method, url): (&str, &str),
+        (token, body): (&str, &str),
         count: usize,
         run_seconds: u64,
         files: &[PathBuf],
     ) -> Result<(), String> {
+        self.write_lines(count, run_seconds, files, |_, iat| {
+            let proof = self.device.proof(method, url, Some(token), iat);
+            format!("{proof}\t{token}\t{body}")
+        })
+    }
+
+    /// `count` request lines for [`wrk_script`], line `n` made by `line(n, iat)` on every
+    /// core and written to file `n % files.len()`. `iat` is the middle of the run as
+    /// foreseen, so that every proof is fresh throughout.
+    pub fn write_lines(
+        &self,
+        count: usize,
+        run_seconds: u64,
+        files: &[PathBuf],
+        line: impl Fn(usize, i64) -> String + Sync,
+    ) -> Result<(), String> {
         let signing_seconds = (count as f64 / self.per_second).ceil() as i64;
         let iat = http::unix_now() + signing_seconds + (run_seconds / 2) as i64;
+        let workers = self.workers.max(1);
+        let line = &line;
         let chunks: Vec<Vec<String>> = thread::scope(|scope| {
-            let handles: Vec<_> = (0..self.workers)
+            let handles: Vec<_> = (0..workers)
                 .map(|worker| {
-                    let share = count / self.workers + usize::from(worker < count % self.workers);
                     scope.spawn(move || {
-                        (0..share)
-                            .map(|_| self.device.proof(method, url, Some(token), iat))
+                        (worker..count)
+                            .step_by(workers)
+                            .map(|n| line(n, iat))
                             .collect::<Vec<String>>()
                     })
                 })
@@ -463,9 +479,9 @@ impl<'a> Signer<'a> {
                     .map_err(|e| format!("{}: {e}", path.display()))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        for (index, proof) in chunks.iter().flatten().enumerate() {
-            let writer = &mut writers[index % files.len()];
-            writeln!(writer, "{proof}").map_err(|e| e.to_string())?;
+        for n in 0..count {
+            let line = &chunks[n % workers][n / workers];
+            writeln!(writers[n % files.len()], "{line}").map_err(|e| e.to_string())?;
         }
         for mut writer in writers {
             writer.flush().map_err(|e| e.to_string())?;
@@ -489,13 +505,19 @@ fn run_wrk(
         .collect();
     let url = format!("http://{bind}{}", target.path);
     let started = Instant::now();
-    signer.write(target.method, &url, token, count, options.seconds, &files)?;
+    signer.write(
+        (target.method, &url),
+        (token, target.body.unwrap_or_default()),
+        count,
+        options.seconds,
+        &files,
+    )?;
     step(format!(
         "wrk: {count} DPoP proofs signed in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
     let script = work.join("wrk.lua");
-    fs::write(&script, wrk_script(target, token, &files))
+    fs::write(&script, wrk_script(target.method, &files))
         .map_err(|e| format!("{}: {e}", script.display()))?;
     let output = work.join("wrk.out");
     let file = File::create(&output).map_err(|e| format!("{}: {e}", output.display()))?;
@@ -528,23 +550,13 @@ fn run_wrk(
     parse_wrk(&text)
 }
 
-/// The Lua script: method, body and headers of `target`, each request with the next proof
-/// of its thread's file, a count of the answers that were 200 and of those that were not
-/// over all threads, and the summary as one JSON line.
-fn wrk_script(target: &Target, token: &str, proof_files: &[PathBuf]) -> String {
-    let mut script = format!(
-        "wrk.method = \"{}\"\n\
-         wrk.headers[\"Accept\"] = \"application/json\"\n\
-         wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n",
-        target.method
-    );
-    if let Some(body) = target.body {
-        script.push_str(&format!(
-            "wrk.body = '{body}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
-        ));
-    }
-    script.push_str("local proof_files = {\n");
-    for path in proof_files {
+/// The Lua script: `method`, each request the next line of its thread's file (proof, token
+/// and body, tab-separated; token and body may be empty), a count of the answers that were
+/// 200 and of those that were not over all threads, and the summary as one JSON line for
+/// [`parse_wrk`].
+pub fn wrk_script(method: &str, files: &[PathBuf]) -> String {
+    let mut script = format!("wrk.method = \"{method}\"\nlocal proof_files = {{\n");
+    for path in files {
         script.push_str(&format!("  [==[{}]==],\n", path.display()));
     }
     script.push_str("}\n");
@@ -561,26 +573,24 @@ function init(args)
   proofs = assert(io.open(proof_file))
 end
 function request()
-  local proof = proofs:read("*l")
-  if proof == nil then
+  local line = proofs:read("*l")
+  if line == nil then
     -- A proof sent again is refused as a replay: stop, rather than measure refusals.
     exhausted = 1
     wrk.thread:stop()
-    proof = "exhausted"
+    return wrk.format(nil, nil, { ["DPoP"] = "exhausted" })
   end
-  wrk.headers["DPoP"] = proof
-  return wrk.format()
+  local proof, token, body = string.match(line, "^([^\t]*)\t([^\t]*)\t(.*)$")
+  local headers = { ["Accept"] = "application/json", ["DPoP"] = proof }
+  if token ~= "" then headers["Authorization"] = "Bearer " .. token end
+  if body == "" then
+    body = nil
+  else
+    headers["Content-Type"] = "application/json"
+  end
+  return wrk.format(nil, nil, headers, body)
 end
-"#,
-    );
-    script.push_str(WRK_COUNTS_AND_SUMMARY);
-    script
-}
-
-/// The end of a wrk script whose `init` zeroes `ok`, `non200` and `exhausted` and whose
-/// `setup` keeps each thread in `threads`: counts the answers, and prints the summary as
-/// one `XTASK-WRK` JSON line for [`parse_wrk`].
-pub const WRK_COUNTS_AND_SUMMARY: &str = r#"function response(status, headers, body)
+function response(status, headers, body)
   if exhausted == 1 then return end
   if status == 200 then ok = ok + 1 else non200 = non200 + 1 end
 end
@@ -599,7 +609,10 @@ function done(summary, latency, requests)
     latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency.max))
 end
-"#;
+"#,
+    );
+    script
+}
 
 /// The `XTASK-WRK {...}` line of the script's `done`.
 pub fn parse_wrk(output: &str) -> Result<WrkResult, String> {
@@ -764,20 +777,18 @@ mod tests {
     }
 
     #[test]
-    fn the_script_sets_method_headers_and_body_and_a_proof_per_request() {
+    fn the_script_sends_each_line_as_proof_token_and_body() {
         let files = [
             PathBuf::from("/tmp/w/proofs-0.txt"),
             PathBuf::from("/tmp/w/proofs-1.txt"),
         ];
-        let script = wrk_script(&TARGETS[3], "tok", &files);
+        let script = wrk_script("POST", &files);
         assert!(script.starts_with("wrk.method = \"POST\"\n"), "{script}");
-        assert!(script.contains("wrk.headers[\"Authorization\"] = \"Bearer tok\""));
-        assert!(script.contains(&format!("wrk.body = '{PIN_BODY}'")));
-        assert!(script.contains("function response(status"));
         assert!(script.contains("[==[/tmp/w/proofs-0.txt]==],\n  [==[/tmp/w/proofs-1.txt]==]"));
-        assert!(script.contains("wrk.headers[\"DPoP\"] = proof"));
-        assert!(!script.contains("X-Device-Id"));
-        assert!(!wrk_script(&TARGETS[0], "tok", &files).contains("wrk.body"));
+        assert!(script.contains(r#"string.match(line, "^([^\t]*)\t([^\t]*)\t(.*)$")"#));
+        assert!(script.contains(r#"headers["Authorization"] = "Bearer " .. token"#));
+        assert!(script.contains("function response(status"));
+        assert!(script.contains("XTASK-WRK"));
     }
 
     #[test]
@@ -793,15 +804,25 @@ mod tests {
             .map(|n| dir.path().join(format!("proofs-{n}.txt")))
             .collect();
         let url = "http://127.0.0.1:9/api/v1/pims/authentication/trustedphonenumber";
-        signer.write("GET", url, "tok", 101, 10, &files).unwrap();
+        signer
+            .write(("POST", url), ("tok", PIN_BODY), 101, 10, &files)
+            .unwrap();
         let mut lines = Vec::new();
         for path in &files {
             lines.extend(fs::read_to_string(path).unwrap().lines().map(String::from));
         }
         assert_eq!(lines.len(), 101);
         assert_eq!(fs::read_to_string(&files[0]).unwrap().lines().count(), 51);
-        let unique: std::collections::HashSet<&String> = lines.iter().collect();
+        let unique: std::collections::HashSet<&str> = lines
+            .iter()
+            .map(|line| line.split('\t').next().unwrap())
+            .collect();
         assert_eq!(unique.len(), 101, "a proof is good for one request");
-        assert!(lines.iter().all(|proof| proof.split('.').count() == 3));
+        for line in &lines {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields.len(), 3, "{line}");
+            assert_eq!(fields[0].split('.').count(), 3, "a JWS: {line}");
+            assert_eq!(&fields[1..], ["tok", PIN_BODY]);
+        }
     }
 }

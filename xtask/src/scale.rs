@@ -1191,51 +1191,16 @@ fn write_requests(
     run_seconds: u64,
     files: &[PathBuf],
 ) -> Result<(), String> {
-    use std::io::{BufWriter, Write as _};
-    let signing_seconds = (count as f64 / signer.per_second).ceil() as i64;
-    let iat = http::unix_now() + signing_seconds + (run_seconds / 2) as i64;
-    let workers = signer.workers.max(1);
-    let chunks: Vec<Vec<String>> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                scope.spawn(move || {
-                    (worker..count)
-                        .step_by(workers)
-                        .map(|n| {
-                            let account = &accounts[n % accounts.len()];
-                            let (token, body) = endpoint.request(account);
-                            let proof = signer.device.proof(endpoint.method, url, token, iat);
-                            format!(
-                                "{proof}\t{}\t{}",
-                                token.unwrap_or_default(),
-                                body.unwrap_or_default()
-                            )
-                        })
-                        .collect::<Vec<String>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().unwrap_or_default())
-            .collect()
-    });
-    let mut writers = files
-        .iter()
-        .map(|path| {
-            fs::File::create(path)
-                .map(BufWriter::new)
-                .map_err(|e| format!("{}: {e}", path.display()))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    for n in 0..count {
-        let line = &chunks[n % workers][n / workers];
-        writeln!(writers[n % files.len()], "{line}").map_err(|e| e.to_string())?;
-    }
-    for mut writer in writers {
-        writer.flush().map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    signer.write_lines(count, run_seconds, files, |n, iat| {
+        let account = &accounts[n % accounts.len()];
+        let (token, body) = endpoint.request(account);
+        let proof = signer.device.proof(endpoint.method, url, token, iat);
+        format!(
+            "{proof}\t{}\t{}",
+            token.unwrap_or_default(),
+            body.unwrap_or_default()
+        )
+    })
 }
 
 fn run_wrk(
@@ -1259,7 +1224,7 @@ fn run_wrk(
         started.elapsed().as_secs_f64()
     ));
     let script = work.join("wrk.lua");
-    fs::write(&script, wrk_script(endpoint.method, &files))
+    fs::write(&script, load::wrk_script(endpoint.method, &files))
         .map_err(|e| format!("{}: {e}", script.display()))?;
     let output = work.join("wrk.out");
     let file = fs::File::create(&output).map_err(|e| format!("{}: {e}", output.display()))?;
@@ -1291,50 +1256,6 @@ fn run_wrk(
         result.non200
     ));
     Ok(result)
-}
-
-/// The Lua script: each request the next line of its thread's file (proof, bearer token
-/// when there is one, body when there is one), and the counts and summary of `load.rs`.
-fn wrk_script(method: &str, files: &[PathBuf]) -> String {
-    let mut script = format!("wrk.method = \"{method}\"\nlocal proof_files = {{\n");
-    for path in files {
-        script.push_str(&format!("  [==[{}]==],\n", path.display()));
-    }
-    script.push_str("}\n");
-    script.push_str(
-        r#"local threads = {}
-function setup(thread)
-  thread:set("proof_file", proof_files[#threads % #proof_files + 1])
-  table.insert(threads, thread)
-end
-function init(args)
-  ok = 0
-  non200 = 0
-  exhausted = 0
-  proofs = assert(io.open(proof_file))
-end
-function request()
-  local line = proofs:read("*l")
-  if line == nil then
-    -- A proof sent again is refused as a replay: stop, rather than measure refusals.
-    exhausted = 1
-    wrk.thread:stop()
-    return wrk.format(nil, nil, { ["DPoP"] = "exhausted" })
-  end
-  local proof, token, body = string.match(line, "^([^\t]*)\t([^\t]*)\t(.*)$")
-  local headers = { ["Accept"] = "application/json", ["DPoP"] = proof }
-  if token ~= "" then headers["Authorization"] = "Bearer " .. token end
-  if body == "" then
-    body = nil
-  else
-    headers["Content-Type"] = "application/json"
-  end
-  return wrk.format(nil, nil, headers, body)
-end
-"#,
-    );
-    script.push_str(load::WRK_COUNTS_AND_SUMMARY);
-    script
 }
 
 #[cfg(test)]
@@ -1528,10 +1449,6 @@ mod tests {
         assert_eq!((token, body), (Some(account.token.as_str()), None));
         let (_, body) = ENDPOINTS[5].request(&account);
         assert!(body.unwrap().contains(&format!("\"pinCode\":\"{PIN}\"")));
-        let script = wrk_script("POST", &[PathBuf::from("/tmp/r-0.txt")]);
-        assert!(script.starts_with("wrk.method = \"POST\"\n"));
-        assert!(script.contains("[==[/tmp/r-0.txt]==],"));
-        assert!(script.contains("XTASK-WRK"));
     }
 
     #[test]
