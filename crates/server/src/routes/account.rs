@@ -89,18 +89,23 @@ pub async fn strong_auth_status(
     let account = store::account(&state.pool, account_id).await?;
     // One read of the devices answers both "is this one enrolled" and the limit.
     let devices = store::devices_of(&state.pool, account_id, device_id).await?;
+    let block = store::block_of(state, &account, devices);
+    let phone = trusted_phone_of(account.trusted_phone);
     Ok(StrongAuthStatus {
         is_device_activated: devices.this_one,
-        is_account_blocked: store::block_of(state, &account, devices)
-            .as_str()
-            .to_string(),
+        is_account_blocked: block.as_str().to_string(),
         enrolled_devices: u32::try_from(devices.count).unwrap_or(u32::MAX),
-        masked_phone_number: account
-            .trusted_phone
-            .as_deref()
-            .map(wire::validate::mask_phone_number),
-        phone_number: account.trusted_phone,
+        phone_number: phone.phone_number,
+        masked_phone_number: phone.masked_phone_number,
     })
+}
+
+/// The trusted phone as the SDK shows it: in E.164 and masked, or nulls.
+fn trusted_phone_of(number: Option<String>) -> TrustedPhone {
+    TrustedPhone {
+        masked_phone_number: number.as_deref().map(wire::validate::mask_phone_number),
+        phone_number: number,
+    }
 }
 
 /// `GET /api/v1/account/status`: steps 1-3 (`isDeviceActivated`, `isAccountBlocked`, the
@@ -143,14 +148,7 @@ pub async fn trusted_phone(
     session: AuthSession,
 ) -> ApiResult<TrustedPhone> {
     let account = store::account(&state.pool, session.account_id).await?;
-    let masked = account
-        .trusted_phone
-        .as_deref()
-        .map(wire::validate::mask_phone_number);
-    ok(TrustedPhone {
-        phone_number: account.trusted_phone,
-        masked_phone_number: masked,
-    })
+    ok(trusted_phone_of(account.trusted_phone))
 }
 
 /// `GET /api/v1/account/events`: the audit trail, newest first.

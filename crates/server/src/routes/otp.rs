@@ -58,16 +58,7 @@ pub async fn otp(
         None | Some("") => return Err(ApiError::missing("operation")),
         Some(text) => StepUpOperation::parse(text).ok_or_else(|| ApiError::invalid("operation"))?,
     };
-    if !crate::routes::devices::may_step_up(&state, &session, operation).await? {
-        return Err(ErrorCode::NeedStrongAuthentication.into());
-    }
-    pin::check(
-        &state,
-        session.account_id,
-        &pin_code,
-        &session.device_label(),
-    )
-    .await?;
+    check_pin_for(&state, &session, &pin_code, operation).await?;
     let proof = crypto::random_token();
     let now = state.now();
     let ttl = state.policy().step_up_ttl_seconds;
@@ -96,6 +87,21 @@ pub async fn otp(
         otp: proof,
         expires_in_seconds: ttl as u64,
     })
+}
+
+/// The PIN as a step-up for `operation`, wherever it comes from: 2302 unless this session
+/// may step up for it, then the PIN check with its counters and lockout.
+async fn check_pin_for(
+    state: &AppState,
+    session: &AuthSession,
+    pin_code: &str,
+    operation: StepUpOperation,
+) -> Result<(), ApiError> {
+    if !crate::routes::devices::may_step_up(state, session, operation).await? {
+        return Err(ErrorCode::NeedStrongAuthentication.into());
+    }
+    pin::check(state, session.account_id, pin_code, &session.device_label()).await?;
+    Ok(())
 }
 
 /// The `X-Strong-Auth` header, when present and not blank.
@@ -134,16 +140,7 @@ pub async fn step_up(
             state.policy().pin_length,
             wire::STRONG_AUTH_PIN_HEADER,
         )?;
-        if !crate::routes::devices::may_step_up(state, session, operation).await? {
-            return Err(ErrorCode::NeedStrongAuthentication.into());
-        }
-        pin::check(
-            state,
-            session.account_id,
-            &pin_code,
-            &session.device_label(),
-        )
-        .await?;
+        check_pin_for(state, session, &pin_code, operation).await?;
         return Ok(StepUp::PinChecked);
     }
     let proof = proof_header(headers).ok_or(ErrorCode::NeedStrongAuthentication)?;
