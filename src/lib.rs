@@ -30,6 +30,17 @@ use crate::state::{Auth, Config, Flow, Lang};
 /// bundle's screens are not in its wasm.
 pub type Screens = fn(Section, Memo<Route>) -> AnyView;
 
+/// Mounts the app in a task of its own: the wasm's streaming compilation ends in one long
+/// task, and the app's first calls (each function compiled on its first call) would make
+/// it longer still; two tasks block the page less than one (Lighthouse's TBT).
+pub fn start(bundle: routes::Bundle, screens: Screens) {
+    console_error_panic_hook::set_once();
+    set_timeout(
+        move || leptos::mount::mount_to_body(move || view! { <App bundle screens/> }),
+        std::time::Duration::ZERO,
+    );
+}
+
 #[component]
 pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
     let auth = Auth::new();

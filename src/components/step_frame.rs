@@ -112,9 +112,13 @@ pub fn PageHeading(#[prop(into)] title: String) -> impl IntoView {
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
         document.set_title(&tf!("lib.document_title", &[("title", &title)]));
     }
+    // In the next frame rather than now: focusing needs the layout, which forced in the
+    // task that draws the screen would make that task longer by the whole page's layout.
     Effect::new(move |_| {
         if let Some(heading) = heading.get() {
-            let _ = heading.focus();
+            request_animation_frame(move || {
+                let _ = heading.focus();
+            });
         }
     });
     view! { <h1 node_ref=heading tabindex="-1">{title}</h1> }

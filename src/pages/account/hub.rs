@@ -40,11 +40,48 @@ pub fn device_name(label: &str) -> String {
 
 /// A date and time in the browser's locale and time zone, to the minute.
 pub fn format_time(unix_seconds: i64) -> String {
-    let options = js_sys::Object::new();
-    for (name, value) in [("dateStyle", "medium"), ("timeStyle", "short")] {
-        let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
-    }
-    String::from(date(unix_seconds).to_locale_string(crate::i18n::current().tag(), &options))
+    formats(|(date_time, _)| {
+        date_time
+            .format()
+            .call1(&wasm_bindgen::JsValue::NULL, &date(unix_seconds))
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_default()
+    })
+}
+
+type Formats = (js_sys::Intl::DateTimeFormat, js_sys::Intl::RelativeTimeFormat);
+
+thread_local! {
+    static FORMATS: std::cell::RefCell<Option<(crate::i18n::Locale, Formats)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The browser's formatters for the current language, made once per language: an `Intl`
+/// formatter costs milliseconds to make and microseconds to use (a `toLocaleString` makes
+/// one per call: the hub's 20 dates took 150 ms with Lighthouse's slowed CPU).
+fn formats<T>(with: impl FnOnce(&Formats) -> T) -> T {
+    FORMATS.with_borrow_mut(|cached| {
+        let locale = crate::i18n::current();
+        if cached.as_ref().map(|(made_for, _)| *made_for) != Some(locale) {
+            let locales = js_sys::Array::of1(&locale.tag().into());
+            let options = |pairs: &[(&str, &str)]| {
+                let options = js_sys::Object::new();
+                for (name, value) in pairs {
+                    let _ = js_sys::Reflect::set(&options, &(*name).into(), &(*value).into());
+                }
+                options
+            };
+            let date_time = js_sys::Intl::DateTimeFormat::new(
+                &locales,
+                &options(&[("dateStyle", "medium"), ("timeStyle", "short")]),
+            );
+            let relative =
+                js_sys::Intl::RelativeTimeFormat::new(&locales, &options(&[("numeric", "auto")]));
+            *cached = Some((locale, (date_time, relative)));
+        }
+        with(&cached.as_ref().expect("made above").1)
+    })
 }
 
 /// How far `seconds` (negative: in the past) is, in the unit people would say it in,
@@ -72,13 +109,7 @@ fn relative_unit(seconds: f64) -> (f64, &'static str) {
 pub fn time_ago(unix_seconds: i64, key: &'static crate::i18n::Key) -> String {
     let seconds = unix_seconds as f64 - js_sys::Date::now() / 1000.0;
     let (value, unit) = relative_unit(seconds.min(0.0));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"numeric".into(), &"auto".into());
-    let words = js_sys::Intl::RelativeTimeFormat::new(
-        &js_sys::Array::of1(&crate::i18n::current().tag().into()),
-        &options,
-    )
-    .format(value, unit);
+    let words = formats(|(_, relative)| relative.format(value, unit));
     crate::i18n::fill(key, &[("time", &String::from(words))])
 }
 
