@@ -50,7 +50,10 @@ pub fn format_time(unix_seconds: i64) -> String {
     })
 }
 
-type Formats = (js_sys::Intl::DateTimeFormat, js_sys::Intl::RelativeTimeFormat);
+type Formats = (
+    js_sys::Intl::DateTimeFormat,
+    js_sys::Intl::RelativeTimeFormat,
+);
 
 thread_local! {
     static FORMATS: std::cell::RefCell<Option<(crate::i18n::Locale, Formats)>> =
