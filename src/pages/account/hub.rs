@@ -38,53 +38,71 @@ pub fn device_name(label: &str) -> String {
     }
 }
 
-/// A date and time in the browser's locale and time zone, to the minute.
+/// A date and time in the browser's time zone, to the minute, written as the visitor's
+/// language writes it.
+///
+/// Not through `Intl`: the first `Intl` formatter a page makes loads the browser's locale
+/// data, 150 ms of main thread with Lighthouse's 4x slower CPU, the account page's longest
+/// task. `Date`'s getters cost nothing, and the words (months, the order, the clock) come
+/// from the catalogue as every other text does.
 pub fn format_time(unix_seconds: i64) -> String {
-    formats(|(date_time, _)| {
-        date_time
-            .format()
-            .call1(&wasm_bindgen::JsValue::NULL, &date(unix_seconds))
-            .ok()
-            .and_then(|text| text.as_string())
-            .unwrap_or_default()
+    let date = date(unix_seconds);
+    date_text(&LocalTime {
+        year: date.get_full_year(),
+        month: date.get_month(),
+        day: date.get_date(),
+        hour: date.get_hours(),
+        minute: date.get_minutes(),
     })
 }
 
-type Formats = (
-    js_sys::Intl::DateTimeFormat,
-    js_sys::Intl::RelativeTimeFormat,
-);
-
-thread_local! {
-    static FORMATS: std::cell::RefCell<Option<(crate::i18n::Locale, Formats)>> =
-        const { std::cell::RefCell::new(None) };
+/// A moment in local time, as `Date`'s getters give it (`month` from 0).
+struct LocalTime {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
 }
 
-/// The browser's formatters for the current language, made once per language: an `Intl`
-/// formatter costs milliseconds to make and microseconds to use (a `toLocaleString` makes
-/// one per call: the hub's 20 dates took 150 ms with Lighthouse's slowed CPU).
-fn formats<T>(with: impl FnOnce(&Formats) -> T) -> T {
-    FORMATS.with_borrow_mut(|cached| {
-        let locale = crate::i18n::current();
-        if cached.as_ref().map(|(made_for, _)| *made_for) != Some(locale) {
-            let locales = js_sys::Array::of1(&locale.tag().into());
-            let options = |pairs: &[(&str, &str)]| {
-                let options = js_sys::Object::new();
-                for (name, value) in pairs {
-                    let _ = js_sys::Reflect::set(&options, &(*name).into(), &(*value).into());
-                }
-                options
-            };
-            let date_time = js_sys::Intl::DateTimeFormat::new(
-                &locales,
-                &options(&[("dateStyle", "medium"), ("timeStyle", "short")]),
-            );
-            let relative =
-                js_sys::Intl::RelativeTimeFormat::new(&locales, &options(&[("numeric", "auto")]));
-            *cached = Some((locale, (date_time, relative)));
-        }
-        with(&cached.as_ref().expect("made above").1)
-    })
+fn date_text(at: &LocalTime) -> String {
+    let months = [
+        crate::i18n_key!("date.month_1"),
+        crate::i18n_key!("date.month_2"),
+        crate::i18n_key!("date.month_3"),
+        crate::i18n_key!("date.month_4"),
+        crate::i18n_key!("date.month_5"),
+        crate::i18n_key!("date.month_6"),
+        crate::i18n_key!("date.month_7"),
+        crate::i18n_key!("date.month_8"),
+        crate::i18n_key!("date.month_9"),
+        crate::i18n_key!("date.month_10"),
+        crate::i18n_key!("date.month_11"),
+        crate::i18n_key!("date.month_12"),
+    ];
+    let time = if t!("date.hour_cycle") == "12" {
+        let suffix = if at.hour < 12 {
+            t!("date.am")
+        } else {
+            t!("date.pm")
+        };
+        let hour = match at.hour % 12 {
+            0 => 12,
+            hour => hour,
+        };
+        format!("{hour}:{:02} {suffix}", at.minute)
+    } else {
+        format!("{:02}:{:02}", at.hour, at.minute)
+    };
+    tf!(
+        "date.date_time",
+        &[
+            ("month", &crate::i18n::text(months[at.month as usize % 12])),
+            ("day", &at.day.to_string()),
+            ("year", &at.year.to_string()),
+            ("time", &time),
+        ]
+    )
 }
 
 /// How far `seconds` (negative: in the past) is, in the unit people would say it in,
@@ -107,13 +125,26 @@ fn relative_unit(seconds: f64) -> (f64, &'static str) {
     ((seconds / per).round(), unit)
 }
 
-/// "3 weeks ago" in the visitor's language (the browser's own words for it), in the text
-/// of `key` ("enrolled {time}"); the exact dates are the tooltip.
+/// "3 weeks ago" in the visitor's language, in the text of `key` ("enrolled {time}"); the
+/// exact dates are the tooltip.
 pub fn time_ago(unix_seconds: i64, key: &'static crate::i18n::Key) -> String {
     let seconds = unix_seconds as f64 - js_sys::Date::now() / 1000.0;
+    crate::i18n::fill(key, &[("time", &ago_text(seconds))])
+}
+
+/// `seconds` (negative: in the past; the future is now) as people say it.
+fn ago_text(seconds: f64) -> String {
     let (value, unit) = relative_unit(seconds.min(0.0));
-    let words = formats(|(_, relative)| relative.format(value, unit));
-    crate::i18n::fill(key, &[("time", &String::from(words))])
+    let n = (-value) as u64;
+    match unit {
+        _ if n == 0 => t!("date.now"),
+        "minute" => tn!("plural.minutes_ago", n),
+        "hour" => tn!("plural.hours_ago", n),
+        "day" => tn!("plural.days_ago", n),
+        "week" => tn!("plural.weeks_ago", n),
+        "month" => tn!("plural.months_ago", n),
+        _ => tn!("plural.years_ago", n),
+    }
 }
 
 fn date(unix_seconds: i64) -> js_sys::Date {
@@ -274,7 +305,7 @@ fn SessionsPanel(
 
 #[cfg(test)]
 mod tests {
-    use super::{device_name, relative_unit};
+    use super::{ago_text, date_text, device_name, relative_unit, LocalTime};
     use crate::i18n::{self, Locale};
 
     #[test]
@@ -304,5 +335,57 @@ mod tests {
         assert_eq!(relative_unit(-20.0 * day), (-3.0, "week"));
         assert_eq!(relative_unit(-60.0 * day), (-2.0, "month"));
         assert_eq!(relative_unit(-400.0 * day), (-1.0, "year"));
+    }
+
+    #[test]
+    fn dates_are_written_as_each_language_writes_them() {
+        let afternoon = LocalTime {
+            year: 2026,
+            month: 11,
+            day: 3,
+            hour: 16,
+            minute: 5,
+        };
+        let midnight = LocalTime {
+            year: 2027,
+            month: 0,
+            day: 1,
+            hour: 0,
+            minute: 30,
+        };
+        i18n::use_compiled(Locale::En);
+        assert_eq!(date_text(&afternoon), "Dec 3, 2026, 4:05 PM");
+        assert_eq!(date_text(&midnight), "Jan 1, 2027, 12:30 AM");
+        i18n::use_compiled(Locale::Fr);
+        assert_eq!(date_text(&afternoon), "3 déc. 2026, 16:05");
+        assert_eq!(date_text(&midnight), "1 janv. 2027, 00:30");
+        i18n::use_compiled(Locale::De);
+        assert_eq!(date_text(&afternoon), "3. Dez. 2026, 16:05");
+        i18n::use_compiled(Locale::Pt);
+        assert_eq!(date_text(&afternoon), "3 de dez. de 2026, 16:05");
+        i18n::use_compiled(Locale::En);
+    }
+
+    #[test]
+    fn how_long_ago_is_said_with_each_languages_plurals() {
+        let (minute, day) = (60.0, 86400.0);
+        i18n::use_compiled(Locale::En);
+        assert_eq!(ago_text(-10.0), "just now");
+        assert_eq!(
+            ago_text(30.0),
+            "just now",
+            "a clock ahead is not the future"
+        );
+        assert_eq!(ago_text(-minute), "1 minute ago");
+        assert_eq!(ago_text(-20.0 * day), "3 weeks ago");
+        i18n::use_compiled(Locale::Fr);
+        assert_eq!(ago_text(-20.0 * day), "il y a 3 semaines");
+        assert_eq!(ago_text(-400.0 * day), "il y a 1 an");
+        i18n::use_compiled(Locale::Pl);
+        assert_eq!(ago_text(-2.0 * day), "2 dni temu");
+        assert_eq!(ago_text(-5.0 * minute), "5 minut temu");
+        assert_eq!(ago_text(-22.0 * minute), "22 minuty temu");
+        assert_eq!(ago_text(-60.0 * day), "2 miesiące temu");
+        i18n::use_compiled(Locale::En);
     }
 }
