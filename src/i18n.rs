@@ -247,16 +247,24 @@ macro_rules! i18n_tf {
 /// filled: `tn!("plural.tries", 2)`.
 #[macro_export]
 macro_rules! i18n_tn {
-    ($key:literal, $n:expr $(,)?) => {
-        $crate::i18n::plural(
+    ($key:literal, $n:expr $(,)?) => {{
+        let [one, other] = $crate::i18n_plural_keys!($key);
+        $crate::i18n::plural(one, other, $n)
+    }};
+}
+
+/// The keys of a plural text's forms, `[key.one, key.other]`, for [`plural`].
+#[macro_export]
+macro_rules! i18n_plural_keys {
+    ($key:literal $(,)?) => {
+        [
             $crate::i18n_key!(concat!($key, ".one")),
             $crate::i18n_key!(concat!($key, ".other")),
-            $n,
-        )
+        ]
     };
 }
 
-pub use crate::{i18n_t as t, i18n_tf as tf, i18n_tn as tn};
+pub use crate::{i18n_plural_keys as plural_keys, i18n_t as t, i18n_tf as tf, i18n_tn as tn};
 
 thread_local! {
     static CURRENT: Cell<Locale> = const { Cell::new(Locale::En) };
@@ -394,6 +402,15 @@ mod tests {
                 } else {
                     1
                 };
+                // The words for before and after noon make a 12-hour clock; none, a 24-hour one.
+                if key == "date.am_pm" {
+                    let words: Vec<_> = text.split('|').map(str::trim).collect();
+                    assert!(
+                        text.is_empty() || words.len() == 2 && !words.contains(&""),
+                        "{key} in {tag} is neither empty nor two words: {text}"
+                    );
+                    continue;
+                }
                 assert_eq!(text.split('|').count(), forms, "{key} in {tag}: {text}");
                 for form in text.split('|') {
                     assert!(!form.trim().is_empty(), "{key} is empty in {tag}");
@@ -482,6 +499,7 @@ mod tests {
                 ("t!(", &[""][..]),
                 ("tf!(", &[""]),
                 ("tn!(", &[".one", ".other"]),
+                ("plural_keys!(", &[".one", ".other"]),
             ] {
                 let mut pieces = source.split(call);
                 let mut before = pieces.next().unwrap_or_default();

@@ -1,4 +1,4 @@
-use crate::i18n::{t, tf, tn};
+use crate::i18n::{plural_keys, t, tf, tn};
 use leptos::prelude::*;
 
 use crate::api;
@@ -80,19 +80,17 @@ fn date_text(at: &LocalTime) -> String {
         crate::i18n_key!("date.month_11"),
         crate::i18n_key!("date.month_12"),
     ];
-    let time = if t!("date.hour_cycle") == "12" {
-        let suffix = if at.hour < 12 {
-            t!("date.am")
-        } else {
-            t!("date.pm")
-        };
-        let hour = match at.hour % 12 {
-            0 => 12,
-            hour => hour,
-        };
-        format!("{hour}:{:02} {suffix}", at.minute)
-    } else {
-        format!("{:02}:{:02}", at.hour, at.minute)
+    // Two words (before and after noon) make a 12-hour clock; none, a 24-hour one.
+    let time = match t!("date.am_pm").split_once('|') {
+        Some((am, pm)) => {
+            let hour = match at.hour % 12 {
+                0 => 12,
+                hour => hour,
+            };
+            let period = if at.hour < 12 { am } else { pm };
+            format!("{hour}:{:02} {period}", at.minute)
+        }
+        None => format!("{:02}:{:02}", at.hour, at.minute),
     };
     tf!(
         "date.date_time",
@@ -105,26 +103,6 @@ fn date_text(at: &LocalTime) -> String {
     )
 }
 
-/// How far `seconds` (negative: in the past) is, in the unit people would say it in,
-/// rounded: 50 minutes ago is "1 hour ago", 20 days ago "3 weeks ago".
-fn relative_unit(seconds: f64) -> (f64, &'static str) {
-    const UNITS: [(f64, f64, &str); 6] = [
-        // (up to this many seconds, seconds per unit, unit)
-        (45.0 * 60.0, 60.0, "minute"),
-        (22.0 * 3600.0, 3600.0, "hour"),
-        (6.5 * 86400.0, 86400.0, "day"),
-        (26.0 * 86400.0, 7.0 * 86400.0, "week"),
-        (320.0 * 86400.0, 30.44 * 86400.0, "month"),
-        (f64::INFINITY, 365.25 * 86400.0, "year"),
-    ];
-    let distance = seconds.abs();
-    let (_, per, unit) = UNITS
-        .into_iter()
-        .find(|(up_to, _, _)| distance < *up_to)
-        .unwrap_or(UNITS[5]);
-    ((seconds / per).round(), unit)
-}
-
 /// "3 weeks ago" in the visitor's language, in the text of `key` ("enrolled {time}"); the
 /// exact dates are the tooltip.
 pub fn time_ago(unix_seconds: i64, key: &'static crate::i18n::Key) -> String {
@@ -132,18 +110,38 @@ pub fn time_ago(unix_seconds: i64, key: &'static crate::i18n::Key) -> String {
     crate::i18n::fill(key, &[("time", &ago_text(seconds))])
 }
 
-/// `seconds` (negative: in the past; the future is now) as people say it.
+/// `seconds` (negative: in the past; the future is now) as people say it: in the unit they
+/// would say it in, rounded, so 50 minutes ago is "1 hour ago" and 20 days ago "3 weeks ago".
 fn ago_text(seconds: f64) -> String {
-    let (value, unit) = relative_unit(seconds.min(0.0));
-    let n = (-value) as u64;
-    match unit {
-        _ if n == 0 => t!("date.now"),
-        "minute" => tn!("plural.minutes_ago", n),
-        "hour" => tn!("plural.hours_ago", n),
-        "day" => tn!("plural.days_ago", n),
-        "week" => tn!("plural.weeks_ago", n),
-        "month" => tn!("plural.months_ago", n),
-        _ => tn!("plural.years_ago", n),
+    let units = [
+        // (up to this many seconds, seconds per unit, the unit's plural texts)
+        (45.0 * 60.0, 60.0, plural_keys!("plural.minutes_ago")),
+        (22.0 * 3600.0, 3600.0, plural_keys!("plural.hours_ago")),
+        (6.5 * 86400.0, 86400.0, plural_keys!("plural.days_ago")),
+        (
+            26.0 * 86400.0,
+            7.0 * 86400.0,
+            plural_keys!("plural.weeks_ago"),
+        ),
+        (
+            320.0 * 86400.0,
+            30.44 * 86400.0,
+            plural_keys!("plural.months_ago"),
+        ),
+        (
+            f64::INFINITY,
+            365.25 * 86400.0,
+            plural_keys!("plural.years_ago"),
+        ),
+    ];
+    let distance = -seconds.min(0.0);
+    let (_, per, [one, other]) = units
+        .into_iter()
+        .find(|(up_to, _, _)| distance < *up_to)
+        .unwrap_or(units[units.len() - 1]);
+    match (distance / per).round() as u64 {
+        0 => t!("date.now"),
+        n => crate::i18n::plural(one, other, n),
     }
 }
 
@@ -305,7 +303,7 @@ fn SessionsPanel(
 
 #[cfg(test)]
 mod tests {
-    use super::{ago_text, date_text, device_name, relative_unit, LocalTime};
+    use super::{ago_text, date_text, device_name, LocalTime};
     use crate::i18n::{self, Locale};
 
     #[test]
@@ -327,14 +325,21 @@ mod tests {
     #[test]
     fn relative_times_round_to_the_unit_people_would_say() {
         let (minute, hour, day) = (60.0, 3600.0, 86400.0);
-        assert_eq!(relative_unit(-10.0), (-0.0, "minute"));
-        assert_eq!(relative_unit(-5.0 * minute), (-5.0, "minute"));
-        assert_eq!(relative_unit(-50.0 * minute), (-1.0, "hour"));
-        assert_eq!(relative_unit(-23.0 * hour), (-1.0, "day"));
-        assert_eq!(relative_unit(-3.0 * day), (-3.0, "day"));
-        assert_eq!(relative_unit(-20.0 * day), (-3.0, "week"));
-        assert_eq!(relative_unit(-60.0 * day), (-2.0, "month"));
-        assert_eq!(relative_unit(-400.0 * day), (-1.0, "year"));
+        i18n::use_compiled(Locale::En);
+        assert_eq!(ago_text(-5.0 * minute), "5 minutes ago");
+        assert_eq!(ago_text(-44.0 * minute), "44 minutes ago");
+        assert_eq!(ago_text(-50.0 * minute), "1 hour ago");
+        assert_eq!(ago_text(-21.0 * hour), "21 hours ago");
+        assert_eq!(ago_text(-23.0 * hour), "1 day ago");
+        assert_eq!(ago_text(-3.0 * day), "3 days ago");
+        assert_eq!(ago_text(-20.0 * day), "3 weeks ago");
+        assert_eq!(ago_text(-60.0 * day), "2 months ago");
+        assert_eq!(ago_text(-400.0 * day), "1 year ago");
+        assert_eq!(
+            ago_text(f64::NAN),
+            "just now",
+            "a time that is not a number reads as now"
+        );
     }
 
     #[test]
