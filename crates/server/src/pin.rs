@@ -1,6 +1,6 @@
-//! PIN checks with the lockout: every wrong PIN is counted by one atomic
-//! statement that also sets the block, so concurrent guesses cannot get more
-//! than `max_pin_failures` tries.
+//! PIN checks with the lockout: each check takes a try by one atomic statement
+//! before the PIN is compared, so concurrent guesses cannot get more than
+//! `max_pin_failures` tries, and a wrong one keeps it and may set the block.
 
 use wire::api::EventKind;
 use wire::ErrorCode;
@@ -63,6 +63,11 @@ pub async fn verify(state: &AppState, pin: &str, stored: &str) -> Result<Verdict
 /// Checks `pin` against the account's PIN. Right: the failure count is reset
 /// and the hash it matched is returned. Wrong: 2308 with the tries left (0 on
 /// the try that locks the account), 2317 once locked (or without a PIN).
+///
+/// Each check takes its try before argon2 sees the PIN: counted only after, parallel
+/// guesses would all be compared to the hash while the count still stood at zero, so one
+/// lockout would let through as many guesses as there are cores to check them. While
+/// every try left is being checked, another check is told to wait a second (2391).
 pub async fn check(
     state: &AppState,
     account_id: i64,
@@ -78,13 +83,54 @@ pub async fn check(
         tracing::info!(account_id, "PIN refused: the account has no PIN");
         return Err(ErrorCode::AccountBlocked.into());
     };
-    if let Verdict::Right { stale } = verify(state, pin, &pin_hash).await? {
+    let max = i64::from(state.policy().max_pin_failures);
+    let taken: Option<i64> = sqlx::query_scalar(
+        "UPDATE accounts SET pin_failures = pin_failures + 1
+         WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2 AND pin_failures < $3
+         RETURNING pin_failures",
+    )
+    .bind(account_id)
+    .bind(&pin_hash)
+    .bind(max)
+    .fetch_optional(&state.pool)
+    .await?;
+    if taken.is_none() {
+        let now = store::account(&state.pool, account_id).await?;
+        if now.pin_blocked || now.pin_hash.as_deref() != Some(pin_hash.as_str()) {
+            tracing::warn!(account_id, "PIN refused: blocked or changed meanwhile");
+            return Err(ErrorCode::AccountBlocked.into());
+        }
+        tracing::warn!(
+            account_id,
+            "PIN check refused: every try left is being checked"
+        );
+        return Err(ApiError::rate_limited(1));
+    }
+    let verdict = match verify(state, pin, &pin_hash).await {
+        Ok(verdict) => verdict,
+        Err(error) => {
+            // Not checked (the hashing queue shed it, or it failed): the try is given back.
+            sqlx::query(
+                "UPDATE accounts SET pin_failures = pin_failures - 1
+                 WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2 AND pin_failures > 0",
+            )
+            .bind(account_id)
+            .bind(&pin_hash)
+            .execute(&state.pool)
+            .await?;
+            return Err(error);
+        }
+    };
+    if let Verdict::Right { stale } = verdict {
         // A hash from before the pepper, or at another argon2 cost than the policy's, is
         // replaced now that the PIN is known: the only moment it can be.
-        let current = if stale {
-            hash(state, pin).await?
-        } else {
-            pin_hash.clone()
+        // Its try must still be given back, so a failed rehash keeps the old hash.
+        let current = match stale {
+            true => hash(state, pin).await.unwrap_or_else(|error| {
+                tracing::warn!(account_id, %error, "PIN hash not renewed");
+                pin_hash.clone()
+            }),
+            false => pin_hash.clone(),
         };
         let reset = sqlx::query(
             "UPDATE accounts SET pin_failures = 0, pin_hash = $3
@@ -100,12 +146,12 @@ pub async fn check(
         }
         return Ok(current);
     }
-    let max = i64::from(state.policy().max_pin_failures);
     let mut tx = db::begin_write(&state.pool, account_id).await?;
+    // The try was taken above; a wrong PIN keeps it, and the try that reaches the
+    // limit locks the account (tries still being checked count: they were taken).
     let counted: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE accounts
-         SET pin_failures = pin_failures + 1,
-             pin_blocked = CASE WHEN pin_failures + 1 >= $2 THEN 1 ELSE 0 END
+         SET pin_blocked = CASE WHEN pin_failures >= $2 THEN 1 ELSE 0 END
          WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $3
          RETURNING pin_failures, pin_blocked",
     )

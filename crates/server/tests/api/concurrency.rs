@@ -28,6 +28,11 @@ async fn parallel(app: &TestApp, requests: Vec<axum::http::Request<axum::body::B
     codes
 }
 
+/// A hundred guesses at once get the three tries and no more: each takes its try before
+/// argon2 compares it, so no more than three are ever compared with the PIN (counted only
+/// afterwards, every guess would be compared while the count still stood at zero, and a
+/// right one among them could get through). The others wait a second (2391) or, once the
+/// account is locked, get 2317.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_parallel_wrong_pins_count_three_then_2317() {
     // Room in the argon2 queue for all hundred: past its bound (64) a loaded machine sheds
@@ -47,11 +52,18 @@ async fn a_hundred_parallel_wrong_pins_count_three_then_2317() {
             )
         })
         .collect();
+    let hashes_before = app.state.hasher.started();
     let codes = parallel(&app, requests).await;
+    let compared = app.state.hasher.started() - hashes_before;
+    assert!(
+        compared <= 3,
+        "{compared} guesses were compared with the PIN"
+    );
     let wrong = codes.iter().filter(|c| **c == 2308).count();
     let blocked = codes.iter().filter(|c| **c == 2317).count();
-    assert!(wrong <= 3, "{wrong} answers 2308");
-    assert_eq!(wrong + blocked, 100, "{codes:?}");
+    let waiting = codes.iter().filter(|c| **c == 2391).count();
+    assert!((1..=3).contains(&wrong), "{wrong} answers 2308");
+    assert_eq!(wrong + blocked + waiting, 100, "{codes:?}");
     client
         .post(ENROLLMENT, json!({"action": "enroll", "pinCode": PIN}))
         .await
@@ -62,6 +74,29 @@ async fn a_hundred_parallel_wrong_pins_count_three_then_2317() {
             .await
             .unwrap();
     assert_eq!(failures, 3);
+}
+
+/// The right PIN sent while a wrong one holds a try still gets through: the wrong one
+/// cost one try, the right one resets the count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_right_pin_beside_a_wrong_one_gets_through() {
+    let app = TestApp::new().await;
+    let client = app.client("enrolled@demo.test").await;
+    client.pass_enrollment_sms("+12015550124").await;
+    let requests = ["135792", PIN]
+        .into_iter()
+        .map(|pin| {
+            client.request(
+                axum::http::Method::POST,
+                ENROLLMENT,
+                Some(json!({"action": "enroll", "pinCode": pin})),
+            )
+        })
+        .collect();
+    let mut codes = parallel(&app, requests).await;
+    codes.sort_unstable();
+    // 0: no error (the enrollment); 2308: the wrong PIN, counted.
+    assert_eq!(codes, [0, 2308]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

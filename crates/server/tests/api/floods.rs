@@ -379,3 +379,79 @@ async fn codes_go_to_mobile_numbers_of_the_configured_countries_only() {
         .await
         .assert_ok();
 }
+
+/// A PIN check shed by a full hashing queue (503 with `Retry-After`) was never compared
+/// with the PIN: it gives its try back, so a loaded server never costs a customer one of
+/// their three tries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pin_check_shed_by_a_full_queue_gives_its_try_back() {
+    let mut settings = spec_limits_settings();
+    // Four times the real cost: each hash holds its core long enough that the one place
+    // in the queue is taken again before the next PIN check arrives.
+    settings.policy.argon2 = portal_server::config::HashCost {
+        iterations: 8,
+        ..portal_server::config::HashCost::default()
+    };
+    settings.policy.hash_queue = 1;
+    let app = TestApp::with_settings(settings).await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
+    let failures = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT pin_failures FROM accounts WHERE email = 'enrolled@demo.test'",
+        )
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+    };
+
+    // Every core busy and the queue full, kept full: other PIN hashes.
+    let hasher = app.state.hasher.clone();
+    let filling = tokio::spawn(async move {
+        loop {
+            if hasher.waiting().0 == 0 {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash("filler".into()).await });
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    let mut shed = None;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let answer = client
+            .post(
+                OTP,
+                json!({"action": "withPIN", "pinCode": "135792", "operation": "removeProperty"}),
+            )
+            .await;
+        if answer.status == 503 {
+            shed = Some(answer);
+            break;
+        }
+        // Slipped in while the queue was being filled again: a counted wrong PIN.
+        answer.assert_error(2308);
+        sqlx::query("UPDATE accounts SET pin_failures = 0 WHERE email = 'enrolled@demo.test'")
+            .execute(&app.state.pool)
+            .await
+            .unwrap();
+    }
+    filling.abort();
+    let shed = shed.expect("no PIN check was shed in 20 tries with the queue full");
+    assert_eq!(shed.json["error"]["code"], 2204, "{}", shed.text);
+    let retry_after = shed.headers.get("retry-after").map(|v| v.to_str().unwrap());
+    assert_eq!(retry_after, Some("2"));
+    assert_eq!(failures().await, 0, "the shed check kept its try");
+
+    // Once the load is gone, the three tries are all there.
+    while app.state.hasher.waiting().0 > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let answer = client
+        .post(
+            OTP,
+            json!({"action": "withPIN", "pinCode": "135792", "operation": "removeProperty"}),
+        )
+        .await;
+    answer.assert_error(2308);
+    assert_eq!(answer.json["error"]["remainingAttempts"], 2);
+}
