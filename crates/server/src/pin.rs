@@ -60,6 +60,74 @@ pub async fn verify(state: &AppState, pin: &str, stored: &str) -> Result<Verdict
     })
 }
 
+/// How long a taken try may wait for its answer (the hashing queue sheds far sooner):
+/// past it, a try still taken is one whose answer never came, and stands as a wrong PIN.
+pub const PIN_CHECK_SECONDS: i64 = 10;
+
+/// Why no try was left to take: 2317 when the account is locked or its PIN changed
+/// meanwhile; 2391 while every try left is being checked. Tries taken and never answered
+/// (past [`PIN_CHECK_SECONDS`]) stand as wrong PINs: the account is locked now.
+async fn refuse_without_a_try(
+    state: &AppState,
+    account_id: i64,
+    pin_hash: &str,
+    max: i64,
+    device_label: &str,
+) -> Result<ApiError, ApiError> {
+    let now = state.now();
+    let mut tx = db::begin_write(&state.pool, account_id).await?;
+    let row: Option<(i64, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT pin_failures, pin_blocked, pin_hash, pin_checks_until FROM accounts WHERE id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((failures, blocked, hash, checks_until)) = row else {
+        return Ok(ErrorCode::NeedBasicAuthentication.into());
+    };
+    if blocked != 0 || hash.as_deref() != Some(pin_hash) {
+        tracing::warn!(account_id, "PIN refused: blocked or changed meanwhile");
+        return Ok(ErrorCode::AccountBlocked.into());
+    }
+    if failures >= max && checks_until <= now {
+        let locked = sqlx::query(
+            "UPDATE accounts SET pin_blocked = 1
+             WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2 AND pin_failures >= $3
+               AND pin_checks_until <= $4",
+        )
+        .bind(account_id)
+        .bind(pin_hash)
+        .bind(max)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if locked.rows_affected() == 0 {
+            // Another request locked it first, and said so in the events.
+            return Ok(ErrorCode::AccountBlocked.into());
+        }
+        store::record_event(
+            &mut *tx,
+            account_id,
+            EventKind::Lockout,
+            now,
+            Some(device_label),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::warn!(
+            account_id,
+            failures,
+            "PIN refused: tries taken and never answered stand; the account is now PIN-blocked"
+        );
+        return Ok(ErrorCode::AccountBlocked.into());
+    }
+    tracing::warn!(
+        account_id,
+        "PIN check refused: every try left is being checked"
+    );
+    Ok(ApiError::rate_limited((checks_until - now).max(1) as u64))
+}
+
 /// Checks `pin` against the account's PIN. Right: the failure count is reset
 /// and the hash it matched is returned. Wrong: 2308 with the tries left (0 on
 /// the try that locks the account), 2317 once locked (or without a PIN).
@@ -69,6 +137,24 @@ pub async fn verify(state: &AppState, pin: &str, stored: &str) -> Result<Verdict
 /// lockout would let through as many guesses as there are cores to check them. While
 /// every try left is being checked, another check is told to wait a second (2391).
 pub async fn check(
+    state: &AppState,
+    account_id: i64,
+    pin: &str,
+    device_label: &str,
+) -> Result<String, ApiError> {
+    // On a task of its own, so that a client leaving mid-check does not stop it between
+    // taking its try and settling it; its logs stay in the request's span.
+    let (state, pin, device_label) = (state.clone(), pin.to_string(), device_label.to_string());
+    let check = async move { check_to_the_end(&state, account_id, &pin, &device_label).await };
+    tokio::spawn(tracing::Instrument::instrument(
+        check,
+        tracing::Span::current(),
+    ))
+    .await
+    .map_err(|e| ApiError::internal(format!("PIN check task: {e}")))?
+}
+
+async fn check_to_the_end(
     state: &AppState,
     account_id: i64,
     pin: &str,
@@ -84,27 +170,20 @@ pub async fn check(
         return Err(ErrorCode::AccountBlocked.into());
     };
     let max = i64::from(state.policy().max_pin_failures);
+    let now = state.now();
     let taken: Option<i64> = sqlx::query_scalar(
-        "UPDATE accounts SET pin_failures = pin_failures + 1
+        "UPDATE accounts SET pin_failures = pin_failures + 1, pin_checks_until = $4
          WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2 AND pin_failures < $3
          RETURNING pin_failures",
     )
     .bind(account_id)
     .bind(&pin_hash)
     .bind(max)
+    .bind(now + PIN_CHECK_SECONDS)
     .fetch_optional(&state.pool)
     .await?;
     if taken.is_none() {
-        let now = store::account(&state.pool, account_id).await?;
-        if now.pin_blocked || now.pin_hash.as_deref() != Some(pin_hash.as_str()) {
-            tracing::warn!(account_id, "PIN refused: blocked or changed meanwhile");
-            return Err(ErrorCode::AccountBlocked.into());
-        }
-        tracing::warn!(
-            account_id,
-            "PIN check refused: every try left is being checked"
-        );
-        return Err(ApiError::rate_limited(1));
+        return Err(refuse_without_a_try(state, account_id, &pin_hash, max, device_label).await?);
     }
     let verdict = match verify(state, pin, &pin_hash).await {
         Ok(verdict) => verdict,

@@ -156,3 +156,42 @@ async fn parallel_wrong_passwords_are_all_counted() {
         Some(portal_server::sign_in_limit::backoff_seconds(i64::from(counted)) as u64)
     );
 }
+
+/// Three tries taken by checks whose answers never came (the server stopped between
+/// taking a try and settling it): the next check waits while they may still be answered,
+/// then finds they stand as wrong PINs and locks the account, once.
+#[tokio::test]
+async fn tries_taken_and_never_answered_stand_as_wrong_pins() {
+    let app = TestApp::new().await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
+    let now = app.state.now();
+    sqlx::query(
+        "UPDATE accounts SET pin_failures = 3, pin_checks_until = $1
+         WHERE email = 'enrolled@demo.test'",
+    )
+    .bind(now + portal_server::pin::PIN_CHECK_SECONDS)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let step_up = json!({"action": "withPIN", "pinCode": PIN, "operation": "removeProperty"});
+
+    let waiting = client.post(OTP, step_up.clone()).await;
+    waiting.assert_error(2391);
+    assert_eq!(
+        waiting.json["error"]["retryAfterSeconds"].as_i64(),
+        Some(portal_server::pin::PIN_CHECK_SECONDS)
+    );
+
+    app.clock.advance(portal_server::pin::PIN_CHECK_SECONDS);
+    client.post(OTP, step_up.clone()).await.assert_error(2317);
+    client.post(OTP, step_up).await.assert_error(2317);
+    let (blocked, lockouts): (i64, i64) = sqlx::query_as(
+        "SELECT a.pin_blocked, (SELECT COUNT(*) FROM security_events e
+                                WHERE e.account_id = a.id AND e.kind = 'lockout')
+         FROM accounts a WHERE a.email = 'enrolled@demo.test'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!((blocked, lockouts), (1, 1));
+}
