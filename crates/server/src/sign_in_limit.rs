@@ -4,8 +4,9 @@
 //!
 //! Counted per email, whether or not an account has it, under a MAC of the email (never
 //! the email itself): an unknown email is throttled exactly like a known one, so the
-//! answers tell an attacker nothing about which emails exist. The counter changes in one
-//! statement, so concurrent guesses are all counted, on every instance sharing the
+//! answers tell an attacker nothing about which emails exist. Each guess is counted in
+//! one statement before its password is compared, so concurrent guesses are all counted
+//! and none is compared past the wait or the lock, on every instance sharing the
 //! database.
 
 use wire::ErrorCode;
@@ -55,39 +56,6 @@ pub async fn check_client(state: &AppState, client: ClientIp) -> Result<(), ApiE
     taken
 }
 
-/// Before any hashing: 2317 when the account is locked, 2391 with the seconds left while it
-/// waits.
-pub async fn check(state: &AppState, email: &str) -> Result<(), ApiError> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT consecutive, blocked_until FROM sign_in_failures WHERE email_key = $1",
-    )
-    .bind(email_key(&state.key, email))
-    .fetch_optional(&state.pool)
-    .await?;
-    let Some((consecutive, blocked_until)) = row else {
-        return Ok(());
-    };
-    if consecutive >= LOCK_AT {
-        let account_id = account_of(state, email).await;
-        tracing::warn!(
-            account_id,
-            "sign-in refused: the account is locked after too many wrong passwords"
-        );
-        return Err(ErrorCode::AccountBlocked.into());
-    }
-    let now = state.now();
-    if blocked_until > now {
-        let account_id = account_of(state, email).await;
-        tracing::info!(
-            account_id,
-            wait = blocked_until - now,
-            "sign-in refused: back-off"
-        );
-        return Err(ApiError::rate_limited((blocked_until - now) as u64));
-    }
-    Ok(())
-}
-
 /// The account of a refused email (none for an unknown one), for the log only.
 async fn account_of(state: &AppState, email: &str) -> Option<i64> {
     store::account_by_email(&state.pool, email)
@@ -97,45 +65,113 @@ async fn account_of(state: &AppState, email: &str) -> Option<i64> {
         .map(|(id, _, _)| id)
 }
 
-/// A wrong password (or an unknown email): one more consecutive failure, and the wait it
-/// brings.
-pub async fn record_failure(state: &AppState, email: &str) -> Result<(), ApiError> {
-    let key = email_key(&state.key, email);
-    let consecutive: i64 = sqlx::query_scalar(
+/// One more failure for the email (`$1`) at `$2`, unless it waits or is locked (`$3`
+/// failures), with the wait that failure brings ([`backoff_seconds`]) set in the same
+/// statement: no other try can come in between.
+static TAKE_TRY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut waits = String::new();
+    let mut failures = BACKOFF_FROM;
+    while backoff_seconds(failures) < BACKOFF_MAX_SECONDS {
+        waits += &format!("WHEN {failures} THEN $2 + {} ", backoff_seconds(failures));
+        failures += 1;
+    }
+    format!(
         "INSERT INTO sign_in_failures (email_key, consecutive, blocked_until) VALUES ($1, 1, 0)
-         ON CONFLICT (email_key) DO UPDATE SET consecutive = sign_in_failures.consecutive + 1
-         RETURNING consecutive",
+         ON CONFLICT (email_key) DO UPDATE SET
+             consecutive = sign_in_failures.consecutive + 1,
+             blocked_until = CASE
+                 WHEN sign_in_failures.consecutive + 1 < {BACKOFF_FROM}
+                     THEN sign_in_failures.blocked_until
+                 ELSE CASE sign_in_failures.consecutive + 1 {waits}
+                     ELSE $2 + {BACKOFF_MAX_SECONDS} END
+             END
+         WHERE sign_in_failures.consecutive < $3 AND sign_in_failures.blocked_until <= $2
+         RETURNING consecutive"
     )
-    .bind(&key)
-    .fetch_one(&state.pool)
-    .await?;
-    let wait = backoff_seconds(consecutive);
-    if wait > 0 {
-        // Only ever later: of two racing failures, the longer wait stands.
-        sqlx::query(
-            "UPDATE sign_in_failures SET blocked_until = $1
-             WHERE email_key = $2 AND blocked_until < $1",
-        )
-        .bind(state.now() + wait)
-        .bind(&key)
-        .execute(&state.pool)
-        .await?;
-    }
-    if consecutive == LOCK_AT {
-        tracing::warn!(consecutive, "account locked after too many wrong passwords");
-    } else {
-        tracing::info!(consecutive, wait, "wrong password");
-    }
-    Ok(())
+});
+
+/// A guess counted by [`take_try`] before its password is compared.
+#[must_use = "a try is settled: wrong, right or given back"]
+pub struct Try {
+    key: String,
+    consecutive: i64,
 }
 
-/// A right password: the count starts again.
-pub async fn record_success(state: &AppState, email: &str) -> Result<(), ApiError> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE email_key = $1")
-        .bind(email_key(&state.key, email))
+/// Before any hashing: counts this guess as a wrong password now, and starts the wait it
+/// brings, so that guesses sent together cannot all be compared while the count stands
+/// still (a right password then starts the count again). 2317 when the account is
+/// locked, 2391 with the seconds left while it waits.
+pub async fn take_try(state: &AppState, email: &str) -> Result<Try, ApiError> {
+    let key = email_key(&state.key, email);
+    let now = state.now();
+    let taken: Option<i64> = sqlx::query_scalar(&TAKE_TRY)
+        .bind(&key)
+        .bind(now)
+        .bind(LOCK_AT)
+        .fetch_optional(&state.pool)
+        .await?;
+    if let Some(consecutive) = taken {
+        return Ok(Try { key, consecutive });
+    }
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT consecutive, blocked_until FROM sign_in_failures WHERE email_key = $1",
+    )
+    .bind(&key)
+    .fetch_optional(&state.pool)
+    .await?;
+    let (consecutive, blocked_until) = row.unwrap_or((0, now + 1));
+    if consecutive >= LOCK_AT {
+        let account_id = account_of(state, email).await;
+        tracing::warn!(
+            account_id,
+            "sign-in refused: the account is locked after too many wrong passwords"
+        );
+        return Err(ErrorCode::AccountBlocked.into());
+    }
+    let account_id = account_of(state, email).await;
+    let wait = (blocked_until - now).max(1);
+    tracing::info!(account_id, wait, "sign-in refused: back-off");
+    Err(ApiError::rate_limited(wait as u64))
+}
+
+impl Try {
+    /// The password was wrong (or the email unknown): the try stays counted.
+    pub fn wrong(self) {
+        let wait = backoff_seconds(self.consecutive);
+        if self.consecutive == LOCK_AT {
+            tracing::warn!(
+                consecutive = self.consecutive,
+                "account locked after too many wrong passwords"
+            );
+        } else {
+            tracing::info!(consecutive = self.consecutive, wait, "wrong password");
+        }
+    }
+
+    /// A right password: the count starts again.
+    pub async fn right(self, state: &AppState) -> Result<(), ApiError> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE email_key = $1")
+            .bind(&self.key)
+            .execute(&state.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The password was never compared (the hashing queue shed it, or it failed): the try
+    /// and the wait it brought are given back, unless another try came after it.
+    pub async fn give_back(self, state: &AppState) -> Result<(), ApiError> {
+        sqlx::query(
+            "UPDATE sign_in_failures SET consecutive = consecutive - 1,
+                 blocked_until = CASE WHEN consecutive - 1 >= $3 THEN blocked_until ELSE 0 END
+             WHERE email_key = $1 AND consecutive = $2",
+        )
+        .bind(&self.key)
+        .bind(self.consecutive)
+        .bind(BACKOFF_FROM)
         .execute(&state.pool)
         .await?;
-    Ok(())
+        Ok(())
+    }
 }
 
 /// `portal-server unlock EMAIL`: lifts the lock and the wait. Whether there was one.

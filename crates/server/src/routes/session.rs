@@ -68,33 +68,47 @@ pub async fn sign_in(
     // Before any hashing: a flooding address, a waiting or locked email cost the server
     // nothing.
     sign_in_limit::check_client(&state, client).await?;
-    sign_in_limit::check(&state, &body.email).await?;
-    let found = store::account_by_email(&state.pool, &body.email).await?;
-    let (account_id, login) = match found {
-        Some((id, email, hash)) => {
-            if !state
-                .hasher
-                .verify_sign_in(body.password.clone(), hash.clone())
-                .await?
-            {
-                sign_in_limit::record_failure(&state, &body.email).await?;
-                tracing::info!(account_id = id, "sign-in refused: wrong password");
-                return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
+    let attempt = sign_in_limit::take_try(&state, &body.email).await?;
+    let compared = async {
+        match store::account_by_email(&state.pool, &body.email).await? {
+            Some((id, email, hash)) => {
+                let right = state
+                    .hasher
+                    .verify_sign_in(body.password.clone(), hash.clone())
+                    .await?;
+                if !right {
+                    tracing::info!(account_id = id, "sign-in refused: wrong password");
+                }
+                Ok::<_, ApiError>(right.then_some((id, email, hash)))
             }
+            None => {
+                // The same work as a known email's wrong password: the answer's timing
+                // says nothing of which emails exist.
+                state
+                    .hasher
+                    .verify_sign_in(body.password.clone(), state.dummy_password_hash.clone())
+                    .await?;
+                tracing::info!("sign-in refused: unknown email");
+                Ok(None)
+            }
+        }
+    }
+    .await;
+    let (account_id, login) = match compared {
+        Ok(Some((id, email, hash))) => {
             store::refresh_password_hash(&state, id, &hash, body.password).await;
             (id, email)
         }
-        None => {
-            state
-                .hasher
-                .verify_sign_in(body.password, state.dummy_password_hash.clone())
-                .await?;
-            sign_in_limit::record_failure(&state, &body.email).await?;
-            tracing::info!("sign-in refused: unknown email");
+        Ok(None) => {
+            attempt.wrong();
             return Err(ApiError::new(ErrorCode::NeedBasicAuthentication));
         }
+        Err(error) => {
+            attempt.give_back(&state).await?;
+            return Err(error);
+        }
     };
-    sign_in_limit::record_success(&state, &body.email).await?;
+    attempt.right(&state).await?;
     let policy = state.policy();
     let label = crate::device_label::from_user_agent(
         headers

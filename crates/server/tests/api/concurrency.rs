@@ -81,21 +81,20 @@ async fn a_hundred_parallel_wrong_pins_count_three_then_2317() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_right_pin_beside_a_wrong_one_gets_through() {
     let app = TestApp::new().await;
-    let client = app.client("enrolled@demo.test").await;
-    client.pass_enrollment_sms("+12015550124").await;
+    let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
     let requests = ["135792", PIN]
         .into_iter()
         .map(|pin| {
             client.request(
                 axum::http::Method::POST,
-                ENROLLMENT,
-                Some(json!({"action": "enroll", "pinCode": pin})),
+                OTP,
+                Some(json!({"action": "withPIN", "pinCode": pin, "operation": "removeProperty"})),
             )
         })
         .collect();
     let mut codes = parallel(&app, requests).await;
     codes.sort_unstable();
-    // 0: no error (the enrollment); 2308: the wrong PIN, counted.
+    // 0: no error (the step-up proof); 2308: the wrong PIN, counted.
     assert_eq!(codes, [0, 2308]);
 }
 
@@ -137,12 +136,16 @@ async fn parallel_wrong_passwords_are_all_counted() {
             )
         })
         .collect();
+    let hashes_before = app.state.hasher.started();
     let codes = parallel(&app, requests).await;
+    let compared = app.state.hasher.started() - hashes_before;
     assert!(codes.iter().all(|c| *c == 2301 || *c == 2391), "{codes:?}");
-    // Every wrong password that was hashed was counted: the wait is the one of that many
-    // consecutive failures.
+    // Each guess is counted before its password is compared, and the fifth starts the
+    // wait: five are compared, not twelve, and the wait is the fifth failure's.
     let counted = codes.iter().filter(|c| **c == 2301).count() as u32;
-    assert!(counted >= 5, "{codes:?}");
+    let free = portal_server::sign_in_limit::BACKOFF_FROM as u32;
+    assert_eq!(counted, free, "{codes:?}");
+    assert_eq!(compared, u64::from(free), "passwords compared");
     let answer = app
         .anonymous()
         .post(

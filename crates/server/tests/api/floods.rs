@@ -226,6 +226,13 @@ async fn a_flood_of_sign_ins_is_shed_and_a_pin_check_goes_first() {
     assert_eq!(shed + hashed, 500, "{statuses:?}");
     // 300 wait and 2 or more run: about 200 are shed (fewer if the flood came in slowly).
     assert!(shed >= 50, "{shed} shed");
+    // A shed sign-in compared no password: it gave back the try it took.
+    let counted: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE consecutive > 0")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(counted, hashed as i64, "emails with a failure counted");
 }
 
 #[tokio::test]

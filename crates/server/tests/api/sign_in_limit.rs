@@ -28,6 +28,27 @@ async fn attempt(app: &TestApp, email: &str, password: &str) -> (u64, Option<u64
     (answer.code(), wait)
 }
 
+/// Each failure's wait is the one `backoff_seconds` gives, doubling up to the hour and
+/// staying there: the server writes the wait in the statement that counts the failure.
+#[tokio::test]
+async fn each_failures_wait_doubles_up_to_the_hour() {
+    use portal_server::sign_in_limit::backoff_seconds;
+    let app = TestApp::new().await;
+    for consecutive in 1..=14 {
+        let (code, _) = attempt(&app, "enrolled@demo.test", "wrong-password").await;
+        assert_eq!(code, 2301, "failure {consecutive}");
+        let wait = backoff_seconds(consecutive);
+        if wait > 0 {
+            assert_eq!(
+                attempt(&app, "enrolled@demo.test", PASSWORD).await,
+                (2391, Some(wait as u64)),
+                "after {consecutive} failures"
+            );
+            app.clock.advance(wait);
+        }
+    }
+}
+
 #[tokio::test]
 async fn from_the_fifth_wrong_password_the_email_waits_doubling_and_known_and_unknown_alike() {
     let app = TestApp::new().await;
