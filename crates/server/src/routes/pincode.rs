@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         (status = 409, description = "2307 no phone number (reset)", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305/2306 SMS code, 2308 wrong old PIN (remainingAttempts), 2315 new PIN equals the old", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 PIN lockout; reset within 24 h (configurable) of a phone change, with retryAfterSeconds and Retry-After", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 every PIN try left is being checked (a try is taken before the PIN is compared); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
         (status = 503, description = "2204 the server is shedding load: too many password and PIN checks wait for a core (--hash-queue); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
     )
