@@ -75,12 +75,13 @@ async fn refuse_without_a_try(
     device_label: &str,
 ) -> Result<ApiError, ApiError> {
     let now = state.now();
-    let mut tx = db::begin_write(&state.pool, account_id).await?;
+    // A plain read: the write lock is taken only to lock the account, whose update
+    // checks again what this read saw.
     let row: Option<(i64, i64, Option<String>, i64)> = sqlx::query_as(
         "SELECT pin_failures, pin_blocked, pin_hash, pin_checks_until FROM accounts WHERE id = $1",
     )
     .bind(account_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&state.pool)
     .await?;
     let Some((failures, blocked, hash, checks_until)) = row else {
         return Ok(ErrorCode::NeedBasicAuthentication.into());
@@ -90,6 +91,7 @@ async fn refuse_without_a_try(
         return Ok(ErrorCode::AccountBlocked.into());
     }
     if failures >= max && checks_until <= now {
+        let mut tx = db::begin_write(&state.pool, account_id).await?;
         let locked = sqlx::query(
             "UPDATE accounts SET pin_blocked = 1
              WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2 AND pin_failures >= $3

@@ -158,7 +158,8 @@ impl Try {
     }
 
     /// The password was never compared (the hashing queue shed it, or it failed): the try
-    /// and the wait it brought are given back, unless another try came after it.
+    /// is given back, unless another try came after it, and below the 5th failure its
+    /// wait too (from the 5th on, its own longer wait stays).
     pub async fn give_back(self, state: &AppState) -> Result<(), ApiError> {
         sqlx::query(
             "UPDATE sign_in_failures SET consecutive = consecutive - 1,
