@@ -65,14 +65,17 @@ export async function startDemoServer(timeoutMs = 60_000, extraArgs: readonly st
     `sqlite://${dir}/portal.db?mode=rwc`,
     '--static-dir',
     staticDir,
-    // Every test signs in from 127.0.0.1 and sends codes to the same demo numbers: the
-    // flood limits at their ceilings, as `cargo xtask test e2e` sets them (xtask/src/server.rs).
+    // Every test signs in and guesses from 127.0.0.1 and sends codes to the same demo
+    // numbers: the flood limits at their ceilings, as `cargo xtask test e2e` sets them
+    // (xtask/src/server.rs).
     '--sign-in-per-ip-per-minute',
     '6000',
     '--sms-per-number-per-hour',
     '1000',
     '--sms-per-minute',
     '10000',
+    '--wrong-guesses-per-ip-per-hour',
+    '100000',
     ...extraArgs,
   ];
   const setpriv = '/usr/bin/setpriv';

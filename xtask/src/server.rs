@@ -31,15 +31,18 @@ pub struct ServerOptions {
 
 /// What `relaxed_limits` adds: every e2e test, bench or fuzz request signs in from
 /// 127.0.0.1 (the spec's 20 sign-ins a minute per address), and the ~50 e2e tests send
-/// codes to the same demo numbers (5 an hour per number). The tests of those limits are
-/// the server's own (`crates/server/tests/api/floods.rs`).
-pub const RELAXED_LIMITS: [&str; 6] = [
+/// codes to the same demo numbers (5 an hour per number), and the tests of wrong PINs and
+/// codes all guess from that one address (60 wrong guesses an hour). The tests of those
+/// limits are the server's own (`crates/server/tests/api/floods.rs`).
+pub const RELAXED_LIMITS: [&str; 8] = [
     "--sign-in-per-ip-per-minute",
     "6000",
     "--sms-per-number-per-hour",
     "1000",
     "--sms-per-minute",
     "10000",
+    "--wrong-guesses-per-ip-per-hour",
+    "100000",
 ];
 
 impl ServerOptions {
@@ -385,7 +388,9 @@ mod tests {
                 "--sms-per-number-per-hour",
                 "1000",
                 "--sms-per-minute",
-                "10000"
+                "10000",
+                "--wrong-guesses-per-ip-per-hour",
+                "100000"
             ]
         );
     }

@@ -428,7 +428,8 @@ pub fn soak(workspace: &Workspace, binary: &Path, options: SoakOptions) -> Resul
     fs::write(
         &policy,
         "sms_resend_cooldown_seconds = 0\nsms_per_account_per_hour = 1000000\ndevice_limit = 1000000\n\
-         sign_in_per_ip_per_minute = 6000\nsms_per_number_per_hour = 1000\nsms_per_minute = 10000\n",
+         sign_in_per_ip_per_minute = 6000\nsms_per_number_per_hour = 1000\nsms_per_minute = 10000\n\
+         wrong_guesses_per_ip_per_hour = 100000\n",
     )
     .map_err(|e| format!("{}: {e}", policy.display()))?;
     let bind = format!("127.0.0.1:{}", free_port()?);

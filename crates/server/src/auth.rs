@@ -36,6 +36,9 @@ pub struct AuthSession {
     pub token_hash: String,
     /// Where the request came from, for the device label of new enrollments.
     pub user_agent: Option<String>,
+    /// The client's address, whose wrong guesses of a PIN or an SMS code are limited
+    /// across accounts ([`crate::guesses`]).
+    pub client: crate::client_ip::ClientIp,
 }
 
 impl AuthSession {
@@ -382,6 +385,11 @@ impl FromRequestParts<AppState> for AuthSession {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let client = parts
+            .extensions
+            .get::<crate::client_ip::ClientIp>()
+            .copied()
+            .unwrap_or(crate::client_ip::ClientIp::UNKNOWN);
         Ok(AuthSession {
             account_id,
             login,
@@ -389,6 +397,7 @@ impl FromRequestParts<AppState> for AuthSession {
             device_jwk: key.public_jwk,
             token_hash,
             user_agent,
+            client,
         })
     }
 }

@@ -7,8 +7,10 @@
 use wire::api::{SmsCodeSent, SmsPurpose};
 use wire::ErrorCode;
 
+use crate::client_ip::ClientIp;
 use crate::db::{self, Tx};
 use crate::error::ApiError;
+use crate::guesses;
 use crate::sms::{self, SmsMessage};
 use crate::store::Account;
 use crate::AppState;
@@ -224,13 +226,15 @@ pub struct CheckedCode {
 /// Checks `code` against the newest code of `purpose` sent to `phone`: each
 /// call spends one try first, in one statement, so concurrent guesses cannot
 /// get more tries than the policy gives. 2305 wrong (or none, or used), 2306
-/// expired or out of tries.
+/// expired or out of tries. A wrong code also costs `client` a token of its address's
+/// bucket ([`guesses`]): past them, 2391, the code's try given back.
 pub async fn check(
     state: &AppState,
     account_id: i64,
     purpose: SmsPurpose,
     phone: &str,
     code: &str,
+    client: ClientIp,
 ) -> Result<CheckedCode, ApiError> {
     refuse_while_blocked(state, account_id).await?;
     let now = state.now();
@@ -262,8 +266,19 @@ pub async fn check(
             _ => ErrorCode::InvalidSmsCode.into(),
         });
     };
+    let token = match guesses::take(state, client, "SMS code").await {
+        Ok(token) => token,
+        Err(refused) => {
+            sqlx::query("UPDATE sms_codes SET attempts_left = attempts_left + 1 WHERE id = $1")
+                .bind(id)
+                .execute(&state.pool)
+                .await?;
+            return Err(refused);
+        }
+    };
     let given = code_mac(state, account_id, purpose, phone, code);
     if crypto::same_mac(&given, &stored) {
+        token.give_back(state).await?;
         sqlx::query("UPDATE accounts SET sms_failures = 0 WHERE id = $1 AND sms_failures > 0")
             .bind(account_id)
             .execute(&state.pool)

@@ -104,6 +104,10 @@ pub struct Cli {
     /// Sign-in attempts a client address may make a minute (a token bucket).
     #[arg(long, env = "PORTAL_SIGN_IN_PER_IP_PER_MINUTE")]
     pub sign_in_per_ip_per_minute: Option<u32>,
+    /// Wrong PINs and SMS codes a client address may send an hour, across accounts (a
+    /// token bucket; right ones are not counted).
+    #[arg(long, env = "PORTAL_WRONG_GUESSES_PER_IP_PER_HOUR")]
+    pub wrong_guesses_per_ip_per_hour: Option<u32>,
     /// SMS codes one destination number may receive an hour, whatever the accounts.
     #[arg(long, env = "PORTAL_SMS_PER_NUMBER_PER_HOUR")]
     pub sms_per_number_per_hour: Option<u32>,
@@ -180,6 +184,8 @@ pub struct Policy {
     pub argon2: HashCost,
     /// Token bucket per client address on sign-in, checked before any hashing.
     pub sign_in_per_ip_per_minute: u32,
+    /// Token bucket per client address on wrong PINs and SMS codes, across accounts.
+    pub wrong_guesses_per_ip_per_hour: u32,
     /// SMS pumping: codes to one number an hour, across accounts.
     pub sms_per_number_per_hour: u32,
     /// SMS pumping: codes sent a minute, in all.
@@ -210,6 +216,7 @@ impl Default for Policy {
             sms_webhook_timeout_seconds: 5,
             argon2: HashCost::default(),
             sign_in_per_ip_per_minute: 20,
+            wrong_guesses_per_ip_per_hour: 60,
             sms_per_number_per_hour: 5,
             sms_per_minute: 60,
             sms_countries: wire::validate::COUNTRIES
@@ -232,6 +239,7 @@ pub const MAX_SESSION_ABSOLUTE_SECONDS: i64 = 12 * 60 * 60;
 /// Ceilings of the flood limits: beyond them a limit no longer limits anything (100
 /// sign-ins a second from one address; a test server sets them this high).
 pub const MAX_SIGN_IN_PER_IP_PER_MINUTE: u32 = 6_000;
+pub const MAX_WRONG_GUESSES_PER_IP_PER_HOUR: u32 = 100_000;
 pub const MAX_SMS_PER_NUMBER_PER_HOUR: u32 = 1_000;
 pub const MAX_SMS_PER_MINUTE: u32 = 10_000;
 pub const MAX_HASH_QUEUE: u32 = 10_000;
@@ -282,6 +290,12 @@ impl Policy {
             "sign_in_per_ip_per_minute",
             self.sign_in_per_ip_per_minute,
             1..=MAX_SIGN_IN_PER_IP_PER_MINUTE,
+            "",
+        )?;
+        within(
+            "wrong_guesses_per_ip_per_hour",
+            self.wrong_guesses_per_ip_per_hour,
+            1..=MAX_WRONG_GUESSES_PER_IP_PER_HOUR,
             "",
         )?;
         within(
@@ -483,6 +497,7 @@ impl Settings {
             session_absolute_seconds,
             default_region,
             sign_in_per_ip_per_minute,
+            wrong_guesses_per_ip_per_hour,
             sms_per_number_per_hour,
             sms_per_minute,
             hash_queue
@@ -916,6 +931,7 @@ mod tests {
     fn the_flood_limits_have_spec_defaults_floors_and_ceilings() {
         let policy = Policy::default();
         assert_eq!(policy.sign_in_per_ip_per_minute, 20);
+        assert_eq!(policy.wrong_guesses_per_ip_per_hour, 60);
         assert_eq!(policy.sms_per_number_per_hour, 5);
         assert!(policy.sms_countries.contains(&"FR".to_string()));
         for (args, name) in [
@@ -932,6 +948,14 @@ mod tests {
                 "sms_per_number_per_hour",
             ),
             (["--sms-per-minute", "0"], "sms_per_minute"),
+            (
+                ["--wrong-guesses-per-ip-per-hour", "0"],
+                "wrong_guesses_per_ip_per_hour",
+            ),
+            (
+                ["--wrong-guesses-per-ip-per-hour", "100001"],
+                "wrong_guesses_per_ip_per_hour",
+            ),
             (["--hash-queue", "0"], "hash_queue"),
             (["--sms-countries", "FR,XX"], "sms_countries"),
             (["--sms-countries", ","], "sms_countries"),

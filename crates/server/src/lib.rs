@@ -26,6 +26,7 @@ pub mod db;
 pub mod device_label;
 pub mod dpop;
 pub mod error;
+pub mod guesses;
 pub mod middleware;
 pub mod openapi;
 pub mod phone;

@@ -5,8 +5,10 @@
 use wire::api::EventKind;
 use wire::ErrorCode;
 
+use crate::client_ip::ClientIp;
 use crate::db;
 use crate::error::ApiError;
+use crate::guesses;
 use crate::store;
 use crate::AppState;
 
@@ -130,6 +132,19 @@ async fn refuse_without_a_try(
     Ok(ApiError::rate_limited((checks_until - now).max(1) as u64))
 }
 
+/// Gives back a try taken for a PIN that was never compared.
+async fn give_back_try(state: &AppState, account_id: i64, pin_hash: &str) -> Result<(), ApiError> {
+    sqlx::query(
+        "UPDATE accounts SET pin_failures = pin_failures - 1
+         WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2 AND pin_failures > 0",
+    )
+    .bind(account_id)
+    .bind(pin_hash)
+    .execute(&state.pool)
+    .await?;
+    Ok(())
+}
+
 /// Checks `pin` against the account's PIN. Right: the failure count is reset
 /// and the hash it matched is returned. Wrong: 2308 with the tries left (0 on
 /// the try that locks the account), 2317 once locked (or without a PIN).
@@ -138,16 +153,20 @@ async fn refuse_without_a_try(
 /// guesses would all be compared to the hash while the count still stood at zero, so one
 /// lockout would let through as many guesses as there are cores to check them. While
 /// every try left is being checked, another check is told to wait a second (2391).
+/// A wrong PIN also costs `client` a token of its address's bucket ([`guesses`]): past
+/// them, 2391, the account's try given back.
 pub async fn check(
     state: &AppState,
     account_id: i64,
     pin: &str,
     device_label: &str,
+    client: ClientIp,
 ) -> Result<String, ApiError> {
     // On a task of its own, so that a client leaving mid-check does not stop it between
     // taking its try and settling it; its logs stay in the request's span.
     let (state, pin, device_label) = (state.clone(), pin.to_string(), device_label.to_string());
-    let check = async move { check_to_the_end(&state, account_id, &pin, &device_label).await };
+    let check =
+        async move { check_to_the_end(&state, account_id, &pin, &device_label, client).await };
     tokio::spawn(tracing::Instrument::instrument(
         check,
         tracing::Span::current(),
@@ -161,6 +180,7 @@ async fn check_to_the_end(
     account_id: i64,
     pin: &str,
     device_label: &str,
+    client: ClientIp,
 ) -> Result<String, ApiError> {
     let account = store::account(&state.pool, account_id).await?;
     if account.pin_blocked {
@@ -187,22 +207,25 @@ async fn check_to_the_end(
     if taken.is_none() {
         return Err(refuse_without_a_try(state, account_id, &pin_hash, max, device_label).await?);
     }
+    // Then the address's: one address guessing on many accounts is stopped here.
+    let token = match guesses::take(state, client, "PIN").await {
+        Ok(token) => token,
+        Err(refused) => {
+            give_back_try(state, account_id, &pin_hash).await?;
+            return Err(refused);
+        }
+    };
     let verdict = match verify(state, pin, &pin_hash).await {
         Ok(verdict) => verdict,
         Err(error) => {
             // Not checked (the hashing queue shed it, or it failed): the try is given back.
-            sqlx::query(
-                "UPDATE accounts SET pin_failures = pin_failures - 1
-                 WHERE id = $1 AND pin_blocked = 0 AND pin_hash = $2 AND pin_failures > 0",
-            )
-            .bind(account_id)
-            .bind(&pin_hash)
-            .execute(&state.pool)
-            .await?;
+            give_back_try(state, account_id, &pin_hash).await?;
+            token.give_back(state).await?;
             return Err(error);
         }
     };
     if let Verdict::Right { stale } = verdict {
+        token.give_back(state).await?;
         // A hash from before the pepper, or at another argon2 cost than the policy's, is
         // replaced now that the PIN is known: the only moment it can be.
         // Its try must still be given back, so a failed rehash keeps the old hash.

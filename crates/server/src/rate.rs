@@ -1,5 +1,6 @@
 //! Token buckets kept in the database, so that every instance sharing it draws from the
-//! same ones: sign-ins per client address, SMS per destination number, SMS in all.
+//! same ones: sign-ins and wrong guesses (PINs, SMS codes) per client address, SMS per
+//! destination number, SMS in all.
 //!
 //! A bucket holds up to `capacity` tokens and refills at `capacity` per `period`; each
 //! attempt takes one. Refill and take are one statement (an upsert whose update only
@@ -33,6 +34,17 @@ pub fn sign_in_per_ip(per_minute: u32) -> Limit {
         kind: "sign-in-ip",
         capacity: per_minute,
         period_seconds: 60,
+    }
+}
+
+/// Wrong PINs and SMS codes per client address, whatever the accounts: `per_hour` an
+/// hour, as a burst or spread. Each guess takes a token before it is compared and a right
+/// one gives it back ([`give_back`]), so only wrong guesses are counted.
+pub fn wrong_guesses_per_ip(per_hour: u32) -> Limit {
+    Limit {
+        kind: "guess-ip",
+        capacity: per_hour,
+        period_seconds: 60 * 60,
     }
 }
 
@@ -123,4 +135,20 @@ pub async fn take(
         None => 1,
     };
     Err(ApiError::rate_limited(wait))
+}
+
+/// Returns the token that [`take`] took from the bucket `key` of `limit`, never past a full
+/// bucket: for an attempt that turned out not to count (a right guess, or one never
+/// compared).
+pub async fn give_back(conn: &mut AnyConnection, limit: Limit, key: &str) -> Result<(), ApiError> {
+    sqlx::query(
+        "UPDATE rate_buckets SET tokens = CASE WHEN tokens + 1 > $3 THEN $3 ELSE tokens + 1 END
+         WHERE kind = $1 AND bucket = $2",
+    )
+    .bind(limit.kind)
+    .bind(key)
+    .bind(f64::from(limit.capacity))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

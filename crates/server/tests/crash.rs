@@ -470,7 +470,8 @@ async fn acknowledged_writes_survive_sigkill_and_counters_never_go_back() {
         // Every scenario signs in twice and sends two codes, all from 127.0.0.1: the flood
         // limits at their ceilings.
         "sms_resend_cooldown_seconds = 0\nsms_per_account_per_hour = 1000\n\
-         sign_in_per_ip_per_minute = 6000\nsms_per_minute = 10000",
+         sign_in_per_ip_per_minute = 6000\nsms_per_minute = 10000\n\
+         wrong_guesses_per_ip_per_hour = 100000",
     );
     let static_dir = dir.path().join("no-dist");
     let mut server = ServerProcess::start(

@@ -87,7 +87,7 @@ pub async fn may_step_up(
         (status = 403, description = "2302 no live step-up proof (or device not enrolled); 2324 not one of this account's devices", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2308 wrong PIN in X-Strong-Auth-PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 PIN lockout (X-Strong-Auth-PIN)", body = crate::openapi::schemas::Failed),
-        (status = 429, description = "2391 every PIN try left is being checked (a try is taken before the PIN is compared); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 every PIN try left is being checked (a try is taken before the PIN is compared), or the client address has made too many wrong guesses of PINs and SMS codes, across accounts (60 an hour by default, --wrong-guesses-per-ip-per-hour; right ones are not counted); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
         (status = 503, description = "2204 the server is shedding load: too many password and PIN checks wait for a core (--hash-queue); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )

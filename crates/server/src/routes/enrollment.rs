@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
         (status = 409, description = "2307 no phone number; 2390 enrollWithPhoneNumber when the account has one", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305 no enrollment ticket or invalid code, 2306 expired code, 2308 wrong PIN (remainingAttempts)", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 PIN lockout, or the device limit is reached", body = crate::openapi::schemas::Failed),
-        (status = 429, description = "2391 every PIN try left is being checked (a try is taken before the PIN is compared); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 every PIN try left is being checked (a try is taken before the PIN is compared), or the client address has made too many wrong guesses of PINs and SMS codes, across accounts (60 an hour by default, --wrong-guesses-per-ip-per-hour; right ones are not counted); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
         (status = 503, description = "2204 the server is shedding load: too many password and PIN checks wait for a core (--hash-queue); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
     )
@@ -107,8 +107,15 @@ async fn enroll(
             .trusted_phone
             .clone()
             .ok_or(ErrorCode::NoPhoneNumber)?;
-        let checked =
-            codes::check(state, account.id, SmsPurpose::Enrollment, &phone, &sms_code).await?;
+        let checked = codes::check(
+            state,
+            account.id,
+            SmsPurpose::Enrollment,
+            &phone,
+            &sms_code,
+            session.client,
+        )
+        .await?;
         let mut tx = db::begin_write(&state.pool, account.id).await?;
         codes::consume(&mut tx, checked).await?;
         issue_ticket(state, &mut tx, account.id, &session.device_id).await?;
@@ -133,7 +140,7 @@ async fn enroll(
         store::record_event(&mut *tx, account.id, EventKind::PinSet, now, Some(&label)).await?;
         finish_enrollment(state, tx, session, &label).await?;
     } else {
-        pin::check(state, account.id, &pin_code, &label).await?;
+        pin::check(state, account.id, &pin_code, &label, session.client).await?;
         let tx = db::begin_write(&state.pool, account.id).await?;
         finish_enrollment(state, tx, session, &label).await?;
     }
@@ -225,6 +232,7 @@ async fn enroll_with_phone(
         SmsPurpose::PhoneNumberCertification,
         &number,
         &sms_code,
+        session.client,
     )
     .await?;
     // Only now, the code right: a request without it costs no hashing.
@@ -234,7 +242,7 @@ async fn enroll_with_phone(
         None
     };
     if !first_pin {
-        pin::check(state, account.id, &pin_code, &label).await?;
+        pin::check(state, account.id, &pin_code, &label, session.client).await?;
     }
     let now = state.now();
     let mut tx = db::begin_write(&state.pool, account.id).await?;
@@ -296,7 +304,7 @@ async fn remove(
         Some(code) => {
             let code = codes::parse_code(Some(code))?;
             let purpose = SmsPurpose::RemoveEnrollments;
-            Some(codes::check(state, account_id, purpose, &phone, &code).await?)
+            Some(codes::check(state, account_id, purpose, &phone, &code, session.client).await?)
         }
         None if proof_header(headers).is_some() => None,
         None => return Err(ErrorCode::NeedStrongAuthentication.into()),

@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         (status = 409, description = "2307 no phone number (reset)", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305/2306 SMS code, 2308 wrong old PIN (remainingAttempts), 2315 new PIN equals the old", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 PIN lockout; reset within 24 h (configurable) of a phone change, with retryAfterSeconds and Retry-After", body = crate::openapi::schemas::Failed),
-        (status = 429, description = "2391 every PIN try left is being checked (a try is taken before the PIN is compared); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 every PIN try left is being checked (a try is taken before the PIN is compared), or the client address has made too many wrong guesses of PINs and SMS codes, across accounts (60 an hour by default, --wrong-guesses-per-ip-per-hour; right ones are not counted); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
         (status = 503, description = "2204 the server is shedding load: too many password and PIN checks wait for a core (--hash-queue); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
     )
@@ -68,7 +68,15 @@ async fn reset(state: &AppState, session: &AuthSession, body: &PinRequest) -> Ap
     let Some(old_hash) = account.pin_hash.clone() else {
         return Err(ErrorCode::NeedStrongAuthentication.into());
     };
-    let checked = codes::check(state, account.id, SmsPurpose::ResetPin, &phone, &code).await?;
+    let checked = codes::check(
+        state,
+        account.id,
+        SmsPurpose::ResetPin,
+        &phone,
+        &code,
+        session.client,
+    )
+    .await?;
     if pin::verify(state, &new_pin, &old_hash).await? != pin::Verdict::Wrong {
         return Err(ErrorCode::SamePin.into());
     }
@@ -109,7 +117,7 @@ async fn update(state: &AppState, session: &AuthSession, body: &PinRequest) -> A
         return Err(ErrorCode::NeedStrongAuthentication.into());
     }
     let label = session.device_label();
-    let old_hash = pin::check(state, session.account_id, &old_pin, &label).await?;
+    let old_hash = pin::check(state, session.account_id, &old_pin, &label, session.client).await?;
     if new_pin == old_pin {
         return Err(ErrorCode::SamePin.into());
     }

@@ -154,6 +154,7 @@ pub fn rename(mut error: wire::ErrorBody, parameter: &str) -> wire::ErrorBody {
         (status = 409, description = "2307 no phone number (enrollment, modifyPhoneNumber); 2390 addPhoneNumber when the account has one", body = crate::openapi::schemas::Failed),
         (status = 422, description = "2305 invalid code, 2306 expired or out of tries", body = crate::openapi::schemas::Failed),
         (status = 423, description = "2317 SMS verification paused for 24 h after 20 wrong codes in a row (across codes); retryAfterSeconds and Retry-After say when it opens", body = crate::openapi::schemas::Failed),
+        (status = 429, description = "2391 the client address has made too many wrong guesses of PINs and SMS codes, across accounts (60 an hour by default, --wrong-guesses-per-ip-per-hour; right ones are not counted); Retry-After and retryAfterSeconds say when to try again", body = crate::openapi::schemas::Failed),
         (status = 500, description = "2000 unknown error, 2204 server error (database, SMS gateway)", body = crate::openapi::schemas::Failed),
     )
 )]
@@ -192,6 +193,7 @@ async fn add_phone(state: &AppState, session: &AuthSession, body: &SmsCodeSubmit
         SmsPurpose::PhoneNumberCertification,
         &number,
         &code,
+        session.client,
     )
     .await?;
     let mut tx = db::begin_write(&state.pool, account.id).await?;
@@ -245,6 +247,7 @@ async fn modify_phone(
         SmsPurpose::ModifyPhoneNumber,
         &number,
         &code,
+        session.client,
     )
     .await?;
     let now = state.now();
@@ -312,7 +315,15 @@ async fn enrollment_code(
         .trusted_phone
         .clone()
         .ok_or(ErrorCode::NoPhoneNumber)?;
-    let checked = codes::check(state, account.id, SmsPurpose::Enrollment, &phone, &code).await?;
+    let checked = codes::check(
+        state,
+        account.id,
+        SmsPurpose::Enrollment,
+        &phone,
+        &code,
+        session.client,
+    )
+    .await?;
     let mut tx = db::begin_write(&state.pool, account.id).await?;
     codes::consume(&mut tx, checked).await?;
     issue_ticket(state, &mut tx, account.id, &session.device_id).await?;

@@ -37,6 +37,7 @@ pub fn fast_policy() -> Policy {
         sign_in_per_ip_per_minute: portal_server::config::MAX_SIGN_IN_PER_IP_PER_MINUTE,
         sms_per_number_per_hour: portal_server::config::MAX_SMS_PER_NUMBER_PER_HOUR,
         sms_per_minute: portal_server::config::MAX_SMS_PER_MINUTE,
+        wrong_guesses_per_ip_per_hour: portal_server::config::MAX_WRONG_GUESSES_PER_IP_PER_HOUR,
         ..spec_limits_policy()
     }
 }

@@ -462,3 +462,113 @@ async fn a_pin_check_shed_by_a_full_queue_gives_its_try_back() {
     answer.assert_error(2308);
     assert_eq!(answer.json["error"]["remainingAttempts"], 2);
 }
+
+/// `body` posted to `path` by `client` from `address`.
+async fn post_from(
+    client: &Client<'_>,
+    address: IpAddr,
+    path: &str,
+    body: serde_json::Value,
+) -> Answer {
+    client
+        .app
+        .send(from_ip(
+            client.request(Method::POST, path, Some(body)),
+            address,
+        ))
+        .await
+}
+
+/// One address guessing PINs and SMS codes on several accounts (a list of passwords from
+/// another site's breach) is stopped at its own limit, which no account's tries can see:
+/// here 4 wrong guesses an hour. Right guesses are not counted, a refused guess costs the
+/// account nothing, and another address is not touched.
+#[tokio::test]
+async fn wrong_guesses_from_one_address_are_limited_across_accounts() {
+    let mut settings = spec_limits_settings();
+    settings.policy.wrong_guesses_per_ip_per_hour = 4;
+    let app = TestApp::with_settings(settings).await;
+    let (attacker, other) = (ip("198.51.100.9"), ip("203.0.113.5"));
+    let enrolled = app.client_on_enrolled("enrolled@demo.test", 0).await;
+    let with_pin =
+        |pin: &str| json!({"action": "withPIN", "pinCode": pin, "operation": "removeProperty"});
+    let pin_failures = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT pin_failures FROM accounts WHERE email = 'enrolled@demo.test'",
+        )
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+    };
+
+    // Five right PINs from an address whose bucket holds four: not counted.
+    for _ in 0..5 {
+        post_from(&enrolled, attacker, OTP, with_pin(PIN))
+            .await
+            .assert_ok();
+    }
+    // Two wrong PINs, then a right one: the account's count starts again, the address's not.
+    for _ in 0..2 {
+        post_from(&enrolled, attacker, OTP, with_pin("135792"))
+            .await
+            .assert_error(2308);
+    }
+    post_from(&enrolled, attacker, OTP, with_pin(PIN))
+        .await
+        .assert_ok();
+    // Two wrong codes on another account: the address's fourth wrong guess.
+    let phone = app.client("phone@demo.test").await;
+    let code = phone.sms_code("enrollment", "+12015550123").await;
+    let wrong_code = json!({"action": "enrollment", "smsCode": other_code(&code)});
+    for _ in 0..2 {
+        post_from(&phone, attacker, SMS_SUBMIT, wrong_code.clone())
+            .await
+            .assert_error(2305);
+    }
+
+    // The fifth, whatever the account and the secret: 2391, with when to come back.
+    let refused = post_from(&enrolled, attacker, OTP, with_pin("135792")).await;
+    refused.assert_error(2391);
+    assert_eq!(refused.status, 429);
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=900).contains(&wait),
+        "a token every 15 minutes: {wait}"
+    );
+    assert_eq!(
+        pin_failures().await,
+        0,
+        "the refused guess kept the account's try"
+    );
+    post_from(&phone, attacker, SMS_SUBMIT, wrong_code.clone())
+        .await
+        .assert_error(2391);
+    post_from(&enrolled, attacker, OTP, with_pin(PIN))
+        .await
+        .assert_error(2391);
+
+    // Another address guesses as before: its wrong PIN counts on the account...
+    post_from(&enrolled, other, OTP, with_pin("135792"))
+        .await
+        .assert_error(2308);
+    assert_eq!(pin_failures().await, 1);
+    // ...and the code, which lost no try to the refused guess, still has its last three:
+    // two more wrong ones, then the right one.
+    for _ in 0..2 {
+        post_from(&phone, other, SMS_SUBMIT, wrong_code.clone())
+            .await
+            .assert_error(2305);
+    }
+    post_from(
+        &phone,
+        other,
+        SMS_SUBMIT,
+        json!({"action": "enrollment", "smsCode": code}),
+    )
+    .await
+    .assert_ok();
+}

@@ -1,0 +1,48 @@
+//! The limit on wrong guesses of a PIN or an SMS code per client address, across accounts
+//! (`wrong_guesses_per_ip_per_hour`).
+//!
+//! Each account's own limits (its PIN tries, its SMS code tries) cannot see one address
+//! guessing on many accounts: with passwords from another site's breach, every account
+//! would give it three more PINs to try. So each guess also takes a token from its
+//! address's bucket, after the account's try and before the secret is compared (guesses
+//! sent together cannot get past it), and gives it back when it was right or never
+//! compared: a customer who types their PIN right is never counted, however many share
+//! the address.
+
+use crate::client_ip::ClientIp;
+use crate::error::ApiError;
+use crate::{rate, AppState};
+
+/// A guess's token from its address's bucket: kept by a wrong guess (dropping it keeps
+/// it), returned by [`Token::give_back`] otherwise.
+#[must_use = "a guess that is not wrong gives its token back"]
+pub struct Token {
+    limit: rate::Limit,
+    key: String,
+}
+
+/// Takes the token of one guess from `client`, or 2391 with the seconds until the next.
+pub async fn take(state: &AppState, client: ClientIp, what: &str) -> Result<Token, ApiError> {
+    let limit = rate::wrong_guesses_per_ip(state.policy().wrong_guesses_per_ip_per_hour);
+    let key = state.key.mac(limit.kind, &[client.limit_key().as_bytes()]);
+    let mut conn = state.pool.acquire().await?;
+    match rate::take(&mut conn, limit, &key, state.now()).await {
+        Ok(()) => Ok(Token { limit, key }),
+        Err(refused) => {
+            tracing::warn!(
+                retry_after = refused.body.retry_after_seconds,
+                what,
+                "guess refused: too many wrong guesses from this address"
+            );
+            Err(refused)
+        }
+    }
+}
+
+impl Token {
+    /// The guess was right, or never compared: it does not count.
+    pub async fn give_back(self, state: &AppState) -> Result<(), ApiError> {
+        let mut conn = state.pool.acquire().await?;
+        rate::give_back(&mut conn, self.limit, &self.key).await
+    }
+}
