@@ -7,6 +7,17 @@ use wire::ErrorCode;
 
 use crate::api::ApiError;
 
+/// A wait as people say it: seconds up to two minutes, then minutes, rounded up, so the
+/// limit on wrong guesses per address (900 s a token) and the longest sign-in back-off
+/// (3,600 s) read as minutes rather than a count of seconds to work out.
+fn wait_text(seconds: u64) -> String {
+    if seconds < 120 {
+        tn!("plural.seconds", seconds)
+    } else {
+        tn!("plural.minutes", seconds.div_ceil(60))
+    }
+}
+
 /// The sentence shown for a failed call.
 pub fn error_text(error: &ApiError) -> String {
     match error {
@@ -81,7 +92,7 @@ fn code_text(
         ErrorCode::RateLimited => match retry_after {
             Some(seconds) => tf!(
                 "messages.too_many_attempts_please_wait",
-                &[("seconds", &tn!("plural.seconds", seconds))],
+                &[("wait", &wait_text(seconds))],
             ),
             None => t!("messages.too_many_attempts_please_wait_2"),
         },
@@ -166,6 +177,18 @@ mod tests {
         assert_eq!(
             error_text(&api(ErrorCode::RateLimited, None, Some(27))),
             "Too many attempts. Please wait 27 seconds and try again."
+        );
+        assert_eq!(
+            error_text(&api(ErrorCode::RateLimited, None, Some(119))),
+            "Too many attempts. Please wait 119 seconds and try again."
+        );
+        assert_eq!(
+            error_text(&api(ErrorCode::RateLimited, None, Some(900))),
+            "Too many attempts. Please wait 15 minutes and try again."
+        );
+        assert_eq!(
+            error_text(&api(ErrorCode::RateLimited, None, Some(3_541))),
+            "Too many attempts. Please wait 60 minutes and try again."
         );
     }
 

@@ -28,7 +28,7 @@ for (const lang of ['en', 'fr'] as const) {
     await password.fill('demo-password');
     await submit.click();
     const said = (n: number) =>
-      text(lang, 'messages.too_many_attempts_please_wait', { seconds: lang === 'fr' ? `${n} secondes` : `${n} seconds` })
+      text(lang, 'messages.too_many_attempts_please_wait', { wait: lang === 'fr' ? `${n} secondes` : `${n} seconds` })
         .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     await expect(error).toHaveText(new RegExp(`^(${said(30)}|${said(29)})$`));
     await expect(page).toHaveURL(/\/sign-in/);
