@@ -42,7 +42,8 @@ process.on('exit', () => {
  * test that uses it finds every demo account in its seeded state and no rate limit spent.
  * The binary is `$PORTAL_SERVER_BIN`, else `target/debug/portal-server` (what
  * `cargo xtask test e2e` builds); the portal is `$PORTAL_STATIC_DIR`, else `dist/`.
- * `extraArgs` go after the defaults (e.g. `--frame-ancestors`, `--cors-origins`).
+ * `extraArgs` go after the defaults (e.g. `--frame-ancestors`, `--cors-origins`); one that
+ * names a relaxed flood limit takes its place, so a test can see that limit speak.
  */
 export async function startDemoServer(timeoutMs = 60_000, extraArgs: readonly string[] = []): Promise<DemoServer> {
   const binary = serverBinary();
@@ -57,6 +58,15 @@ export async function startDemoServer(timeoutMs = 60_000, extraArgs: readonly st
   }
   // Port 0: the server picks a free port and prints it, so no other process can take it
   // first. Under `setpriv --pdeathsig` it dies with the test worker, even a killed one.
+  // Every test signs in and guesses from 127.0.0.1 and sends codes to the same demo
+  // numbers: the flood limits at their ceilings, as `cargo xtask test e2e` sets them
+  // (xtask/src/server.rs). The server refuses a flag given twice.
+  const relaxed: [string, string][] = [
+    ['--sign-in-per-ip-per-minute', '6000'],
+    ['--sms-per-number-per-hour', '1000'],
+    ['--sms-per-minute', '10000'],
+    ['--wrong-guesses-per-ip-per-hour', '100000'],
+  ];
   const args = [
     '--demo',
     '--bind',
@@ -65,17 +75,7 @@ export async function startDemoServer(timeoutMs = 60_000, extraArgs: readonly st
     `sqlite://${dir}/portal.db?mode=rwc`,
     '--static-dir',
     staticDir,
-    // Every test signs in and guesses from 127.0.0.1 and sends codes to the same demo
-    // numbers: the flood limits at their ceilings, as `cargo xtask test e2e` sets them
-    // (xtask/src/server.rs).
-    '--sign-in-per-ip-per-minute',
-    '6000',
-    '--sms-per-number-per-hour',
-    '1000',
-    '--sms-per-minute',
-    '10000',
-    '--wrong-guesses-per-ip-per-hour',
-    '100000',
+    ...relaxed.filter(([flag]) => !extraArgs.includes(flag)).flat(),
     ...extraArgs,
   ];
   const setpriv = '/usr/bin/setpriv';

@@ -46,6 +46,34 @@ test('enrolled@ on a new browser: a wrong PIN says how many tries are left, the 
   await expect(devices.filter({ hasText: '(this browser)' })).toHaveCount(1);
 });
 
+test.describe('one address guessing PINs on many accounts', () => {
+  // One wrong PIN an hour from an address, whatever the account (the default is 60).
+  test.use({ serverArgs: ['--wrong-guesses-per-ip-per-hour', '1'] });
+
+  test('past its wrong guesses, an address is told how long to wait', async ({
+    page,
+    request,
+    secrets,
+  }) => {
+    await signIn(page, 'enrolled@demo.test');
+    await page.getByRole('link', { name: 'Enroll this browser' }).click();
+    // A right SMS code is not a wrong guess: it costs the address nothing.
+    await submitEnrollmentCode(page, request, secrets, DEMO_PHONE.enrolled);
+    await expect(page).toHaveURL(/\/enroll\/pin$/);
+    await enterPin(page, secrets, '135792');
+    await expect(page.getByTestId('form-error')).toHaveText('Wrong PIN. 2 tries left before your PIN is blocked.');
+
+    // The address's one wrong guess is spent: the next PIN is not compared, and says how
+    // long in minutes, not as 3,600 seconds.
+    await enterPin(page, secrets, '135793');
+    await expect(page.getByTestId('form-error')).toHaveText('Too many attempts. Please wait 60 minutes and try again.');
+    await expect(page).toHaveURL(/\/enroll\/pin$/);
+    await expect(page.getByLabel('PIN', { exact: true })).toHaveValue('');
+    // That the refused PIN took none of the account's tries is the server suite's to show
+    // (floods.rs): from one address, the browser cannot try again to see it.
+  });
+});
+
 test('three wrong PINs block the account; step A removes all enrollments; enrolling again sets a new PIN', async ({
   page,
   request,
