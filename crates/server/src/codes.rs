@@ -278,7 +278,7 @@ pub async fn check(
     };
     let given = code_mac(state, account_id, purpose, phone, code);
     if crypto::same_mac(&given, &stored) {
-        token.give_back(state).await?;
+        token.give_back(state).await;
         sqlx::query("UPDATE accounts SET sms_failures = 0 WHERE id = $1 AND sms_failures > 0")
             .bind(account_id)
             .execute(&state.pool)

@@ -40,9 +40,16 @@ pub async fn take(state: &AppState, client: ClientIp, what: &str) -> Result<Toke
 }
 
 impl Token {
-    /// The guess was right, or never compared: it does not count.
-    pub async fn give_back(self, state: &AppState) -> Result<(), ApiError> {
-        let mut conn = state.pool.acquire().await?;
-        rate::give_back(&mut conn, self.limit, &self.key).await
+    /// The guess was right, or never compared: it does not count. Never fails the request
+    /// it serves: a token that cannot be given back only costs the address one guess, and
+    /// the account's own try must still be settled.
+    pub async fn give_back(self, state: &AppState) {
+        let given = match state.pool.acquire().await {
+            Ok(mut conn) => rate::give_back(&mut conn, self.limit, &self.key).await,
+            Err(error) => Err(error.into()),
+        };
+        if let Err(error) = given {
+            tracing::warn!(%error, "a guess's token not given back");
+        }
     }
 }

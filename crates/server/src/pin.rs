@@ -219,13 +219,13 @@ async fn check_to_the_end(
         Ok(verdict) => verdict,
         Err(error) => {
             // Not checked (the hashing queue shed it, or it failed): the try is given back.
+            token.give_back(state).await;
             give_back_try(state, account_id, &pin_hash).await?;
-            token.give_back(state).await?;
             return Err(error);
         }
     };
     if let Verdict::Right { stale } = verdict {
-        token.give_back(state).await?;
+        token.give_back(state).await;
         // A hash from before the pepper, or at another argon2 cost than the policy's, is
         // replaced now that the PIN is known: the only moment it can be.
         // Its try must still be given back, so a failed rehash keeps the old hash.
