@@ -318,8 +318,6 @@ pub(crate) fn use_compiled(locale: Locale) {
     set_current(locale);
 }
 
-const SAVED_KEY: &str = "portal.locale";
-
 /// The starting language: the user's saved choice, else the first of the
 /// browser's languages we have, else English. (An embedding host's `locale`
 /// message overrides it once it arrives.)
@@ -327,9 +325,10 @@ pub fn initial() -> Locale {
     let window = web_sys::window();
     let saved = window
         .as_ref()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(SAVED_KEY).ok().flatten())
-        .and_then(|tag| Locale::parse(&tag));
+        .and_then(|w| w.document())
+        .and_then(|d| js_sys::Reflect::get(&d, &"cookie".into()).ok())
+        .and_then(|cookies| cookies.as_string())
+        .and_then(|cookies| saved_choice(&cookies));
     let browser = || {
         let languages = window.as_ref()?.navigator().languages();
         languages
@@ -340,8 +339,20 @@ pub fn initial() -> Locale {
     saved.or_else(browser).unwrap_or(Locale::En)
 }
 
+/// The language saved in [`wire::LOCALE_COOKIE`], from `document.cookie`. A cookie rather
+/// than `localStorage`: the server reads it too, to send a page's shell (see `shell/`)
+/// in the language this app will start in.
+fn saved_choice(cookies: &str) -> Option<Locale> {
+    cookies
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == wire::LOCALE_COOKIE)
+        .and_then(|(_, tag)| Locale::parse(tag))
+}
+
 /// Switches the language: the catalogue, `<html lang>`, and (when `save`) the
-/// choice for next time. The language is not a secret, so it may be stored.
+/// choice for next time, in [`wire::LOCALE_COOKIE`]. The language is not a secret, so
+/// it may be stored.
 pub fn apply(locale: Locale, save: bool) {
     set_current(locale);
     let window = web_sys::window();
@@ -353,8 +364,17 @@ pub fn apply(locale: Locale, save: bool) {
         let _ = root.set_attribute("lang", locale.tag());
     }
     if save {
-        if let Some(storage) = window.and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.set_item(SAVED_KEY, locale.tag());
+        if let Some(document) = window.and_then(|w| w.document()) {
+            // For a year. By reflection: `HtmlDocument`'s binding costs the account page's
+            // wasm bytes it does not have.
+            let cookie = [
+                wire::LOCALE_COOKIE,
+                "=",
+                locale.tag(),
+                "; path=/; max-age=31536000; samesite=lax",
+            ]
+            .concat();
+            let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
         }
     }
 }
@@ -630,6 +650,15 @@ mod tests {
         ] {
             assert_eq!(form(Locale::Pl, n), text, "{n}");
         }
+    }
+
+    #[test]
+    fn the_saved_choice_is_read_from_its_cookie_among_others() {
+        assert_eq!(saved_choice("portal_locale=de"), Some(Locale::De));
+        assert_eq!(saved_choice("a=b; portal_locale=pl; c=d"), Some(Locale::Pl));
+        assert_eq!(saved_choice("xportal_locale=de; portal_locale2=fr"), None);
+        assert_eq!(saved_choice("portal_locale=xx"), None);
+        assert_eq!(saved_choice(""), None);
     }
 
     #[test]

@@ -148,6 +148,16 @@ fn demo_phone() -> impl IntoView {}
 /// bundle is never reached here (the router loads its page instead), so the
 /// not-found screen stands in for it.
 pub fn main_screens(section: Section, route: Memo<Route>) -> AnyView {
+    // `/sign-in` may come as a shell of its screen (see `shell/`), painted before the
+    // wasm: it goes as the app draws its first screen, in the same task, so no frame
+    // shows both or neither. Here rather than in `App`: the account page has no shell,
+    // and its wasm has no byte of budget to spare.
+    if let Some(shell) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("shell"))
+    {
+        shell.remove();
+    }
     match section {
         Section::SignIn => view! { <SignIn/> }.into_any(),
         Section::Unsupported => view! { <Unsupported/> }.into_any(),

@@ -202,7 +202,7 @@ test("management inside the iframe: completed and error messages, the host's loc
   await expect(heading).toHaveText('Changer votre code PIN');
   const portal = portalFrame(page);
   expect(await portal.evaluate(() => document.documentElement.lang)).toBe('fr');
-  expect(await portal.evaluate(() => localStorage.getItem('portal.locale'))).toBeNull();
+  expect(await portal.evaluate(() => document.cookie)).not.toContain('portal_locale');
 
   // A reload inside the iframe: `ready` again, the host answers with its token again, and
   // the portal is back on the same screen, still embedded, without a sign-in. (Account

@@ -29,7 +29,7 @@ test('French: the switcher on the sign-in page, then the full method for new@, e
   await page.getByLabel('Language', { exact: true }).selectOption('fr');
   await expectFrenchScreen(page, 'sign_in.sign_in');
   await expect(page.getByLabel(FR('lib.language'), { exact: true })).toHaveValue('fr');
-  expect(await page.evaluate(() => localStorage.getItem('portal.locale'))).toBe('fr');
+  expect(await page.evaluate(() => document.cookie)).toContain('portal_locale=fr');
   // The choice survives a reload.
   await page.reload();
   await expectFrenchScreen(page, 'sign_in.sign_in');
@@ -137,7 +137,7 @@ test('English visitors never fetch French; a French one whose catalogue cannot b
   // The choice did not take: the selector goes back to what is shown.
   await expect(switcher).toHaveValue('en');
   await expect(offline.getByRole('heading', { level: 1 })).toHaveText('Sign in');
-  expect(await offline.evaluate(() => localStorage.getItem('portal.locale'))).toBeNull();
+  expect(await offline.evaluate(() => document.cookie)).not.toContain('portal_locale');
   // Back online, the same choice works.
   await french.unroute('**/fr.txt');
   await switcher.selectOption('fr');

@@ -35,7 +35,7 @@ for (const lang of LANGS.filter((l) => l !== 'en' && l !== 'fr') as Lang[]) {
     await expectScreenIn(page, lang, 'sign_in.sign_in');
     // Fetched on demand, its own catalogue only.
     expect(asked.filter((p) => p.endsWith('.txt'))).toEqual([`/${lang}.txt`]);
-    expect(await page.evaluate(() => localStorage.getItem('portal.locale'))).toBe(lang);
+    expect(await page.evaluate(() => document.cookie)).toContain(`portal_locale=${lang}`);
 
     await page.getByLabel(T('sign_in.email'), { exact: true }).fill('new@demo.test');
     await page.getByLabel(T('sign_in.password'), { exact: true }).fill(DEMO_PASSWORD);

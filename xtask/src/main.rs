@@ -22,6 +22,7 @@ mod process;
 mod reliability;
 mod scale;
 mod server;
+mod shells;
 mod sizes;
 mod snapshot;
 mod soak;

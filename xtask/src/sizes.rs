@@ -202,6 +202,28 @@ pub fn pages(dir: &Path) -> Vec<&'static str> {
         .collect()
 }
 
+/// The shell pages of the build in `dir` (`crate::shells`), as paths from `dir`: a first
+/// visit to a route with a shell lands on one of them instead of `index.html`.
+pub fn shell_pages(dir: &Path) -> Result<Vec<String>, String> {
+    let shells = dir.join(crate::shells::SHELL_DIR);
+    if !shells.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut pages = Vec::new();
+    for entry in fs::read_dir(&shells).map_err(|e| format!("{}: {e}", shells.display()))? {
+        let name = entry
+            .map_err(|e| format!("{}: {e}", shells.display()))?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".html") {
+            pages.push(format!("{}/{name}", crate::shells::SHELL_DIR));
+        }
+    }
+    pages.sort();
+    Ok(pages)
+}
+
 /// [`first_load_files`] of another page of the build (`account.html`).
 pub fn page_load_files(dir: &Path, page: &str) -> Result<Vec<String>, String> {
     let index = dir.join(page);

@@ -112,6 +112,7 @@ fn build_both_pages(workspace: &Workspace, flavor: Flavor) -> Result<(), String>
         fs::copy(entry.path(), &to).map_err(|e| format!("copying to {}: {e}", to.display()))?;
     }
     minify_loaders(workspace, &dist)?;
+    crate::shells::write(workspace, &dist)?;
     precompress(&dist)
 }
 

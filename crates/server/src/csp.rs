@@ -196,17 +196,32 @@ pub fn content_security_policy(frame_ancestors: &[String], script_hashes: &[Stri
     )
 }
 
-/// The portal's pages, whose loaders the policy allows.
-const PAGES: [&str; 2] = ["index.html", wire::ACCOUNT_PAGE];
+/// The portal's pages, whose loaders the policy allows: `index.html`, `account.html` and
+/// the shell pages (`crate::shell`), whose loader waits for the first paint.
+fn pages(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut pages = vec![dir.join("index.html"), dir.join(wire::ACCOUNT_PAGE)];
+    let mut shells: Vec<_> = std::fs::read_dir(dir.join(crate::shell::SHELL_DIR))
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "html"))
+        .collect();
+    shells.sort();
+    pages.extend(shells);
+    pages
+}
 
 /// The policy for a static directory (the loaders of its pages, when there
 /// are some).
 pub fn for_static_dir(frame_ancestors: &[String], static_dir: Option<&std::path::Path>) -> String {
     let mut hashes = Vec::new();
-    for page in PAGES {
-        if let Some(html) = static_dir.and_then(|dir| std::fs::read_to_string(dir.join(page)).ok())
-        {
-            hashes.extend(inline_script_hashes(&html));
+    for page in static_dir.map(pages).unwrap_or_default() {
+        if let Ok(html) = std::fs::read_to_string(page) {
+            for hash in inline_script_hashes(&html) {
+                if !hashes.contains(&hash) {
+                    hashes.push(hash);
+                }
+            }
         }
     }
     content_security_policy(frame_ancestors, &hashes)
@@ -214,7 +229,7 @@ pub fn for_static_dir(frame_ancestors: &[String], static_dir: Option<&std::path:
 
 /// When the pages were last written: a rebuild changes their loaders.
 fn pages_modified(dir: &std::path::Path) -> Vec<Option<std::time::SystemTime>> {
-    PAGES.iter().map(|page| modified(&dir.join(page))).collect()
+    pages(dir).iter().map(|page| modified(page)).collect()
 }
 
 /// The policy header, kept in step with the pages being served: a
@@ -318,6 +333,37 @@ mod tests {
         let second = csp.header(true);
         assert_ne!(second, first);
         assert_eq!(second, for_static_dir(&[], Some(dir.path())).as_str());
+    }
+
+    #[test]
+    fn the_shell_pages_loader_is_allowed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("index.html"),
+            "<script type=module>a()</script>",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("shell")).unwrap();
+        for lang in ["en", "fr"] {
+            std::fs::write(
+                dir.path().join(format!("shell/sign-in.{lang}.html")),
+                format!("<html lang={lang}><script type=module>b()</script>"),
+            )
+            .unwrap();
+        }
+        let policy = for_static_dir(&[], Some(dir.path()));
+        let scripts = policy
+            .split("; ")
+            .find(|d| d.starts_with("script-src"))
+            .unwrap();
+        assert_eq!(
+            scripts,
+            format!(
+                "script-src 'self' 'wasm-unsafe-eval' {} {}",
+                inline_script_hashes("<script>a()</script>")[0],
+                inline_script_hashes("<script>b()</script>")[0]
+            )
+        );
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod rate;
 pub mod routes;
 pub mod secrets;
 pub mod seed;
+pub mod shell;
 pub mod sign_in_limit;
 pub mod sms;
 pub mod store;

@@ -30,6 +30,11 @@ pub const STRONG_AUTH_PIN_HEADER: &str = "X-Strong-Auth-PIN";
 /// between the two with a full page load.
 pub const ACCOUNT_PAGE: &str = "account.html";
 
+/// The cookie holding the language the visitor chose in the portal (`fr`, …): not a
+/// secret. The server reads it to send a page's shell in that language before the wasm
+/// (which keeps the choice in `localStorage` as well) has run.
+pub const LOCALE_COOKIE: &str = "portal_locale";
+
 /// Whether the server answers `path` with [`ACCOUNT_PAGE`]: `/account` and
 /// everything below it.
 pub fn serves_account_page(path: &str) -> bool {

@@ -149,12 +149,28 @@ fn static_files(dir: Option<&Path>) -> Router {
             // A missing file (`/favicon.ico`, the wasm of a build since replaced) is a
             // 404, not the page: HTML in place of a script or a wasm only fails later
             // and more obscurely.
+            let dir = dir.to_path_buf();
             let files = tower::service_fn(move |request: axum::extract::Request| {
                 let (index, account, file) = (index.clone(), account.clone(), file.clone());
+                let dir = dir.clone();
                 async move {
                     let path = request.uri().path();
                     if names_a_file(path) {
                         return file.oneshot(request).await.map(IntoResponse::into_response);
+                    }
+                    if let Some(shell) =
+                        crate::shell::page(&dir, path, request.uri().query(), request.headers())
+                    {
+                        let page = ServeFile::new(shell)
+                            .precompressed_br()
+                            .precompressed_gzip();
+                        let mut response = page.oneshot(request).await?.into_response();
+                        // Another language, or the choice saved since, is another page.
+                        response.headers_mut().append(
+                            header::VARY,
+                            header::HeaderValue::from_static("accept-language, cookie"),
+                        );
+                        return Ok(response);
                     }
                     let page = match account {
                         Some(account) if wire::serves_account_page(path) => account,

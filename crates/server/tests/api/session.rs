@@ -536,6 +536,103 @@ async fn the_builds_precompressed_copies_are_sent_to_browsers_that_accept_them()
 }
 
 #[tokio::test]
+async fn sign_in_is_sent_as_its_shell_in_the_visitors_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().to_path_buf();
+    std::fs::write(
+        dist.join("index.html"),
+        "<title>index</title><script type=module>a()</script>",
+    )
+    .unwrap();
+    std::fs::create_dir(dist.join("shell")).unwrap();
+    for lang in ["en", "fr", "de"] {
+        std::fs::write(
+            dist.join(format!("shell/sign-in.{lang}.html")),
+            format!("<title>{lang}</title><script type=module>later()</script>"),
+        )
+        .unwrap();
+    }
+    std::fs::write(dist.join("shell/sign-in.fr.html.gz"), "fr as gzip").unwrap();
+    let mut settings = demo_settings();
+    settings.static_dir = Some(dist);
+    let app = TestApp::with_settings(settings).await;
+    let get = |path: &str, headers: &[(&str, &str)]| {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        app.send(request.body(Body::empty()).unwrap())
+    };
+
+    let french = get(
+        "/sign-in?next=%2F",
+        &[("accept-language", "fr-FR,fr;q=0.9,en;q=0.5")],
+    )
+    .await;
+    assert_eq!(french.status, 200);
+    assert_eq!(
+        french.text,
+        "<title>fr</title><script type=module>later()</script>"
+    );
+    assert_eq!(french.headers["cache-control"], "no-cache");
+    let vary: Vec<_> = french
+        .headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(vary.contains(&"accept-language, cookie"), "{vary:?}");
+    // Its loader is allowed, with index.html's.
+    let csp = french.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let hashes =
+        portal_server::csp::inline_script_hashes("<script>a()</script><script>later()</script>");
+    for hash in &hashes {
+        assert!(csp.contains(hash.as_str()), "{csp}");
+    }
+    assert_eq!(
+        get(
+            "/sign-in",
+            &[("accept-language", "fr"), ("accept-encoding", "gzip")]
+        )
+        .await
+        .text,
+        "fr as gzip"
+    );
+    // The choice saved in the portal comes first; a language without a shell, English.
+    let saved = get(
+        "/sign-in",
+        &[("accept-language", "fr"), ("cookie", "portal_locale=de")],
+    )
+    .await;
+    assert_eq!(
+        saved.text,
+        "<title>de</title><script type=module>later()</script>"
+    );
+    let other = get("/sign-in", &[("accept-language", "ja-JP")]).await;
+    assert!(
+        other.text.starts_with("<title>en</title>"),
+        "{}",
+        other.text
+    );
+    // Embedded, and on routes without a shell: the plain page.
+    for (path, headers) in [
+        ("/sign-in?embed=1", &[("accept-language", "fr")][..]),
+        ("/sign-in", &[("sec-fetch-dest", "iframe")][..]),
+        ("/enroll/phone", &[("accept-language", "fr")][..]),
+    ] {
+        let plain = get(path, headers).await;
+        assert!(
+            plain.text.starts_with("<title>index</title>"),
+            "{path}: {}",
+            plain.text
+        );
+    }
+}
+
+#[tokio::test]
 async fn account_management_is_served_its_own_page_and_both_loaders_are_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().to_path_buf();
