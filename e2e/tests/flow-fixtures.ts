@@ -75,7 +75,8 @@ export async function startDemoServer(timeoutMs = 60_000, extraArgs: readonly st
     `sqlite://${dir}/portal.db?mode=rwc`,
     '--static-dir',
     staticDir,
-    ...relaxed.filter(([flag]) => !extraArgs.includes(flag)).flat(),
+    // A test's own value of one of them (`--flag value` or `--flag=value`) replaces it.
+    ...relaxed.filter(([flag]) => !extraArgs.some((arg) => arg === flag || arg.startsWith(`${flag}=`))).flat(),
     ...extraArgs,
   ];
   const setpriv = '/usr/bin/setpriv';

@@ -385,11 +385,7 @@ impl FromRequestParts<AppState> for AuthSession {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let client = parts
-            .extensions
-            .get::<crate::client_ip::ClientIp>()
-            .copied()
-            .unwrap_or(crate::client_ip::ClientIp::UNKNOWN);
+        let Ok(client) = crate::client_ip::ClientIp::from_request_parts(parts, state).await;
         Ok(AuthSession {
             account_id,
             login,

@@ -24,19 +24,18 @@ pub struct Token {
 /// Takes the token of one guess from `client`, or 2391 with the seconds until the next.
 pub async fn take(state: &AppState, client: ClientIp, what: &str) -> Result<Token, ApiError> {
     let limit = rate::wrong_guesses_per_ip(state.policy().wrong_guesses_per_ip_per_hour);
-    let key = state.key.mac(limit.kind, &[client.limit_key().as_bytes()]);
-    let mut conn = state.pool.acquire().await?;
-    match rate::take(&mut conn, limit, &key, state.now()).await {
-        Ok(()) => Ok(Token { limit, key }),
-        Err(refused) => {
-            tracing::warn!(
-                retry_after = refused.body.retry_after_seconds,
-                what,
-                "guess refused: too many wrong guesses from this address"
-            );
-            Err(refused)
-        }
-    }
+    let key = rate::take_for_client(state, limit, client)
+        .await
+        .inspect_err(|refused| {
+            if let Some(retry_after) = refused.body.retry_after_seconds {
+                tracing::warn!(
+                    retry_after,
+                    what,
+                    "guess refused: too many wrong guesses from this address"
+                );
+            }
+        })?;
+    Ok(Token { limit, key })
 }
 
 impl Token {

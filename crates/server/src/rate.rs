@@ -137,6 +137,19 @@ pub async fn take(
     Err(ApiError::rate_limited(wait))
 }
 
+/// [`take`] from the bucket of `client` (its address, or its /64 for IPv6): the bucket's
+/// key, to give the token back with, or the error (2391 when the bucket is empty).
+pub async fn take_for_client(
+    state: &crate::AppState,
+    limit: Limit,
+    client: crate::client_ip::ClientIp,
+) -> Result<String, ApiError> {
+    let key = state.key.mac(limit.kind, &[client.limit_key().as_bytes()]);
+    let mut conn = state.pool.acquire().await?;
+    take(&mut conn, limit, &key, state.now()).await?;
+    Ok(key)
+}
+
 /// Returns the token that [`take`] took from the bucket `key` of `limit`, never past a full
 /// bucket: for an attempt that turned out not to count (a right guess, or one never
 /// compared).

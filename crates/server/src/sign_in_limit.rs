@@ -44,16 +44,17 @@ pub fn backoff_seconds(consecutive: i64) -> i64 {
 /// emails is stopped here, where the per-email count cannot see it.
 pub async fn check_client(state: &AppState, client: ClientIp) -> Result<(), ApiError> {
     let limit = rate::sign_in_per_ip(state.policy().sign_in_per_ip_per_minute);
-    let key = state.key.mac(limit.kind, &[client.limit_key().as_bytes()]);
-    let mut conn = state.pool.acquire().await?;
-    let taken = rate::take(&mut conn, limit, &key, state.now()).await;
-    if let Err(error) = &taken {
-        tracing::warn!(
-            retry_after = error.body.retry_after_seconds,
-            "sign-in refused: too many attempts from this address"
-        );
-    }
-    taken
+    rate::take_for_client(state, limit, client)
+        .await
+        .map(drop)
+        .inspect_err(|refused| {
+            if let Some(retry_after) = refused.body.retry_after_seconds {
+                tracing::warn!(
+                    retry_after,
+                    "sign-in refused: too many attempts from this address"
+                );
+            }
+        })
 }
 
 /// The account of a refused email (none for an unknown one), for the log only.

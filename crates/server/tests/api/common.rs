@@ -359,6 +359,15 @@ impl TestApp {
         key
     }
 
+    /// The account's count of wrong PINs in a row, as stored.
+    pub async fn pin_failures(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT pin_failures FROM accounts WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap()
+    }
+
     /// The newest code the outbox holds for `to`, read as the account it was sent to
     /// (signed in on a fresh device: the outbox shows an account its own messages only).
     pub async fn last_code(&self, to: &str) -> String {

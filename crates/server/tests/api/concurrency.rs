@@ -68,12 +68,7 @@ async fn a_hundred_parallel_wrong_pins_count_three_then_2317() {
         .post(ENROLLMENT, json!({"action": "enroll", "pinCode": PIN}))
         .await
         .assert_error(2317);
-    let failures: i64 =
-        sqlx::query_scalar("SELECT pin_failures FROM accounts WHERE email = 'enrolled@demo.test'")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap();
-    assert_eq!(failures, 3);
+    assert_eq!(app.pin_failures("enrolled@demo.test").await, 3);
 }
 
 /// The right PIN sent while a wrong one holds a try still gets through: the wrong one

@@ -402,15 +402,6 @@ async fn a_pin_check_shed_by_a_full_queue_gives_its_try_back() {
     settings.policy.hash_queue = 1;
     let app = TestApp::with_settings(settings).await;
     let client = app.client_on_enrolled("enrolled@demo.test", 0).await;
-    let failures = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT pin_failures FROM accounts WHERE email = 'enrolled@demo.test'",
-        )
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
-    };
-
     // Every core busy and the queue full, kept full: other PIN hashes.
     let hasher = app.state.hasher.clone();
     let filling = tokio::spawn(async move {
@@ -447,7 +438,11 @@ async fn a_pin_check_shed_by_a_full_queue_gives_its_try_back() {
     assert_eq!(shed.json["error"]["code"], 2204, "{}", shed.text);
     let retry_after = shed.headers.get("retry-after").map(|v| v.to_str().unwrap());
     assert_eq!(retry_after, Some("2"));
-    assert_eq!(failures().await, 0, "the shed check kept its try");
+    assert_eq!(
+        app.pin_failures("enrolled@demo.test").await,
+        0,
+        "the shed check kept its try"
+    );
 
     // Once the load is gone, the three tries are all there.
     while app.state.hasher.waiting().0 > 0 {
@@ -492,15 +487,6 @@ async fn wrong_guesses_from_one_address_are_limited_across_accounts() {
     let enrolled = app.client_on_enrolled("enrolled@demo.test", 0).await;
     let with_pin =
         |pin: &str| json!({"action": "withPIN", "pinCode": pin, "operation": "removeProperty"});
-    let pin_failures = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT pin_failures FROM accounts WHERE email = 'enrolled@demo.test'",
-        )
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
-    };
-
     // Five right PINs from an address whose bucket holds four: not counted.
     for _ in 0..5 {
         post_from(&enrolled, attacker, OTP, with_pin(PIN))
@@ -540,7 +526,7 @@ async fn wrong_guesses_from_one_address_are_limited_across_accounts() {
         "a token every 15 minutes: {wait}"
     );
     assert_eq!(
-        pin_failures().await,
+        app.pin_failures("enrolled@demo.test").await,
         0,
         "the refused guess kept the account's try"
     );
@@ -555,7 +541,7 @@ async fn wrong_guesses_from_one_address_are_limited_across_accounts() {
     post_from(&enrolled, other, OTP, with_pin("135792"))
         .await
         .assert_error(2308);
-    assert_eq!(pin_failures().await, 1);
+    assert_eq!(app.pin_failures("enrolled@demo.test").await, 1);
     // ...and the code, which lost no try to the refused guess, still has its last three:
     // two more wrong ones, then the right one.
     for _ in 0..2 {
