@@ -145,7 +145,8 @@ impl Default for BenchOptions {
         BenchOptions {
             sections: Section::DEFAULT.to_vec(),
             runs: 7,
-            lighthouse_runs: 1,
+            // The issue's figure (18): each score the median of 5 runs of one page.
+            lighthouse_runs: 5,
             dist: DistSource::Build,
             seconds: 10,
             connections: 16,
@@ -157,7 +158,7 @@ impl Default for BenchOptions {
 }
 
 pub const USAGE: &str =
-    "  bench [SECTION...] [--runs N] [--lighthouse-runs N] [--no-build | --dist DIR]
+    "  bench [SECTION...] [--runs N] [--lighthouse-runs N (5)] [--no-build | --dist DIR]
         [--seconds S] [--connections C] [--threads T] [--soak-seconds S] [--rate R]
         [--sizes N,N...] [--databases sqlite,postgres]
                              measure and print one table, also in target/bench/bench.json;
