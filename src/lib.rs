@@ -48,15 +48,19 @@ pub fn App(bundle: routes::Bundle, screens: Screens) -> impl IntoView {
     provide_context(auth);
     provide_context(config);
     provide_context(Flow::new());
-    // English until the browser's language, when another, has its catalogue.
+    // English until the browser's language, when another, has its catalogue. Meanwhile
+    // `<html lang>` stays the page's: a shell page (see `shell/`) is in that language.
     let initial = i18n::initial();
-    i18n::apply(i18n::Locale::En, false);
     let lang = Lang(RwSignal::new(i18n::Locale::En));
     provide_context(lang);
     let lang_ready = RwSignal::new(initial.is_loaded());
-    if !initial.is_loaded() {
+    if initial.is_loaded() {
+        i18n::apply(i18n::Locale::En, false);
+    } else {
         leptos::task::spawn_local(async move {
-            lang.switch(initial, false).await;
+            if !lang.switch(initial, false).await {
+                i18n::apply(i18n::Locale::En, false);
+            }
             lang_ready.set(true);
         });
     }

@@ -5,11 +5,11 @@ import type { BrowserContext, Page, Route } from '@playwright/test';
 import { text, type Lang } from './embed-fixtures';
 import { expect, test } from './helpers';
 
-/** Holds every wasm request until the returned function is called. */
-async function holdWasm(context: BrowserContext): Promise<() => Promise<void>> {
+/** Holds every request to `pattern` (the wasm by default) until the returned function is called. */
+async function holdWasm(context: BrowserContext, pattern = '**/*.wasm'): Promise<() => Promise<void>> {
   const held: Route[] = [];
   let released = false;
-  await context.route('**/*.wasm', (route) => (released ? route.continue() : void held.push(route)));
+  await context.route(pattern, (route) => (released ? route.continue() : void held.push(route)));
   return async () => {
     released = true;
     await Promise.all(held.splice(0).map((route) => route.continue()));
@@ -38,13 +38,20 @@ test('a French visitor sees the sign-in screen in French before the wasm, then t
 }) => {
   const context = await browser.newContext({ baseURL, locale: 'fr-FR', viewport: { width: 412, height: 823 } });
   const release = await holdWasm(context);
+  const releaseCatalogue = await holdWasm(context, '**/fr.txt');
   const page = await context.newPage();
   await page.goto('/sign-in');
   await expectShell(page, 'fr');
   await page.screenshot({ path: test.info().outputPath('shell-fr.png') });
   const heading = await page.getByRole('heading', { level: 1 }).boundingBox();
 
+  // The app runs, its French texts still on their way: the shell stays, in French.
   await release();
+  await page.waitForFunction(() => 'wasmBindings' in window);
+  await expect(page.locator('#shell')).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+  await expect(page.locator('form')).toHaveCount(0);
+  await releaseCatalogue();
   const FR = (key: string) => text('fr', key);
   await expect(page.getByLabel(FR('sign_in.email'), { exact: true })).toBeVisible();
   await expect(page.locator('#shell')).toHaveCount(0);
