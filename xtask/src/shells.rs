@@ -134,10 +134,11 @@ pub fn page(
     let js = between(&loader, "from '", "'").ok_or("the loader imports no script")?;
     let wasm = between(&loader, "module_or_path: '", "'").ok_or("the loader names no wasm")?;
     // `requestAnimationFrame` runs just before the first paint, its timeout after it. The
-    // rest is trunk's loader, with the JS imported there rather than up front.
+    // rest is trunk's loader, with the JS imported there rather than up front, and the
+    // wasm fetched beside it rather than after it (its init takes the response's promise).
     let deferred = format!(
-        "requestAnimationFrame(()=>setTimeout(async()=>{{const b=await import('{js}');\
-         const wasm=await b.default({{module_or_path:'{wasm}'}});window.wasmBindings=b;\
+        "requestAnimationFrame(()=>setTimeout(async()=>{{const w=fetch('{wasm}'),b=await import('{js}');\
+         const wasm=await b.default({{module_or_path:w}});window.wasmBindings=b;\
          dispatchEvent(new CustomEvent(\"TrunkApplicationStarted\",{{detail:{{wasm}}}}))}}))"
     );
     page = page.replacen(&loader, &deferred, 1);
@@ -243,11 +244,12 @@ mod tests {
             loader.starts_with("requestAnimationFrame(()=>setTimeout(async()=>{"),
             "{loader}"
         );
-        assert!(loader.contains("await import('/portal-6e.js')"), "{loader}");
+        // Both fetched together: the wasm does not wait for the JS.
         assert!(
-            loader.contains("module_or_path:'/portal-6e_bg.wasm'"),
+            loader.contains("const w=fetch('/portal-6e_bg.wasm'),b=await import('/portal-6e.js');"),
             "{loader}"
         );
+        assert!(loader.contains("b.default({module_or_path:w})"), "{loader}");
         assert!(loader.contains("TrunkApplicationStarted"), "{loader}");
         assert!(!loader.contains("import init"), "{loader}");
     }
