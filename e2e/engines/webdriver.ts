@@ -303,6 +303,18 @@ export class Browser {
   async signIn(email: string): Promise<void> {
     await this.goto('/sign-in');
     await this.expectHeading('Sign in');
+    // The heading above may be the page's shell, drawn before the app: wait for the app's
+    // screen and for the focus its heading takes in the next frame, which would take the
+    // rest of an address being typed.
+    await expect
+      .poll(
+        () =>
+          this.driver.executeScript(
+            "return !document.getElementById('shell') && document.activeElement?.tagName === 'H1'",
+          ),
+        { ...POLL, message: "the app's sign-in screen, its heading focused" },
+      )
+      .toBe(true);
     await this.fill('Email', email);
     await this.fill('Password', DEMO_PASSWORD, { secret: true });
     await this.clickButton('Sign in');
