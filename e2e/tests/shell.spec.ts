@@ -22,13 +22,14 @@ async function expectShell(page: Page, lang: Lang): Promise<void> {
   await expect(page.locator('html')).toHaveAttribute('lang', lang);
   await expect(page).toHaveTitle(text(lang, 'lib.document_title', { title: T('sign_in.sign_in') }));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(T('sign_in.sign_in'));
-  await expect(page.locator('#shell p')).toHaveText(T('sign_in.sign_in_with_your_customer'));
+  await expect(page.locator('#shell p').first()).toHaveText(T('sign_in.sign_in_with_your_customer'));
   await expect(page.locator('#shell .brand')).toHaveText(T('lib.enrollment_portal'));
   const switcher = page.getByLabel(T('lib.language'), { exact: true });
   await expect(switcher).toBeDisabled();
   await expect(switcher).toHaveValue(lang);
   // Nothing of the app yet, and nothing preloads the wasm ahead of the paint.
   await expect(page.locator('form')).toHaveCount(0);
+  await expect(page.locator('#shell-failed')).toBeHidden();
   await expect(page.locator('link[rel=preload][type="application/wasm"], link[rel=modulepreload]')).toHaveCount(0);
 }
 
@@ -86,5 +87,17 @@ test("the language chosen in the portal is the next shell's; an embedded sign-in
   await expect(page.locator('body')).toBeAttached();
   await expect(page.locator('#shell')).toHaveCount(0);
   await expect(page.locator('link[rel=preload][type="application/wasm"]')).toHaveCount(1);
+  await context.close();
+});
+
+test('when the app cannot be fetched, the shell says so instead of waiting for ever', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL, locale: 'fr-FR' });
+  await context.route('**/*.wasm', (route) => route.abort('internetdisconnected'));
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  const failed = page.getByRole('alert');
+  await expect(failed).toHaveText(text('fr', 'messages.we_could_not_reach_the'));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(text('fr', 'sign_in.sign_in'));
+  await page.screenshot({ path: test.info().outputPath('shell-failed.png') });
   await context.close();
 });

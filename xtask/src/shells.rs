@@ -136,10 +136,12 @@ pub fn page(
     // `requestAnimationFrame` runs just before the first paint, its timeout after it. The
     // rest is trunk's loader, with the JS imported there rather than up front, and the
     // wasm fetched beside it rather than after it (its init takes the response's promise).
+    // Should either fail, the shell says so (`#shell-failed`) rather than wait for ever.
     let deferred = format!(
-        "requestAnimationFrame(()=>setTimeout(async()=>{{const w=fetch('{wasm}'),b=await import('{js}');\
+        "requestAnimationFrame(()=>setTimeout(async()=>{{try{{const w=fetch('{wasm}'),b=await import('{js}');\
          const wasm=await b.default({{module_or_path:w}});window.wasmBindings=b;\
-         dispatchEvent(new CustomEvent(\"TrunkApplicationStarted\",{{detail:{{wasm}}}}))}}))"
+         dispatchEvent(new CustomEvent(\"TrunkApplicationStarted\",{{detail:{{wasm}}}}))}}\
+         catch(e){{const f=document.getElementById('shell-failed');if(f)f.hidden=false;throw e}}}}))"
     );
     page = page.replacen(&loader, &deferred, 1);
     for file in [js, wasm] {
@@ -251,6 +253,7 @@ mod tests {
         );
         assert!(loader.contains("b.default({module_or_path:w})"), "{loader}");
         assert!(loader.contains("TrunkApplicationStarted"), "{loader}");
+        assert!(loader.contains("catch(e){const f=document.getElementById('shell-failed');if(f)f.hidden=false;throw e}"), "{loader}");
         assert!(!loader.contains("import init"), "{loader}");
     }
 

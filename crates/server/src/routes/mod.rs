@@ -96,7 +96,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT));
     let mut router = api
-        .fallback_service(static_files(state.settings.static_dir.as_deref()))
+        .fallback_service(static_files(
+            state.settings.static_dir.as_deref(),
+            state.settings.session_cookie_name(),
+        ))
         .with_state(state.clone())
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
@@ -126,7 +129,7 @@ async fn method_not_allowed() -> ApiError {
 /// [`wire::serves_account_page`]: `account.html` for account management when
 /// the build has it, `index.html` for the rest), or a plain 404 when there is
 /// no static directory (API-only mode).
-fn static_files(dir: Option<&Path>) -> Router {
+fn static_files(dir: Option<&Path>, session_cookie: &'static str) -> Router {
     match dir.filter(|d| d.is_dir()) {
         Some(dir) => {
             // The build writes `NAME.br` and `NAME.gz` beside each text file, compressed
@@ -158,9 +161,16 @@ fn static_files(dir: Option<&Path>) -> Router {
                     if names_a_file(path) {
                         return file.oneshot(request).await.map(IntoResponse::into_response);
                     }
-                    if let Some(shell) =
-                        crate::shell::page(&dir, path, request.uri().query(), request.headers())
-                    {
+                    // A signed-in visitor (over https the session cookie reaches pages too)
+                    // is sent on by the app at once: no sign-in screen to show meanwhile.
+                    let signed_in =
+                        crate::auth::cookie(request.headers(), session_cookie).is_some();
+                    let shell = (!signed_in)
+                        .then(|| {
+                            crate::shell::page(&dir, path, request.uri().query(), request.headers())
+                        })
+                        .flatten();
+                    if let Some(shell) = shell {
                         let page = ServeFile::new(shell)
                             .precompressed_br()
                             .precompressed_gzip();

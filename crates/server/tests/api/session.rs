@@ -617,9 +617,17 @@ async fn sign_in_is_sent_as_its_shell_in_the_visitors_language() {
         "{}",
         other.text
     );
-    // Embedded, and on routes without a shell: the plain page.
+    // Embedded, signed in (the app sends the visitor on), and on routes without a shell:
+    // the plain page.
     for (path, headers) in [
         ("/sign-in?embed=1", &[("accept-language", "fr")][..]),
+        (
+            "/sign-in",
+            &[
+                ("accept-language", "fr"),
+                ("cookie", "portal_locale=fr; portal_session=x"),
+            ][..],
+        ),
         ("/sign-in", &[("sec-fetch-dest", "iframe")][..]),
         ("/enroll/phone", &[("accept-language", "fr")][..]),
     ] {
