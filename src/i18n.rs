@@ -73,12 +73,10 @@ impl Locale {
 
     /// `fr`, `fr-FR`, `PT_pt`… → by the primary language; anything unknown → `None`.
     pub fn parse(tag: &str) -> Option<Locale> {
-        let primary = tag
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        Locale::ALL.into_iter().find(|l| l.tag() == primary)
+        let primary = wire::primary_language(tag);
+        Locale::ALL
+            .into_iter()
+            .find(|l| l.tag().eq_ignore_ascii_case(primary))
     }
 
     /// The texts in key order; English until a fetched catalogue is here.

@@ -61,11 +61,7 @@ pub fn languages(headers: &HeaderMap) -> Vec<String> {
         .chain(weighted.into_iter().map(|(tag, _)| tag))
         .chain(["en".to_string()])
     {
-        let primary = tag
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let primary = wire::primary_language(&tag).to_ascii_lowercase();
         let letters = !primary.is_empty()
             && primary.len() <= 8
             && primary.bytes().all(|b| b.is_ascii_lowercase());

@@ -89,7 +89,7 @@ const CATALOGUES: [(&str, &str); 8] = [
 
 /// The catalogue of the account's language (`de`, `de-AT`, `pt_PT`…), else English.
 fn catalogue(locale: &str) -> &'static str {
-    let primary = locale.split(['-', '_']).next().unwrap_or_default();
+    let primary = wire::primary_language(locale);
     CATALOGUES
         .iter()
         .find(|(tag, _)| tag.eq_ignore_ascii_case(primary))

@@ -31,9 +31,16 @@ pub const STRONG_AUTH_PIN_HEADER: &str = "X-Strong-Auth-PIN";
 pub const ACCOUNT_PAGE: &str = "account.html";
 
 /// The cookie holding the language the visitor chose in the portal (`fr`, …): not a
-/// secret. The server reads it to send a page's shell in that language before the wasm
-/// (which keeps the choice in `localStorage` as well) has run.
+/// secret. The portal keeps the choice there, and the server reads it to send a page's
+/// shell in that language before the wasm has run.
 pub const LOCALE_COOKIE: &str = "portal_locale";
+
+/// The primary language of a tag, in the tag's case: `fr-FR`, `FR`, `pt_PT` → `fr`, `FR`,
+/// `pt` (compare it ignoring case). How the portal, its shell pages and the SMS texts
+/// pick their language alike.
+pub fn primary_language(tag: &str) -> &str {
+    tag.split(['-', '_']).next().unwrap_or_default()
+}
 
 /// Whether the server answers `path` with [`ACCOUNT_PAGE`]: `/account` and
 /// everything below it.
@@ -44,6 +51,14 @@ pub fn serves_account_page(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_is_read_by_its_primary_language() {
+        assert_eq!(primary_language("fr-FR"), "fr");
+        assert_eq!(primary_language("PT_pt"), "PT");
+        assert_eq!(primary_language("de"), "de");
+        assert_eq!(primary_language(""), "");
+    }
 
     #[test]
     fn account_management_and_only_it_gets_the_account_page() {
